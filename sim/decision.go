@@ -1,0 +1,169 @@
+package sim
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// DecisionKind says what a decision chooses.
+type DecisionKind uint8
+
+const (
+	// DecideSchedule chooses the task that runs next; its value is a task id.
+	DecideSchedule DecisionKind = iota
+	// DecideFault chooses whether an allocation (or other fallible step)
+	// fails: 1 fails.
+	DecideFault
+	// DecideSignal chooses whether a fatal signal arrives while a task is in
+	// a killable wait: 1 delivers it.
+	DecideSignal
+	// DecideChoice chooses one of N outcomes (a simulated server's reply).
+	DecideChoice
+)
+
+// Decision is one entry of the decision log. Alongside the value it keeps
+// the options that were open, so explorers can enumerate alternatives.
+type Decision struct {
+	Kind  DecisionKind
+	Value int
+	// Cur is the task that was running at the point (-1 if it had blocked
+	// or exited, so any choice is free of preemption).
+	Cur int
+	// Runnable is the set of tasks that could run (schedule decisions).
+	Runnable uint64
+	// N is the number of options (fault and signal: 2; choice: N).
+	N int
+	// Label names the point for fault, signal and choice decisions.
+	Label string
+}
+
+// Preempts reports whether a schedule decision switched away from a task
+// that could have gone on.
+func (d *Decision) Preempts() bool {
+	return d.Kind == DecideSchedule && d.Cur >= 0 && d.Value != d.Cur
+}
+
+// Options lists the values the decision could have taken, lowest first.
+func (d *Decision) Options() []int {
+	if d.Kind != DecideSchedule {
+		o := make([]int, d.N)
+		for i := range o {
+			o[i] = i
+		}
+		return o
+	}
+	var o []int
+	for m := d.Runnable; m != 0; m &= m - 1 {
+		o = append(o, bits.TrailingZeros64(m))
+	}
+	return o
+}
+
+// Default is the value a run takes when no strategy says otherwise: the
+// current task goes on; if it cannot, the lowest-numbered runnable task;
+// no fault, no signal, the first choice.
+func (d *Decision) Default() int {
+	if d.Kind == DecideSchedule {
+		if d.Cur >= 0 && d.Runnable&(1<<uint(d.Cur)) != 0 {
+			return d.Cur
+		}
+		return bits.TrailingZeros64(d.Runnable)
+	}
+	return 0
+}
+
+func (d *Decision) valid(v int) bool {
+	if d.Kind == DecideSchedule {
+		return v >= 0 && v < 64 && d.Runnable&(1<<uint(v)) != 0
+	}
+	return v >= 0 && v < d.N
+}
+
+func (d *Decision) describe() string {
+	switch d.Kind {
+	case DecideSchedule:
+		return fmt.Sprintf("a choice of the next task among %v", d.Options())
+	case DecideFault:
+		return fmt.Sprintf("a fault decision at %q", d.Label)
+	case DecideSignal:
+		return fmt.Sprintf("a signal decision at %q", d.Label)
+	}
+	return fmt.Sprintf("a choice among %d outcomes at %q", d.N, d.Label)
+}
+
+// Strategy makes the decisions of a run. Decide returns the value for d;
+// it must be one of d's options.
+type Strategy interface {
+	Decide(w *World, d *Decision) int
+}
+
+// DefaultStrategy takes every decision's Default: run each task until it
+// blocks or exits, never fail, never signal.
+type DefaultStrategy struct{}
+
+func (DefaultStrategy) Decide(_ *World, d *Decision) int { return d.Default() }
+
+// Random makes decisions with its own seeded generator: a uniformly random
+// runnable task at each scheduling point, and faults and signals with
+// probability 1/FaultOneIn when the run enables them. It is the only place
+// randomness enters a run, and everything it decides is in the log.
+type Random struct {
+	rng        *rand.Rand
+	FaultOneIn int
+}
+
+// NewRandom returns a random strategy seeded with seed.
+func NewRandom(seed uint64) *Random {
+	return &Random{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), FaultOneIn: 8}
+}
+
+func (r *Random) Decide(_ *World, d *Decision) int {
+	switch d.Kind {
+	case DecideSchedule:
+		n := bits.OnesCount64(d.Runnable)
+		k := r.rng.IntN(n)
+		m := d.Runnable
+		for ; k > 0; k-- {
+			m &= m - 1
+		}
+		return bits.TrailingZeros64(m)
+	case DecideFault, DecideSignal:
+		if r.rng.IntN(r.FaultOneIn) == 0 {
+			return 1
+		}
+		return 0
+	}
+	return r.rng.IntN(d.N)
+}
+
+// Replay replays a decision log. Past its end it takes defaults, so a
+// prefix is a valid replay (explorers use this); Strict makes leftover or
+// ill-fitting decisions an input error instead.
+type Replay struct {
+	Log    []Decision
+	pos    int
+	Strict bool
+}
+
+// NewReplay replays the decisions of s.
+func NewReplay(s *Schedule) *Replay { return &Replay{Log: s.Decisions, Strict: true} }
+
+func (r *Replay) Decide(w *World, d *Decision) int {
+	if r.pos >= len(r.Log) {
+		return d.Default()
+	}
+	want := r.Log[r.pos]
+	r.pos++
+	if want.Kind != d.Kind || !d.valid(want.Value) {
+		if r.Strict {
+			w.inputError(fmt.Errorf("schedule does not fit: decision %d is %s, but the schedule gives %s",
+				r.pos, d.describe(), tokenFor(want)))
+		}
+		return d.Default()
+	}
+	return want.Value
+}
+
+// Leftover is the number of decisions not used by the run.
+func (r *Replay) Leftover() int { return len(r.Log) - r.pos }

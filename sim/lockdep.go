@@ -1,0 +1,397 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LockClass is a lockdep class: all locks initialised with one class share
+// one node (per subclass) in the lock-order graph, as all locks with one
+// static lock_class_key do in the kernel. Create classes in package-level
+// vars with NewLockClass.
+type LockClass struct {
+	name string
+	id   int
+}
+
+var lockClasses []*LockClass
+
+// NewLockClass registers a lock class named like the kernel prints it,
+// "&dentry->d_lock" or "&type->i_mutex_dir_key".
+func NewLockClass(name string) *LockClass {
+	c := &LockClass{name: name, id: len(lockClasses)}
+	lockClasses = append(lockClasses, c)
+	return c
+}
+
+// Name is the class's printed name.
+func (c *LockClass) Name() string { return c.name }
+
+// MaxSubclasses is lockdep's MAX_LOCKDEP_SUBCLASSES.
+const MaxSubclasses = 8
+
+// Read modes, lockdep's "read" argument.
+const (
+	lockExclusive = 0 // spin_lock, down_write
+	lockShared    = 1 // down_read: non-recursive reader
+	lockRecursive = 2 // read_lock (recursive), rcu_read_lock, lock_map_acquire_read
+)
+
+// Dependency bits, as lockdep's DEP_{SR,ER,SN,EN}_BIT: bit 0 of the index
+// is "prev held exclusively", bit 1 is "next is not a recursive reader".
+const (
+	depSR uint8 = 1 << 0
+	depER uint8 = 1 << 1
+	depSN uint8 = 1 << 2
+	depEN uint8 = 1 << 3
+)
+
+func calcDep(prevRead, nextRead int8) uint8 {
+	bit := 0
+	if prevRead == lockExclusive {
+		bit |= 1
+	}
+	if nextRead != lockRecursive {
+		bit |= 2
+	}
+	return 1 << bit
+}
+
+// lockMeta is what every lockdep-tracked primitive carries: its identity
+// for traces and access records, and its class.
+type lockMeta struct {
+	id    ObjID
+	obj   *Object
+	field string
+	class *LockClass
+}
+
+func (m *lockMeta) init(o *Object, field string, c *LockClass) {
+	if o.w == nil {
+		panic(fmt.Sprintf("sim: %s.%s initialised before its object was allocated", o.class, field))
+	}
+	o.w.nextID++
+	m.id, m.obj, m.field, m.class = o.w.nextID, o, field, c
+}
+
+func (m *lockMeta) String() string {
+	if m.obj == nil {
+		return "<uninitialised lock>"
+	}
+	return m.obj.String() + "." + m.field
+}
+
+type heldLock struct {
+	m       *lockMeta
+	sub     int8
+	read    int8
+	trylock bool
+	step    int64
+}
+
+func (h *heldLock) node() int { return h.m.class.id*MaxSubclasses + int(h.sub) }
+
+func className(node int) string {
+	c := lockClasses[node/MaxSubclasses]
+	if s := node % MaxSubclasses; s != 0 {
+		return fmt.Sprintf("%s/%d", c.name, s)
+	}
+	return c.name
+}
+
+func (h *heldLock) String() string {
+	mode := ""
+	switch h.read {
+	case lockShared:
+		mode = ", read"
+	case lockRecursive:
+		mode = ", recursive read"
+	}
+	if h.trylock {
+		mode += ", trylock"
+	}
+	return fmt.Sprintf("(%s){%s%s} taken at step %d", className(h.node()), h.m, mode, h.step)
+}
+
+type depEdge struct {
+	to   int
+	dep  uint8
+	task int
+	step int64
+}
+
+type lockdepState struct {
+	after map[int][]depEdge // forward edges per node, in insertion order
+	gen   int
+	seen  map[int]int // BFS visit generation per node
+}
+
+func (ld *lockdepState) edge(from, to int) *depEdge {
+	es := ld.after[from]
+	for i := range es {
+		if es[i].to == to {
+			return &es[i]
+		}
+	}
+	return nil
+}
+
+// acquire is lock_acquire: validate, then push on the held stack. It runs
+// before the task can block on the lock, as lockdep does, so an inversion
+// is reported even on an interleaving that does not deadlock.
+func (t *Task) lockAcquire(m *lockMeta, sub int, read int8, trylock bool) {
+	if m.class == nil {
+		return
+	}
+	if sub < 0 || sub >= MaxSubclasses {
+		panic(fmt.Sprintf("sim: subclass %d out of range for %s", sub, m.class.name))
+	}
+	next := heldLock{m: m, sub: int8(sub), read: read, trylock: trylock, step: t.w.step}
+	if !trylock {
+		t.checkDeadlock(&next)
+		t.checkPrevsAdd(&next)
+	}
+	t.held = append(t.held, next)
+}
+
+// checkDeadlock is lockdep's check_deadlock: taking a class already held.
+func (t *Task) checkDeadlock(next *heldLock) {
+	for i := range t.held {
+		prev := &t.held[i]
+		if prev.node() != next.node() {
+			continue
+		}
+		if next.read == lockRecursive && prev.read != lockExclusive {
+			continue
+		}
+		t.w.lockdepReport(t, "recursive", "possible recursive locking detected",
+			fmt.Sprintf("%s is trying to acquire lock:\n  %s\nbut task is already holding lock:\n  %s\n\n"+
+				" Possible unsafe locking scenario:\n       CPU0\n       ----\n  %s;\n  %s;\n\n *** DEADLOCK ***\n\n"+
+				" May be due to missing lock nesting notation\n\n%s",
+				t, next, prev, scenarioLock(prev), scenarioLock(next), t.heldString()))
+	}
+}
+
+func scenarioLock(h *heldLock) string {
+	if h.read != lockExclusive {
+		return "rlock(" + className(h.node()) + ")"
+	}
+	return "lock(" + className(h.node()) + ")"
+}
+
+// checkPrevsAdd adds edges from the topmost blocking holder (and any
+// trylocked holders above it) to next, checking each new dependency for a
+// strong cycle first.
+func (t *Task) checkPrevsAdd(next *heldLock) {
+	for i := len(t.held) - 1; i >= 0; i-- {
+		prev := &t.held[i]
+		if prev.m.class != nil && prev.node() != next.node() {
+			t.checkPrevAdd(prev, next)
+		}
+		if !prev.trylock {
+			return
+		}
+	}
+}
+
+func (t *Task) checkPrevAdd(prev, next *heldLock) {
+	ld := &t.w.lockdep
+	dep := calcDep(prev.read, next.read)
+	from, to := prev.node(), next.node()
+	e := ld.edge(from, to)
+	if e != nil && e.dep&dep != 0 {
+		return // this kind of dependency was validated when first recorded
+	}
+	if path := ld.findStrongPath(to, next.read, from, prev.read); path != nil {
+		t.w.lockdepReport(t, "circular", "possible circular locking dependency detected",
+			t.circularMessage(prev, next, path))
+		return
+	}
+	if e != nil {
+		e.dep |= dep
+		return
+	}
+	if ld.after == nil {
+		ld.after = map[int][]depEdge{}
+		ld.seen = map[int]int{}
+	}
+	ld.after[from] = append(ld.after[from], depEdge{to: to, dep: dep, task: t.id, step: t.w.step})
+}
+
+type bfsEntry struct {
+	node   int
+	onlyXR bool
+	parent int // index in the queue, -1 for the root
+	edge   *depEdge
+}
+
+// findStrongPath is check_noncircular: a breadth-first search forward from
+// the new lock for the held one, along strong paths only (never entering a
+// lock as a recursive reader and leaving it as a reader). It returns the
+// path (root first) or nil.
+func (ld *lockdepState) findStrongPath(root int, rootRead int8, target int, targetRead int8) []bfsEntry {
+	if ld.after == nil {
+		return nil
+	}
+	ld.gen++
+	queue := []bfsEntry{{node: root, onlyXR: rootRead == lockRecursive, parent: -1}}
+	for qi := 0; qi < len(queue); qi++ {
+		cur := queue[qi]
+		for ei := range ld.after[cur.node] {
+			e := &ld.after[cur.node][ei]
+			if ld.seen[e.to] == ld.gen {
+				continue
+			}
+			ld.seen[e.to] = ld.gen // marked before filtering, as __bfs does
+			dep := e.dep
+			if cur.onlyXR {
+				dep &^= depSR | depSN
+			}
+			if dep == 0 {
+				continue
+			}
+			ent := bfsEntry{node: e.to, onlyXR: dep&(depSN|depEN) == 0, parent: qi, edge: e}
+			if e.to == target && (targetRead == lockExclusive || !ent.onlyXR) {
+				queue = append(queue, ent)
+				var path []bfsEntry
+				for i := len(queue) - 1; i >= 0; i = queue[i].parent {
+					path = append(path, queue[i])
+				}
+				for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+					path[i], path[j] = path[j], path[i]
+				}
+				return path
+			}
+			queue = append(queue, ent)
+		}
+	}
+	return nil
+}
+
+func (t *Task) circularMessage(prev, next *heldLock, path []bfsEntry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is trying to acquire lock:\n  %s\n\nbut task is already holding lock:\n  %s\n\n", t, next, prev)
+	b.WriteString("which lock already depends on the new lock.\n\nthe existing dependency chain (in reverse order) is:\n")
+	for i := len(path) - 1; i >= 1; i-- {
+		e := path[i].edge
+		fmt.Fprintf(&b, "-> #%d (%s): taken after %s by %s at step %d\n",
+			len(path)-1-i, className(path[i].node), className(path[i-1].node), t.w.taskName(e.task), e.step)
+	}
+	if len(path) == 2 {
+		fmt.Fprintf(&b, "\n Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n       ----                    ----\n")
+		a, c := scenarioLock(prev), scenarioLock(next)
+		fmt.Fprintf(&b, "  %-24s\n  %-24s%s\n  %-24s%s\n  %-24s%s\n\n *** DEADLOCK ***\n",
+			a, "", c, "", a, c, "")
+	} else {
+		b.WriteString("\nChain exists of:\n  ")
+		for i := len(path) - 1; i >= 0; i-- {
+			b.WriteString(className(path[i].node))
+			b.WriteString(" --> ")
+		}
+		b.WriteString(className(prev.node()) + "\n")
+	}
+	b.WriteString("\n" + t.heldString())
+	return b.String()
+}
+
+// lockRelease is lock_release.
+func (t *Task) lockRelease(m *lockMeta) *heldLock {
+	if m.class == nil {
+		return nil
+	}
+	for i := len(t.held) - 1; i >= 0; i-- {
+		if t.held[i].m == m {
+			h := t.held[i]
+			t.held = append(t.held[:i], t.held[i+1:]...)
+			return &h
+		}
+	}
+	t.w.lockdepReport(t, "bad-unlock", "bad unlock balance detected!",
+		fmt.Sprintf("%s is trying to release lock (%s) %s\nbut there are no more locks to release!\n\n%s",
+			t, m.class.name, m, t.heldString()))
+	return nil
+}
+
+func (t *Task) holds(m *lockMeta) *heldLock {
+	for i := len(t.held) - 1; i >= 0; i-- {
+		if t.held[i].m == m {
+			return &t.held[i]
+		}
+	}
+	return nil
+}
+
+func (t *Task) heldString() string {
+	if len(t.held) == 0 {
+		return fmt.Sprintf("no locks held by %s.", t)
+	}
+	s := fmt.Sprintf("%d lock(s) held by %s:\n", len(t.held), t)
+	for i := range t.held {
+		s += fmt.Sprintf(" #%d: %s\n", i, &t.held[i])
+	}
+	return s
+}
+
+func (w *World) lockdepReport(t *Task, rule, title, msg string) {
+	w.raise(t, &Report{Kind: KindLockdep, Rule: rule, Title: title, Message: msg})
+}
+
+// assertHeld backs the LockdepAssertHeld* methods: mode -1 any, 0 write,
+// 1 read.
+func (t *Task) assertHeld(m *lockMeta, mode int, what string) {
+	h := t.holds(m)
+	ok := h != nil && (mode < 0 || (mode == 0) == (h.read == lockExclusive))
+	if !ok {
+		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "assert-held",
+			Title:   fmt.Sprintf("%s(%s) failed", what, m),
+			Message: t.heldString()})
+	}
+}
+
+// MightSleep is might_sleep(): a blocking primitive is about to be used.
+// Sleeping with a spinlock held or inside an RCU read-side section is a bug.
+func (t *Task) MightSleep(what string) {
+	if t.preempt > 0 || t.rcuDepth > 0 {
+		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "sleep-in-atomic",
+			Title: "BUG: sleeping function called from invalid context (" + what + ")",
+			Message: fmt.Sprintf("in_atomic(): %d, preempt_count: %d, RCU nest depth: %d\n%s",
+				b2i(t.preempt > 0), t.preempt, t.rcuDepth, t.heldString())})
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// LockMap is a lockdep map with no lock behind it (lock_map_acquire): it
+// lets model code declare that waiting on something (an in-lookup dentry,
+// a completion) takes part in the lock order.
+type LockMap struct{ lockMeta }
+
+// Init ties the map to an object and a class.
+func (l *LockMap) Init(o *Object, field string, c *LockClass) { l.init(o, field, c) }
+
+// Acquire is lock_map_acquire (read false) or lock_map_acquire_read.
+func (l *LockMap) Acquire(t *Task, read bool) {
+	t.point(OpLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+	r := int8(lockExclusive)
+	if read {
+		r = lockRecursive
+	}
+	t.lockAcquire(&l.lockMeta, 0, r, false)
+}
+
+// AcquireTry is lock_map_acquire_try: held, but no dependency into it.
+func (l *LockMap) AcquireTry(t *Task) {
+	t.point(OpLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+	t.lockAcquire(&l.lockMeta, 0, lockExclusive, true)
+}
+
+// Release is lock_map_release.
+func (l *LockMap) Release(t *Task) {
+	t.point(OpLockMapRelease, l.id, l.obj, l.field, AccRelease)
+	t.lockRelease(&l.lockMeta)
+}

@@ -1,0 +1,103 @@
+package sim
+
+// SeqCount is seqcount_t. Writers make the count odd for the duration of
+// a write section; readers sample it and retry if it moved.
+type SeqCount struct {
+	lockMeta
+	seq    uint32
+	writer *Task
+	q      WaitQueue
+}
+
+// Init ties the seqcount to its object.
+func (s *SeqCount) Init(o *Object, field string) { s.init(o, field, nil) }
+
+func (s *SeqCount) holders() []*Task {
+	if s.writer == nil {
+		return nil
+	}
+	return []*Task{s.writer}
+}
+
+func (s *SeqCount) String() string { return "seqcount(" + s.lockMeta.String() + ") to become even" }
+
+// ReadBegin is read_seqcount_begin: waits (spinning) while a write is in
+// progress and returns the even count.
+func (s *SeqCount) ReadBegin(t *Task) uint32 {
+	t.point(OpSeqBegin, s.id, s.obj, s.field, AccRead)
+	for s.seq&1 != 0 {
+		s.q.add(t)
+		t.blockOn(s)
+	}
+	return s.seq
+}
+
+// RawBegin is raw_seqcount_begin: does not wait; an odd count is rounded
+// down so that the following retry fails.
+func (s *SeqCount) RawBegin(t *Task) uint32 {
+	t.point(OpSeqBegin, s.id, s.obj, s.field, AccRead)
+	return s.seq &^ 1
+}
+
+// Retry is read_seqcount_retry: true if the section must be retried.
+func (s *SeqCount) Retry(t *Task, start uint32) bool {
+	t.point(OpSeqRetry, s.id, s.obj, s.field, AccRead)
+	return s.seq != start
+}
+
+// Sequence is the current count without a scheduling point (for asserts).
+func (s *SeqCount) Sequence() uint32 { return s.seq }
+
+// WriteBegin is write_seqcount_begin.
+func (s *SeqCount) WriteBegin(t *Task) {
+	t.point(OpSeqWriteBegin, s.id, s.obj, s.field, AccWrite)
+	t.WarnOn(s.seq&1 != 0, "write_seqcount_begin on an odd seqcount ("+s.lockMeta.String()+")")
+	s.seq++
+	s.writer = t
+}
+
+// WriteEnd is write_seqcount_end.
+func (s *SeqCount) WriteEnd(t *Task) {
+	t.point(OpSeqWriteEnd, s.id, s.obj, s.field, AccWrite)
+	t.WarnOn(s.seq&1 == 0, "write_seqcount_end on an even seqcount ("+s.lockMeta.String()+")")
+	s.seq++
+	s.writer = nil
+	s.q.wakeAll(t.w)
+}
+
+// Invalidate is write_seqcount_invalidate: every reader that sampled the
+// count before now will retry.
+func (s *SeqCount) Invalidate(t *Task) {
+	t.point(OpSeqInvalidate, s.id, s.obj, s.field, AccWrite)
+	s.seq += 2
+}
+
+// SeqLock is seqlock_t: a seqcount whose writers serialise on a spinlock.
+type SeqLock struct {
+	Seq  SeqCount
+	Lock SpinLock
+}
+
+// Init is seqlock_init.
+func (l *SeqLock) Init(o *Object, field string, c *LockClass) {
+	l.Seq.Init(o, field+".seqcount")
+	l.Lock.Init(o, field+".lock", c)
+}
+
+// ReadSeqBegin is read_seqbegin.
+func (l *SeqLock) ReadSeqBegin(t *Task) uint32 { return l.Seq.ReadBegin(t) }
+
+// ReadSeqRetry is read_seqretry.
+func (l *SeqLock) ReadSeqRetry(t *Task, start uint32) bool { return l.Seq.Retry(t, start) }
+
+// WriteSeqLock is write_seqlock.
+func (l *SeqLock) WriteSeqLock(t *Task) {
+	l.Lock.Lock(t)
+	l.Seq.WriteBegin(t)
+}
+
+// WriteSeqUnlock is write_sequnlock.
+func (l *SeqLock) WriteSeqUnlock(t *Task) {
+	l.Seq.WriteEnd(t)
+	l.Lock.Unlock(t)
+}

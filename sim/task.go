@@ -1,0 +1,384 @@
+package sim
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+)
+
+type taskState uint8
+
+const (
+	taskRunnable taskState = iota
+	taskBlocked
+	taskDone
+)
+
+// Task is a simulated kernel thread. Model code receives its task as the
+// first argument, the way kernel code has "current".
+type Task struct {
+	w      *World
+	id     int
+	name   string
+	fn     func(t *Task)
+	daemon bool
+	state  taskState
+
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+
+	dumpReq bool
+	stack   []string
+
+	// Blocking: what the task waits on, for the wait-for graph.
+	waitOn   holderSet
+	waitWhat string
+	woken    bool
+
+	held          []heldLock
+	preempt       int   // spinlocks held (preempt_count)
+	preemptStart  int64 // step at which preempt went 0 -> 1
+	rcuDepth      int
+	rcuStart      int64
+	inRCUCallback bool
+	signalled     bool
+}
+
+// ID is the task's number, its name in schedules.
+func (t *Task) ID() int { return t.id }
+
+// World is the run the task belongs to.
+func (t *Task) World() *World { return t.w }
+
+func (t *Task) String() string { return fmt.Sprintf("T%d %s", t.id, t.name) }
+
+func (t *Task) stateString() string {
+	switch t.state {
+	case taskRunnable:
+		return "runnable"
+	case taskBlocked:
+		if t.waitWhat != "" {
+			return "blocked on " + t.waitWhat
+		}
+		return "blocked"
+	}
+	if t.stack != nil {
+		return "halted"
+	}
+	return "exited"
+}
+
+// body is the coroutine: it runs the task's function and turns panics into
+// reports, so that model bugs never crash the explorer.
+func (t *Task) body(yield func(struct{}) bool) {
+	t.yield = yield
+	defer t.recoverPanic()
+	if t.dumpReq { // stack dump of a task that never ran
+		t.dumpReq = false
+		return
+	}
+	t.fn(t)
+	t.exit()
+}
+
+func (t *Task) recoverPanic() {
+	r := recover()
+	t.state = taskDone
+	t.w.runnable &^= 1 << uint(t.id)
+	if r == nil {
+		return
+	}
+	if _, ok := r.(haltRun); ok {
+		return
+	}
+	w := t.w
+	rep := &Report{Kind: KindPanic, Rule: "go-panic", Title: fmt.Sprint(r)}
+	if err, ok := r.(runtime.Error); ok && strings.Contains(err.Error(), "nil pointer") {
+		rep.Kind, rep.Rule, rep.Title = KindOops, "null-deref", "NULL pointer dereference"
+	}
+	stack := captureStack(3)
+	rep.Message = "Go stack:\n" + strings.Join(stack, "\n")
+	if w.report == nil {
+		rep.Step, rep.Task = w.step, t.id
+		w.report = rep
+		t.stack = stack
+	}
+	w.halted = true
+}
+
+func (t *Task) exit() {
+	w := t.w
+	if len(t.held) > 0 {
+		w.lockdepReport(t, "held-at-exit", fmt.Sprintf("task exited with %d lock(s) held", len(t.held)), t.heldString())
+	}
+	if t.rcuDepth > 0 {
+		w.raise(t, &Report{Kind: KindLockdep, Rule: "rcu-at-exit", Title: "task exited inside an RCU read-side section"})
+	}
+	t.state = taskDone
+	w.runnable &^= 1 << uint(t.id)
+	w.pickNext(t)
+}
+
+// switchOut gives the CPU to w.cur and returns when this task is resumed.
+func (t *Task) switchOut() {
+	for {
+		if !t.yield(struct{}{}) {
+			panic(haltRun{})
+		}
+		if t.dumpReq {
+			t.dumpReq = false
+			t.stack = captureStack(3)
+			continue
+		}
+		return
+	}
+}
+
+// point is a scheduling point: the strategy may run another task first;
+// then the step is executed and recorded.
+func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
+	w := t.w
+	if w.halted {
+		panic(haltRun{})
+	}
+	if w.runnable&(w.runnable-1) != 0 {
+		d := Decision{Kind: DecideSchedule, Cur: t.id, Runnable: w.runnable}
+		if v := w.decide(&d); v != t.id {
+			w.cur = w.tasks[v]
+			t.switchOut()
+		}
+	}
+	w.check(t, o, field)
+	w.step++
+	w.hash = (w.hash ^ (uint64(id)<<24 | uint64(op)<<8 | uint64(t.id))) * 1099511628211
+	if w.cfg.Trace != TraceOff {
+		w.record(t, op, id, o, field, acc, "")
+	}
+	if w.step > w.cfg.MaxSteps {
+		w.livelock(t)
+	}
+}
+
+func (w *World) record(t *Task, op Op, id ObjID, o *Object, field string, acc Access, note string) {
+	s := Step{N: w.step, Task: t.id, Op: op, ID: id, Acc: acc}
+	if w.cfg.Trace == TraceFull {
+		s.Obj, s.Field, s.Note = o, field, note
+		s.Site = callSite()
+	}
+	w.trace = append(w.trace, s)
+}
+
+// Annotate adds a note to the step just taken (full tracing only): a value
+// read, a flag set, the result of a cmpxchg.
+func (t *Task) Annotate(format string, args ...any) {
+	w := t.w
+	if w.cfg.Trace == TraceFull && len(w.trace) > 0 && w.trace[len(w.trace)-1].Task == t.id {
+		s := &w.trace[len(w.trace)-1]
+		n := fmt.Sprintf(format, args...)
+		if s.Note != "" {
+			s.Note += "; " + n
+		} else {
+			s.Note = n
+		}
+	}
+}
+
+// Tracing reports whether the run records full traces, so that model code
+// can skip formatting work otherwise.
+func (t *Task) Tracing() bool { return t.w.cfg.Trace == TraceFull }
+
+// Read is a scheduling point for a modeled read of a shared field that
+// another task may write concurrently (a lockless d_flags test, say).
+func (t *Task) Read(o *Object, field string) { t.point(OpRead, o.id, o, field, AccRead) }
+
+// Write is a scheduling point for a modeled store to a shared field.
+func (t *Task) Write(o *Object, field string) { t.point(OpWrite, o.id, o, field, AccWrite) }
+
+// Yield is a bare scheduling point (cond_resched, cpu_relax in a loop).
+func (t *Task) Yield() { t.point(OpRead, 0, nil, "cpu_relax", AccRead) }
+
+// block parks the task until a waker makes it runnable again. The caller
+// has queued it where the waker will find it.
+func (t *Task) block(what string) {
+	w := t.w
+	t.state = taskBlocked
+	t.waitWhat = what
+	w.runnable &^= 1 << uint(t.id)
+	w.pickNext(t)
+	if w.halted {
+		panic(haltRun{})
+	}
+	if w.cur == nil { // the run is over: only daemons are left waiting
+		t.switchOut()
+		panic(haltRun{})
+	}
+	t.switchOut()
+	t.waitWhat = ""
+}
+
+func (w *World) wake(t *Task) {
+	if t.state == taskBlocked {
+		t.state = taskRunnable
+		w.runnable |= 1 << uint(t.id)
+	}
+	t.woken = true
+}
+
+// Fault asks whether a fallible step fails here: allocation failure
+// injection. It is a decision only when the run enables faults.
+func (t *Task) Fault(label string) bool {
+	if !t.w.cfg.Faults {
+		return false
+	}
+	d := Decision{Kind: DecideFault, Cur: t.id, N: 2, Label: label}
+	return t.w.decide(&d) == 1
+}
+
+// Choose picks one of n outcomes (a simulated server's reply). It is
+// always a decision when n > 1.
+func (t *Task) Choose(label string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	d := Decision{Kind: DecideChoice, Cur: t.id, N: n, Label: label}
+	v := t.w.decide(&d)
+	if t.w.cfg.Trace != TraceOff {
+		t.w.record(t, OpChoose, 0, nil, label, AccRead, fmt.Sprintf("= %d of %d", v, n))
+	}
+	return v
+}
+
+// signalArrives decides whether a fatal signal is delivered now, in a
+// killable wait. Once delivered it stays pending.
+func (t *Task) signalArrives(label string) bool {
+	if t.signalled {
+		return true
+	}
+	if !t.w.cfg.Signals {
+		return false
+	}
+	d := Decision{Kind: DecideSignal, Cur: t.id, N: 2, Label: label}
+	if t.w.decide(&d) == 1 {
+		t.signalled = true
+	}
+	return t.signalled
+}
+
+// FatalSignalPending is fatal_signal_pending(current).
+func (t *Task) FatalSignalPending() bool { return t.signalled }
+
+// Violation reports a broken invariant from inside a task.
+func (t *Task) Violation(kind Kind, rule, title, msg string) {
+	t.w.raise(t, &Report{Kind: kind, Rule: rule, Title: title, Message: msg})
+}
+
+// WarnOn is WARN_ON(cond): when cond holds it reports a warning. It returns
+// cond so that it reads like the C.
+func (t *Task) WarnOn(cond bool, what string) bool {
+	if cond {
+		t.w.raise(t, &Report{Kind: KindWarn, Rule: "WARN_ON", Title: "WARN_ON(" + what + ")"})
+	}
+	return cond
+}
+
+// WarnOnOnce is WARN_ON_ONCE(cond). The run halts at the first report, so
+// "once" and "every time" coincide.
+func (t *Task) WarnOnOnce(cond bool, what string) bool {
+	if cond {
+		t.w.raise(t, &Report{Kind: KindWarn, Rule: "WARN_ON_ONCE", Title: "WARN_ON_ONCE(" + what + ")"})
+	}
+	return cond
+}
+
+// BugOn is BUG_ON(cond).
+func (t *Task) BugOn(cond bool, what string) {
+	if cond {
+		t.w.raise(t, &Report{Kind: KindBug, Rule: "BUG_ON", Title: "kernel BUG: BUG_ON(" + what + ")"})
+	}
+}
+
+func (w *World) livelock(t *Task) {
+	msg := fmt.Sprintf("the run passed its bound of %d steps", w.cfg.MaxSteps)
+	if p := repeatingTail(w.trace); p > 0 {
+		msg += fmt.Sprintf("; the last %d steps repeat:\n", p)
+		for i := len(w.trace) - p; i < len(w.trace); i++ {
+			msg += w.trace[i].Format(w) + "\n"
+		}
+	}
+	w.raise(t, &Report{Kind: KindLivelock, Rule: "step-bound", Title: "livelock: no progress within the step bound", Message: msg})
+}
+
+// repeatingTail finds the shortest period p (up to 64) with which the end
+// of the trace repeats at least three times.
+func repeatingTail(tr []Step) int {
+	same := func(a, b *Step) bool { return a.Task == b.Task && a.Op == b.Op && a.ID == b.ID }
+	for p := 1; p <= 64 && 3*p <= len(tr); p++ {
+		ok := true
+		n := len(tr)
+		for i := n - 2*p; i < n && ok; i++ {
+			ok = same(&tr[i], &tr[i-p])
+		}
+		if ok {
+			return p
+		}
+	}
+	return 0
+}
+
+// captureStack returns the model-level frames of the calling goroutine:
+// the runtime's own frames are left out.
+func captureStack(skip int) []string {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(skip, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var out []string
+	for {
+		f, more := frames.Next()
+		if isModelFrame(f.Function) {
+			out = append(out, fmt.Sprintf("%s (%s:%d)", shortFunc(f.Function), shortFile(f.File), f.Line))
+		}
+		if !more {
+			break
+		}
+	}
+	return out
+}
+
+// callSite is the innermost model frame of the running task.
+func callSite() string {
+	var pcs [24]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if isModelFrame(f.Function) {
+			return fmt.Sprintf("%s:%d", shortFunc(f.Function), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+const simPkg = "github.com/dcsim/dcsim/sim."
+
+func isModelFrame(fn string) bool {
+	return fn != "" && !strings.HasPrefix(fn, simPkg) && !strings.HasPrefix(fn, "runtime.") &&
+		!strings.HasPrefix(fn, "iter.") && !strings.HasPrefix(fn, "testing.")
+}
+
+func shortFunc(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	return fn
+}
+
+func shortFile(f string) string {
+	parts := strings.Split(f, "/")
+	if len(parts) >= 2 {
+		return strings.Join(parts[len(parts)-2:], "/")
+	}
+	return f
+}

@@ -1,0 +1,367 @@
+package sim
+
+import (
+	"fmt"
+	"iter"
+	"math/bits"
+	"slices"
+)
+
+// Program is something a World can run: a name (recorded in every
+// schedule) and a setup function that creates the objects and spawns the
+// tasks.
+type Program struct {
+	Name  string
+	Setup func(w *World)
+}
+
+// Config tunes a run. The zero value is usable.
+type Config struct {
+	// MaxSteps bounds a run; going past it is reported as a livelock.
+	// 0 means DefaultMaxSteps.
+	MaxSteps int64
+	// Faults makes Task.Fault points decisions (else they never fail).
+	Faults bool
+	// Signals makes killable waits consult the log for fatal signals.
+	Signals bool
+	// Trace selects what the run records.
+	Trace TraceMode
+	// RecentSteps is how many trailing steps a report shows (full tracing).
+	// 0 means 40.
+	RecentSteps int
+}
+
+// DefaultMaxSteps is the livelock bound when Config.MaxSteps is 0.
+const DefaultMaxSteps = 200_000
+
+// World is one run: its tasks, objects, decision log and checkers.
+type World struct {
+	name     string
+	cfg      Config
+	strategy Strategy
+
+	tasks    []*Task
+	cur      *Task // the task chosen to run
+	running  *Task // the task whose coroutine is executing, nil in the loop
+	runnable uint64
+	step     int64
+	hash     uint64
+	log      []Decision
+
+	nextID  ObjID
+	objects []*Object
+
+	report   *Report
+	inputErr error
+	halted   bool
+	ended    bool
+
+	marks    map[string]int
+	atEnd    []func(w *World)
+	roots    []func(mark func(*Object))
+	lockdep  lockdepState
+	rcu      rcuState
+	waitVars map[any]*WaitQueue
+	trace    []Step
+}
+
+// NewWorld makes an empty run of the program called name.
+func NewWorld(name string, cfg Config, s Strategy) *World {
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = DefaultMaxSteps
+	}
+	if cfg.RecentSteps == 0 {
+		cfg.RecentSteps = 40
+	}
+	if s == nil {
+		s = DefaultStrategy{}
+	}
+	return &World{name: name, cfg: cfg, strategy: s, hash: 14695981039346656037}
+}
+
+// Execute runs p once under cfg and s.
+func Execute(p Program, cfg Config, s Strategy) *Outcome {
+	w := NewWorld(p.Name, cfg, s)
+	if p.Setup != nil {
+		p.Setup(w)
+	}
+	return w.Run()
+}
+
+// Name is the program name the run records in its schedule.
+func (w *World) Name() string { return w.name }
+
+// Config returns the run's configuration.
+func (w *World) Config() Config { return w.cfg }
+
+// Steps is the number of steps executed so far.
+func (w *World) Steps() int64 { return w.step }
+
+// Tasks lists the run's tasks in id order.
+func (w *World) Tasks() []*Task { return w.tasks }
+
+// Go adds a task that runs fn. A run ends when every task added with Go
+// has returned.
+func (w *World) Go(name string, fn func(t *Task)) *Task {
+	return w.spawn(name, fn, false)
+}
+
+// Daemon adds a server task (a filesystem daemon, an RPC server). A run
+// may end while daemons are blocked waiting for work.
+func (w *World) Daemon(name string, fn func(t *Task)) *Task {
+	return w.spawn(name, fn, true)
+}
+
+// Spawn adds a task while the run is under way (a kthread, an async
+// worker). It becomes runnable at once.
+func (t *Task) Spawn(name string, fn func(t *Task)) *Task {
+	return t.w.spawn(name, fn, false)
+}
+
+func (w *World) spawn(name string, fn func(t *Task), daemon bool) *Task {
+	if len(w.tasks) >= 64 {
+		panic("sim: a run has at most 64 tasks")
+	}
+	t := &Task{w: w, id: len(w.tasks), name: name, fn: fn, daemon: daemon}
+	w.tasks = append(w.tasks, t)
+	w.runnable |= 1 << uint(t.id)
+	return t
+}
+
+// AtEnd registers a check to run when every task has finished cleanly.
+// It reports through World.Violation.
+func (w *World) AtEnd(fn func(w *World)) { w.atEnd = append(w.atEnd, fn) }
+
+// Roots registers a walker that marks the objects still reachable at the
+// end of a run. Objects still live, not static and not marked by any
+// walker are reported as leaks. A program that registers no walker gets no
+// leak check.
+func (w *World) Roots(walk func(mark func(*Object))) { w.roots = append(w.roots, walk) }
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Report    *Report // nil when clean
+	Err       error   // the input did not fit (a bad schedule); exit code 2
+	Steps     int64
+	Hash      uint64 // of every step's task, op, object and access
+	Decisions []Decision
+	Marks     map[string]int
+	Trace     []Step // with Config.Trace != TraceOff
+	Leftover  int    // decisions of a Replay the run did not use
+	world     *World
+}
+
+// Schedule is the schedule that replays this run.
+func (o *Outcome) Schedule() *Schedule {
+	return &Schedule{Program: o.world.name, Decisions: o.Decisions}
+}
+
+// FormatTrace renders the recorded trace, one step a line.
+func (o *Outcome) FormatTrace() []string {
+	out := make([]string, len(o.Trace))
+	for i := range o.Trace {
+		out[i] = o.Trace[i].Format(o.world)
+	}
+	return out
+}
+
+// Run executes the tasks to the end, to a report, or to an input error.
+func (w *World) Run() *Outcome {
+	w.pickNext(nil)
+	for w.cur != nil && !w.halted {
+		t := w.cur
+		if t.next == nil {
+			t.next, t.stop = iter.Pull(t.body)
+		}
+		w.running = t
+		t.next()
+		w.running = nil
+	}
+	if !w.halted {
+		w.ended = true
+		w.endChecks()
+	}
+	w.teardown()
+	out := &Outcome{Report: w.report, Err: w.inputErr, Steps: w.step, Hash: w.hash,
+		Decisions: w.log, Marks: w.marks, Trace: w.trace, world: w}
+	if r, ok := w.strategy.(*Replay); ok {
+		out.Leftover = r.Leftover()
+		if r.Strict && out.Leftover > 0 && out.Err == nil {
+			out.Err = fmt.Errorf("schedule does not fit: the run ended after %d decisions, but the schedule has %d more",
+				len(w.log), out.Leftover)
+		}
+	}
+	if w.report != nil {
+		w.report.Schedule = out.Schedule().String()
+	}
+	return out
+}
+
+func (w *World) endChecks() {
+	for _, fn := range w.atEnd {
+		if w.halted {
+			return
+		}
+		fn(w)
+	}
+	if !w.halted && len(w.roots) > 0 {
+		w.leakCheck()
+	}
+}
+
+func (w *World) teardown() {
+	full := w.cfg.Trace == TraceFull && w.report != nil
+	for _, t := range w.tasks {
+		if t.next == nil || t.state == taskDone {
+			continue
+		}
+		if full && t.stack == nil {
+			t.dumpReq = true
+			w.running = t
+			t.next()
+			w.running = nil
+		}
+		t.stop()
+	}
+	if full {
+		w.fillReport()
+	}
+}
+
+// pickNext chooses who runs after t blocks or exits (t == nil: at start).
+// With no runnable task left the run is over or deadlocked.
+func (w *World) pickNext(t *Task) {
+	if w.runnable == 0 {
+		w.cur = nil
+		for _, u := range w.tasks {
+			if u.state == taskBlocked && !u.daemon {
+				w.deadlock(t)
+				return
+			}
+		}
+		return
+	}
+	if bits.OnesCount64(w.runnable) == 1 {
+		w.cur = w.tasks[bits.TrailingZeros64(w.runnable)]
+		return
+	}
+	d := Decision{Kind: DecideSchedule, Cur: -1, Runnable: w.runnable}
+	w.cur = w.tasks[w.decide(&d)]
+}
+
+// decide consults the strategy and logs the decision.
+func (w *World) decide(d *Decision) int {
+	v := w.strategy.Decide(w, d)
+	if w.inputErr != nil {
+		w.halted = true
+		if w.running != nil {
+			panic(haltRun{})
+		}
+		return d.Default()
+	}
+	if !d.valid(v) {
+		panic(fmt.Sprintf("sim: strategy %T returned %d for %s", w.strategy, v, d.describe()))
+	}
+	d.Value = v
+	w.log = append(w.log, *d)
+	return v
+}
+
+func (w *World) inputError(err error) {
+	if w.inputErr == nil {
+		w.inputErr = err
+	}
+}
+
+// raise records a report and halts the run. From a task it unwinds that
+// task; from an end-of-run check it just returns.
+func (w *World) raise(t *Task, r *Report) {
+	if w.report == nil {
+		r.Step = w.step
+		r.Task = -1
+		if t != nil {
+			r.Task = t.id
+		}
+		w.report = r
+		if t != nil && w.cfg.Trace == TraceFull {
+			t.stack = captureStack(3)
+		}
+	}
+	w.halted = true
+	if t != nil && w.running == t {
+		panic(haltRun{})
+	}
+}
+
+// Violation reports a broken invariant found by an end-of-run check.
+func (w *World) Violation(kind Kind, rule, title, msg string) {
+	w.raise(nil, &Report{Kind: kind, Rule: rule, Title: title, Message: msg})
+}
+
+// Halted reports whether the run has stopped on a report or input error.
+func (w *World) Halted() bool { return w.halted }
+
+// Report is the run's report so far, or nil.
+func (w *World) Report() *Report { return w.report }
+
+func (w *World) fillReport() {
+	r := w.report
+	n := len(w.trace)
+	from := max(0, n-w.cfg.RecentSteps)
+	for i := from; i < n; i++ {
+		r.Recent = append(r.Recent, w.trace[i].Format(w))
+	}
+	for _, t := range w.tasks {
+		r.Stacks = append(r.Stacks, TaskStack{Task: t.String(), State: t.stateString(), Frames: t.stack})
+	}
+}
+
+func (w *World) leakCheck() {
+	for _, walk := range w.roots {
+		walk(func(o *Object) {
+			if o != nil {
+				o.reached = true
+			}
+		})
+	}
+	var leaks []string
+	for _, o := range w.objects {
+		if o.state == objLive && !o.reached {
+			leaks = append(leaks, fmt.Sprintf("%s, %s", o, w.lifeHistory(o)))
+		}
+		o.reached = false
+	}
+	if len(leaks) > 0 {
+		w.Violation(KindLeak, "leak", fmt.Sprintf("%d object(s) still allocated and unreachable at the end of the run", len(leaks)),
+			joinLines(leaks))
+	}
+}
+
+func joinLines(l []string) string {
+	out := ""
+	for _, s := range l {
+		out += s + "\n"
+	}
+	return out
+}
+
+// Mark records that model code reached a branch worth proving reached,
+// such as "d_alloc_parallel: waited on in-lookup". Tests and scenarios
+// require marks with Outcome.Marks or the explorer's RequireMarks.
+func (t *Task) Mark(name string) {
+	w := t.w
+	if w.marks == nil {
+		w.marks = map[string]int{}
+	}
+	w.marks[name]++
+}
+
+// MarkNames lists the marks hit, sorted.
+func (o *Outcome) MarkNames() []string {
+	var n []string
+	for k := range o.Marks {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
