@@ -50,6 +50,9 @@ func (a *AtomicInt) TryCmpXchg(t *Task, old *int64, new int64) bool {
 // Value is the current value without a scheduling point (checkers, dumps).
 func (a *AtomicInt) Value() int64 { return a.v }
 
+// Set stores without a scheduling point: for setup, before the run.
+func (a *AtomicInt) Set(v int64) { a.v = v }
+
 // AtomicPtr is a pointer accessed with READ_ONCE/WRITE_ONCE, cmpxchg and
 // xchg (a stashed dentry pointer, say). P is a pointer type.
 type AtomicPtr[P comparable] struct {
@@ -101,3 +104,6 @@ func (a *AtomicPtr[P]) Xchg(t *Task, new P) P {
 
 // Value is the current value without a scheduling point.
 func (a *AtomicPtr[P]) Value() P { return a.v }
+
+// Set stores without a scheduling point: for setup, before the run.
+func (a *AtomicPtr[P]) Set(v P) { a.v = v }

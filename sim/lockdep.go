@@ -280,8 +280,10 @@ func (t *Task) circularMessage(prev, next *heldLock, path []bfsEntry) string {
 	if len(path) == 2 {
 		fmt.Fprintf(&b, "\n Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n       ----                    ----\n")
 		a, c := scenarioLock(prev), scenarioLock(next)
-		fmt.Fprintf(&b, "  %-24s\n  %-24s%s\n  %-24s%s\n  %-24s%s\n\n *** DEADLOCK ***\n",
-			a, "", c, "", a, c, "")
+		for _, row := range [][2]string{{a, ""}, {"", c}, {"", a}, {c, ""}} {
+			fmt.Fprintf(&b, "%s\n", strings.TrimRight(fmt.Sprintf("  %-24s%s", row[0], row[1]), " "))
+		}
+		b.WriteString("\n *** DEADLOCK ***\n")
 	} else {
 		b.WriteString("\nChain exists of:\n  ")
 		for i := len(path) - 1; i >= 0; i-- {

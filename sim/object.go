@@ -82,6 +82,10 @@ func (t *Task) Alloc(o *Object, class string) {
 	t.w.allocObject(o, class, t.id)
 }
 
+// Alloc allocates o during setup, before the run: a live object that is
+// freed like any other.
+func (w *World) Alloc(o *Object, class string) { w.allocObject(o, class, -1) }
+
 // NewStatic allocates an object that lives for the whole run, such as a
 // superblock or a global lock's home. It may be called before Run.
 func (w *World) NewStatic(o *Object, class string) {

@@ -30,6 +30,7 @@ type Task struct {
 
 	dumpReq bool
 	stack   []string
+	final   string // state when the run ended, for reports
 
 	// Blocking: what the task waits on, for the wait-for graph.
 	waitOn   holderSet
@@ -63,8 +64,8 @@ func (t *Task) stateString() string {
 		}
 		return "blocked"
 	}
-	if t.stack != nil {
-		return "halted"
+	if t.w.report != nil && t.w.report.Task == t.id {
+		return "reporting"
 	}
 	return "exited"
 }

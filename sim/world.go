@@ -212,6 +212,7 @@ func (w *World) endChecks() {
 func (w *World) teardown() {
 	full := w.cfg.Trace == TraceFull && w.report != nil
 	for _, t := range w.tasks {
+		t.final = t.stateString()
 		if t.next == nil || t.state == taskDone {
 			continue
 		}
@@ -312,7 +313,7 @@ func (w *World) fillReport() {
 		r.Recent = append(r.Recent, w.trace[i].Format(w))
 	}
 	for _, t := range w.tasks {
-		r.Stacks = append(r.Stacks, TaskStack{Task: t.String(), State: t.stateString(), Frames: t.stack})
+		r.Stacks = append(r.Stacks, TaskStack{Task: t.String(), State: t.final, Frames: t.stack})
 	}
 }
 

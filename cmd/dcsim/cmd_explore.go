@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/dcsim/dcsim/explore"
+	"github.com/dcsim/dcsim/scenarios"
+)
+
+type exploreFlags struct {
+	runFlags
+	strategy    string
+	budget      int
+	seed        string
+	preemptions int
+	maxFaults   int
+	recheck     int
+	output      string
+}
+
+func cmdExplore(args []string, out io.Writer) error {
+	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE]", out)
+	var ef exploreFlags
+	ef.register(fs)
+	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound) or random (seeded walk)")
+	fs.IntVar(&ef.budget, "budget", explore.DefaultBudget, "maximum number of runs")
+	fs.StringVar(&ef.seed, "seed", "1", "seed of the random walk")
+	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
+	fs.IntVar(&ef.maxFaults, "max-faults", 1, "injected faults per DFS run (with --faults)")
+	fs.IntVar(&ef.recheck, "recheck", 50, "replay every k-th run from its log and compare (0: never)")
+	fs.StringVar(&ef.output, "o", "", "write the first report to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if ef.strategy != "dfs" && ef.strategy != "random" {
+		return usagef("--strategy must be dfs or random, not %q", ef.strategy)
+	}
+	if ef.budget < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 {
+		return usagef("--budget must be positive; --preemptions, --max-faults and --recheck must not be negative")
+	}
+	seed, err := strconv.ParseUint(ef.seed, 0, 64)
+	if err != nil {
+		return usagef("--seed %q is not a non-negative integer", ef.seed)
+	}
+	if ef.scenario == "all" {
+		return exploreAll(&ef, seed, out)
+	}
+	res, err := ef.explore(seed)
+	if err != nil {
+		return err
+	}
+	printResult(out, ef.scenario, &ef, res)
+	if res.First != nil {
+		fmt.Fprintln(out)
+		fmt.Fprint(out, res.First.Format())
+		if ef.output != "" {
+			if err := os.WriteFile(ef.output, []byte(res.First.Format()), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "report written to %s\n", ef.output)
+		}
+	}
+	if res.Err != nil {
+		return usagef("%v", res.Err)
+	}
+	if !res.Clean() {
+		return errViolation
+	}
+	return nil
+}
+
+func (ef *exploreFlags) explore(seed uint64) (*explore.Result, error) {
+	sc, cfg, err := ef.resolve()
+	if err != nil {
+		return nil, err
+	}
+	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
+		MaxFaults: ef.maxFaults, Config: cfg, RecheckEvery: ef.recheck, RequireMarks: sc.Marks}
+	if ef.strategy == "random" {
+		return explore.Random(sc.Program(), o), nil
+	}
+	return explore.DFS(sc.Program(), o), nil
+}
+
+func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result) {
+	fmt.Fprintf(out, "scenario %s, %s: %d runs, %d distinct, %d steps", name, ef.strategy, r.Runs, r.Distinct, r.Steps)
+	if ef.strategy == "dfs" {
+		fmt.Fprintf(out, ", preemption bound %d", r.Bound)
+		if r.Exhausted {
+			fmt.Fprint(out, " (exhausted)")
+		}
+	}
+	fmt.Fprintln(out)
+	switch {
+	case r.First != nil:
+		fmt.Fprintf(out, "violation: %s [%s] after %d runs, %d preemption(s)\n", r.First.Kind, r.First.Rule, r.Runs, r.FirstPreemptions)
+	case r.Err == nil:
+		fmt.Fprintln(out, "no violation found")
+	}
+	for _, m := range r.MissingMarks {
+		fmt.Fprintf(out, "required mark never hit: %q\n", m)
+	}
+}
+
+// exploreAll explores every scenario and compares with what each expects.
+func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
+	bad := 0
+	fmt.Fprintf(out, "%-28s %-10s %-10s %7s  %s\n", "scenario", "expected", "found", "runs", "schedule")
+	for _, sc := range scenarios.All() {
+		ef.scenario = sc.Name
+		r, err := ef.explore(seed)
+		if err != nil {
+			return err
+		}
+		found, sched := "clean", ""
+		if r.First != nil {
+			found, sched = string(r.First.Kind), r.First.Schedule
+		}
+		want := "clean"
+		if sc.Expect != "" {
+			want = string(sc.Expect)
+		}
+		mark := ""
+		if found != want || len(r.MissingMarks) > 0 {
+			mark, bad = "  <-- unexpected", bad+1
+		}
+		fmt.Fprintf(out, "%-28s %-10s %-10s %7d  %s%s\n", sc.Name, want, found, r.Runs, sched, mark)
+	}
+	if bad > 0 {
+		fmt.Fprintf(out, "%d scenario(s) did not explore as expected\n", bad)
+		return errViolation
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dcsim/dcsim/scenarios"
+)
+
+func cmdList(args []string, out io.Writer) error {
+	fs := newFlags("list", "list", out)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	for _, s := range scenarios.All() {
+		exp := "clean"
+		if s.Expect != "" {
+			exp = string(s.Expect)
+		}
+		fmt.Fprintf(out, "%s  (expects: %s)\n%s\n\n", s.Name, exp, wrap(s.Doc, 76, "    "))
+	}
+	return nil
+}
+
+func wrap(s string, width int, prefix string) string {
+	var lines []string
+	line := prefix
+	for _, w := range strings.Fields(s) {
+		if len(line)+len(w)+1 > width && line != prefix {
+			lines = append(lines, line)
+			line = prefix
+		}
+		if line != prefix {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}

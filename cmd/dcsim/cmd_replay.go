@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/dcsim/dcsim/scenarios"
+	"github.com/dcsim/dcsim/sim"
+)
+
+func cmdReplay(args []string, out io.Writer) error {
+	fs := newFlags("replay", "replay [-q] SCHEDULE|REPORT-FILE", out)
+	quiet := fs.Bool("q", false, "print the result only, not the trace")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("want one schedule string or report file, got %d arguments", fs.NArg())
+	}
+	s, err := loadSchedule(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	sc, err := scenarios.Lookup(s.Program)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg := sc.Config
+	cfg.Trace = sim.TraceFull
+	cfg.Faults = cfg.Faults || hasKind(s, sim.DecideFault)
+	cfg.Signals = cfg.Signals || hasKind(s, sim.DecideSignal)
+	fmt.Fprintf(out, "scenario %s\n\n", sc.Name)
+	return printOutcome(out, sim.Execute(sc.Program(), cfg, sim.NewReplay(s)), *quiet)
+}
+
+func hasKind(s *sim.Schedule, k sim.DecisionKind) bool {
+	for _, d := range s.Decisions {
+		if d.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// loadSchedule reads a schedule string, or the schedule line of a report
+// file; parse errors point at file:line:col.
+func loadSchedule(arg string) (*sim.Schedule, error) {
+	if strings.HasPrefix(arg, "v") && strings.Contains(arg, ":") {
+		if _, err := os.Stat(arg); err != nil {
+			s, err := sim.ParseSchedule(arg)
+			if err != nil {
+				return nil, usagef("%v", err)
+			}
+			return s, nil
+		}
+	}
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("%q is neither a schedule string (v1:SCENARIO:DECISIONS) nor a readable file", arg)
+		}
+		return nil, usagef("%v", err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "schedule:")
+		if !ok {
+			continue
+		}
+		str := strings.TrimSpace(rest)
+		s, err := sim.ParseSchedule(str)
+		var se *sim.ScheduleError
+		if errors.As(err, &se) {
+			col := strings.Index(line, str) + se.Col
+			return nil, usagef("%s:%d:%d: %s", arg, i+1, col, se.Msg)
+		}
+		return s, err
+	}
+	return nil, usagef("%s: no \"schedule:\" line found (is it a dcsim report?)", arg)
+}

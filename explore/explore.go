@@ -1,0 +1,278 @@
+// Package explore searches the interleavings of a sim.Program for a run
+// that a checker reports.
+//
+// Two strategies exist today: a seeded random walk, and a depth-first
+// search that is exhaustive within a preemption bound, deepening the bound
+// one at a time so that the first violation found has the fewest
+// preemptions. Both replay every violating run with full tracing to build
+// its report, so the report printed is exactly what `dcsim replay` shows.
+package explore
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dcsim/dcsim/sim"
+)
+
+// Options configures an exploration. The zero value explores with the
+// runtime's defaults and a budget of DefaultBudget runs.
+type Options struct {
+	// Seed seeds the random walk (run i uses a seed derived from Seed and i).
+	Seed uint64
+	// Budget is the maximum number of runs. 0 means DefaultBudget.
+	Budget int
+	// MaxPreemptions bounds the DFS (iterative deepening from 0 to it).
+	MaxPreemptions int
+	// MaxFaults bounds how many injected faults a DFS run may take.
+	MaxFaults int
+	// Config is the runtime configuration of each run (Trace is ignored:
+	// runs are untraced and violations are replayed traced).
+	Config sim.Config
+	// RecheckEvery re-executes every k-th run from its decision log and
+	// compares it step by step (0: never). A mismatch is reported as
+	// uncontrolled nondeterminism.
+	RecheckEvery int
+	// RequireMarks lists marks that some run must hit; those missed are
+	// listed in Result.MissingMarks.
+	RequireMarks []string
+	// KeepGoing explores past the first violation (counting them).
+	KeepGoing bool
+}
+
+// DefaultBudget is the run budget when Options.Budget is 0.
+const DefaultBudget = 10_000
+
+// Result is what an exploration found.
+type Result struct {
+	Runs       int
+	Violations int
+	// First is the first violating run, replayed with full tracing.
+	First *sim.Report
+	// FirstPreemptions is the preemption count of First's schedule.
+	FirstPreemptions int
+	// Exhausted is true when the DFS covered every run within its bound.
+	Exhausted bool
+	// Bound is the preemption bound the DFS reached.
+	Bound int
+	// Distinct counts runs with distinct step sequences.
+	Distinct     int
+	Steps        int64
+	Marks        map[string]int
+	MissingMarks []string
+	// Err is an input error from the program (a run that did not fit).
+	Err error
+}
+
+// Clean reports whether nothing was found and every required mark was hit.
+func (r *Result) Clean() bool { return r.Violations == 0 && len(r.MissingMarks) == 0 && r.Err == nil }
+
+func (o *Options) budget() int {
+	if o.Budget <= 0 {
+		return DefaultBudget
+	}
+	return o.Budget
+}
+
+type explorer struct {
+	prog   sim.Program
+	opts   Options
+	res    Result
+	hashes map[uint64]struct{}
+}
+
+func newExplorer(p sim.Program, o Options) *explorer {
+	o.Config.Trace = sim.TraceOff
+	return &explorer{prog: p, opts: o, res: Result{Marks: map[string]int{}}, hashes: map[uint64]struct{}{}}
+}
+
+// run executes one run and folds it into the result. It returns false when
+// exploration should stop.
+func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
+	out := sim.Execute(e.prog, e.opts.Config, s)
+	e.res.Runs++
+	e.res.Steps += out.Steps
+	if out.Err != nil {
+		e.res.Err = out.Err
+		return out, false
+	}
+	for k, v := range out.Marks {
+		e.res.Marks[k] += v
+	}
+	if _, ok := e.hashes[out.Hash]; !ok {
+		e.hashes[out.Hash] = struct{}{}
+		e.res.Distinct++
+	}
+	if k := e.opts.RecheckEvery; k > 0 && e.res.Runs%k == 0 {
+		if rep := e.recheck(out); rep != nil {
+			e.violation(rep, out)
+			return out, e.opts.KeepGoing
+		}
+	}
+	if out.Report != nil {
+		e.violation(nil, out)
+		return out, e.opts.KeepGoing
+	}
+	return out, e.res.Runs < e.opts.budget()
+}
+
+func (e *explorer) violation(rep *sim.Report, out *sim.Outcome) {
+	e.res.Violations++
+	if e.res.First != nil {
+		return
+	}
+	if rep == nil {
+		rep = e.replayTraced(out)
+	}
+	e.res.First = rep
+	e.res.FirstPreemptions = Preemptions(out.Decisions)
+}
+
+// replayTraced re-executes a violating run with full tracing to build its
+// report. A replay that does not reproduce the report is itself reported.
+func (e *explorer) replayTraced(out *sim.Outcome) *sim.Report {
+	cfg := e.opts.Config
+	cfg.Trace = sim.TraceFull
+	again := sim.Execute(e.prog, cfg, sim.NewReplay(out.Schedule()))
+	if again.Report == nil || again.Report.Kind != out.Report.Kind || again.Hash != out.Hash {
+		return nondeterminism(out, again)
+	}
+	return again.Report
+}
+
+// recheck re-executes a run from its decision log and compares.
+func (e *explorer) recheck(out *sim.Outcome) *sim.Report {
+	again := sim.Execute(e.prog, e.opts.Config, sim.NewReplay(out.Schedule()))
+	if again.Hash == out.Hash && again.Steps == out.Steps && len(again.Decisions) == len(out.Decisions) && again.Err == nil {
+		return nil
+	}
+	return nondeterminism(out, again)
+}
+
+func nondeterminism(out, again *sim.Outcome) *sim.Report {
+	return &sim.Report{Kind: sim.KindNondeterm, Rule: "replay-mismatch", Task: -1,
+		Title: "a run did not reproduce from its own decision log",
+		Message: fmt.Sprintf("first run: %d steps, %d decisions, hash %016x\nreplay:    %d steps, %d decisions, hash %016x, err %v\n"+
+			"model code consulted a source of nondeterminism outside the scheduler (map order, time, math/rand)",
+			out.Steps, len(out.Decisions), out.Hash, again.Steps, len(again.Decisions), again.Hash, again.Err),
+		Schedule: out.Schedule().String()}
+}
+
+func (e *explorer) finish() *Result {
+	for _, m := range e.opts.RequireMarks {
+		if e.res.Marks[m] == 0 {
+			e.res.MissingMarks = append(e.res.MissingMarks, m)
+		}
+	}
+	return &e.res
+}
+
+// Random explores with a seeded random walk: run i uses the seed
+// RunSeed(o.Seed, i), so any run can be reproduced from the pair.
+func Random(p sim.Program, o Options) *Result {
+	e := newExplorer(p, o)
+	for i := 0; ; i++ {
+		if _, more := e.run(sim.NewRandom(RunSeed(o.Seed, i))); !more {
+			break
+		}
+	}
+	return e.finish()
+}
+
+// RunSeed derives the seed of run i of a random exploration (SplitMix64).
+func RunSeed(seed uint64, i int) uint64 {
+	z := seed + uint64(i+1)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Preemptions counts the schedule decisions in log that switched away from
+// a task that could have gone on.
+func Preemptions(log []sim.Decision) int {
+	n := 0
+	for i := range log {
+		if log[i].Preempts() {
+			n++
+		}
+	}
+	return n
+}
+
+func faults(log []sim.Decision) int {
+	n := 0
+	for i := range log {
+		if (log[i].Kind == sim.DecideFault || log[i].Kind == sim.DecideSignal) && log[i].Value == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// DFS explores every run with at most b preemptions for b = 0, 1, ...,
+// o.MaxPreemptions, stopping at the first violation (which therefore has
+// the fewest preemptions) or when the budget runs out.
+func DFS(p sim.Program, o Options) *Result {
+	e := newExplorer(p, o)
+	for b := 0; b <= o.MaxPreemptions; b++ {
+		e.res.Bound = b
+		done, more := e.dfsBound(b)
+		if !more {
+			return e.finish()
+		}
+		if done && b == o.MaxPreemptions {
+			e.res.Exhausted = true
+		}
+	}
+	return e.finish()
+}
+
+// dfsBound enumerates the decision tree in depth-first order, replaying a
+// prefix and letting defaults finish each run. It returns whether the tree
+// was exhausted and whether to go on.
+func (e *explorer) dfsBound(bound int) (exhausted, more bool) {
+	var prefix []sim.Decision
+	for {
+		r := &sim.Replay{Log: prefix}
+		out, ok := e.run(r)
+		if !ok {
+			return false, false
+		}
+		next, found := e.nextPrefix(out.Decisions, bound)
+		if !found {
+			return true, true
+		}
+		prefix = next
+	}
+}
+
+// nextPrefix finds the deepest decision with an untried alternative that
+// keeps the run within the bounds, in the order default-first.
+func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bool) {
+	for i := len(log) - 1; i >= 0; i-- {
+		d := log[i]
+		order := optionOrder(&d)
+		at := slices.Index(order, d.Value)
+		for _, alt := range order[at+1:] {
+			cand := make([]sim.Decision, i+1)
+			copy(cand, log[:i+1])
+			cand[i].Value = alt
+			if Preemptions(cand) <= bound && faults(cand) <= e.opts.MaxFaults {
+				return cand, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// optionOrder lists a decision's options with its default first.
+func optionOrder(d *sim.Decision) []int {
+	def := d.Default()
+	order := []int{def}
+	for _, v := range d.Options() {
+		if v != def {
+			order = append(order, v)
+		}
+	}
+	return order
+}
