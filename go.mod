@@ -2,4 +2,7 @@ module github.com/dcsim/dcsim
 
 go 1.26
 
-require go.uber.org/goleak v1.3.0
+require (
+	go.uber.org/goleak v1.3.0
+	pgregory.net/rapid v1.3.0
+)

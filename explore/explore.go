@@ -172,7 +172,9 @@ func (e *explorer) finish() *Result {
 func Random(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
 	for i := 0; ; i++ {
-		if _, more := e.run(sim.NewRandom(RunSeed(o.Seed, i))); !more {
+		out, more := e.run(sim.NewRandom(RunSeed(o.Seed, i)))
+		out.Release()
+		if !more {
 			break
 		}
 	}
@@ -217,11 +219,11 @@ func DFS(p sim.Program, o Options) *Result {
 	for b := 0; b <= o.MaxPreemptions; b++ {
 		e.res.Bound = b
 		done, more := e.dfsBound(b)
-		if !more {
-			return e.finish()
-		}
 		if done && b == o.MaxPreemptions {
 			e.res.Exhausted = true
+		}
+		if !more {
+			return e.finish()
 		}
 	}
 	return e.finish()
@@ -235,12 +237,15 @@ func (e *explorer) dfsBound(bound int) (exhausted, more bool) {
 	for {
 		r := &sim.Replay{Log: prefix}
 		out, ok := e.run(r)
+		next, found := e.nextPrefix(out.Decisions, bound)
+		out.Release()
+		if !found {
+			// That was the tree's last run, even if it also ended the
+			// exploration (budget spent, violation found).
+			return true, ok
+		}
 		if !ok {
 			return false, false
-		}
-		next, found := e.nextPrefix(out.Decisions, bound)
-		if !found {
-			return true, true
 		}
 		prefix = next
 	}
@@ -252,11 +257,11 @@ func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bo
 	for i := len(log) - 1; i >= 0; i-- {
 		d := log[i]
 		order := optionOrder(&d)
-		at := slices.Index(order, d.Value)
+		at := slices.Index(order, int(d.Value))
 		for _, alt := range order[at+1:] {
 			cand := make([]sim.Decision, i+1)
 			copy(cand, log[:i+1])
-			cand[i].Value = alt
+			cand[i].Value = int32(alt)
 			if Preemptions(cand) <= bound && faults(cand) <= e.opts.MaxFaults {
 				return cand, true
 			}

@@ -24,30 +24,32 @@ const (
 
 // Decision is one entry of the decision log. Alongside the value it keeps
 // the options that were open, so explorers can enumerate alternatives.
+//
+// A Decision is 16 bytes with no pointers: a run logs one at every
+// scheduling point where more than one task could run, so the log must be
+// cheap to grow and invisible to the garbage collector.
 type Decision struct {
-	Kind  DecisionKind
-	Value int
-	// Cur is the task that was running at the point (-1 if it had blocked
-	// or exited, so any choice is free of preemption).
-	Cur int
 	// Runnable is the set of tasks that could run (schedule decisions).
 	Runnable uint64
+	Value    int32
 	// N is the number of options (fault and signal: 2; choice: N).
-	N int
-	// Label names the point for fault, signal and choice decisions.
-	Label string
+	N uint16
+	// Cur is the task that was running at the point (-1 if it had blocked
+	// or exited, so any choice is free of preemption).
+	Cur  int8
+	Kind DecisionKind
 }
 
 // Preempts reports whether a schedule decision switched away from a task
 // that could have gone on.
 func (d *Decision) Preempts() bool {
-	return d.Kind == DecideSchedule && d.Cur >= 0 && d.Value != d.Cur
+	return d.Kind == DecideSchedule && d.Cur >= 0 && d.Value != int32(d.Cur)
 }
 
 // Options lists the values the decision could have taken, lowest first.
 func (d *Decision) Options() []int {
 	if d.Kind != DecideSchedule {
-		o := make([]int, d.N)
+		o := make([]int, int(d.N))
 		for i := range o {
 			o[i] = i
 		}
@@ -66,7 +68,7 @@ func (d *Decision) Options() []int {
 func (d *Decision) Default() int {
 	if d.Kind == DecideSchedule {
 		if d.Cur >= 0 && d.Runnable&(1<<uint(d.Cur)) != 0 {
-			return d.Cur
+			return int(d.Cur)
 		}
 		return bits.TrailingZeros64(d.Runnable)
 	}
@@ -77,19 +79,19 @@ func (d *Decision) valid(v int) bool {
 	if d.Kind == DecideSchedule {
 		return v >= 0 && v < 64 && d.Runnable&(1<<uint(v)) != 0
 	}
-	return v >= 0 && v < d.N
+	return v >= 0 && v < int(d.N)
 }
 
-func (d *Decision) describe() string {
+func (d *Decision) describe(label string) string {
 	switch d.Kind {
 	case DecideSchedule:
 		return fmt.Sprintf("a choice of the next task among %v", d.Options())
 	case DecideFault:
-		return fmt.Sprintf("a fault decision at %q", d.Label)
+		return fmt.Sprintf("a fault decision at %q", label)
 	case DecideSignal:
-		return fmt.Sprintf("a signal decision at %q", d.Label)
+		return fmt.Sprintf("a signal decision at %q", label)
 	}
-	return fmt.Sprintf("a choice among %d outcomes at %q", d.N, d.Label)
+	return fmt.Sprintf("a choice among %d outcomes at %q", d.N, label)
 }
 
 // Strategy makes the decisions of a run. Decide returns the value for d;
@@ -134,7 +136,7 @@ func (r *Random) Decide(_ *World, d *Decision) int {
 		}
 		return 0
 	}
-	return r.rng.IntN(d.N)
+	return r.rng.IntN(int(d.N))
 }
 
 // Replay replays a decision log. Past its end it takes defaults, so a
@@ -155,14 +157,14 @@ func (r *Replay) Decide(w *World, d *Decision) int {
 	}
 	want := r.Log[r.pos]
 	r.pos++
-	if want.Kind != d.Kind || !d.valid(want.Value) {
+	if want.Kind != d.Kind || !d.valid(int(want.Value)) {
 		if r.Strict {
 			w.inputError(fmt.Errorf("schedule does not fit: decision %d is %s, but the schedule gives %s",
-				r.pos, d.describe(), tokenFor(want)))
+				r.pos, d.describe(w.label), tokenFor(want)))
 		}
 		return d.Default()
 	}
-	return want.Value
+	return int(want.Value)
 }
 
 // Leftover is the number of decisions not used by the run.

@@ -146,17 +146,20 @@ func (t *Task) lockAcquire(m *lockMeta, sub int, read int8, trylock bool) {
 	if sub < 0 || sub >= MaxSubclasses {
 		panic(fmt.Sprintf("sim: subclass %d out of range for %s", sub, m.class.name))
 	}
-	next := heldLock{m: m, sub: int8(sub), read: read, trylock: trylock, step: t.w.step}
+	// Built in place on the held stack so that it does not escape.
+	t.held = append(t.held, heldLock{m: m, sub: int8(sub), read: read, trylock: trylock, step: t.w.step})
 	if !trylock {
-		t.checkDeadlock(&next)
-		t.checkPrevsAdd(&next)
+		n := len(t.held) - 1
+		t.checkDeadlock(n)
+		t.checkPrevsAdd(n)
 	}
-	t.held = append(t.held, next)
 }
 
 // checkDeadlock is lockdep's check_deadlock: taking a class already held.
-func (t *Task) checkDeadlock(next *heldLock) {
-	for i := range t.held {
+// The new lock is t.held[n], on top of the stack.
+func (t *Task) checkDeadlock(n int) {
+	next := &t.held[n]
+	for i := range n {
 		prev := &t.held[i]
 		if prev.node() != next.node() {
 			continue
@@ -182,8 +185,9 @@ func scenarioLock(h *heldLock) string {
 // checkPrevsAdd adds edges from the topmost blocking holder (and any
 // trylocked holders above it) to next, checking each new dependency for a
 // strong cycle first.
-func (t *Task) checkPrevsAdd(next *heldLock) {
-	for i := len(t.held) - 1; i >= 0; i-- {
+func (t *Task) checkPrevsAdd(n int) {
+	next := &t.held[n]
+	for i := n - 1; i >= 0; i-- {
 		prev := &t.held[i]
 		if prev.m.class != nil && prev.node() != next.node() {
 			t.checkPrevAdd(prev, next)
@@ -297,21 +301,19 @@ func (t *Task) circularMessage(prev, next *heldLock, path []bfsEntry) string {
 }
 
 // lockRelease is lock_release.
-func (t *Task) lockRelease(m *lockMeta) *heldLock {
+func (t *Task) lockRelease(m *lockMeta) {
 	if m.class == nil {
-		return nil
+		return
 	}
 	for i := len(t.held) - 1; i >= 0; i-- {
 		if t.held[i].m == m {
-			h := t.held[i]
 			t.held = append(t.held[:i], t.held[i+1:]...)
-			return &h
+			return
 		}
 	}
 	t.w.lockdepReport(t, "bad-unlock", "bad unlock balance detected!",
 		fmt.Sprintf("%s is trying to release lock (%s) %s\nbut there are no more locks to release!\n\n%s",
 			t, m.class.name, m, t.heldString()))
-	return nil
 }
 
 func (t *Task) holds(m *lockMeta) *heldLock {

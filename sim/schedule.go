@@ -25,13 +25,13 @@ type Schedule struct {
 func tokenFor(d Decision) string {
 	switch d.Kind {
 	case DecideFault:
-		return "f" + strconv.Itoa(d.Value)
+		return "f" + strconv.Itoa(int(d.Value))
 	case DecideSignal:
-		return "s" + strconv.Itoa(d.Value)
+		return "s" + strconv.Itoa(int(d.Value))
 	case DecideChoice:
-		return "c" + strconv.Itoa(d.Value)
+		return "c" + strconv.Itoa(int(d.Value))
 	}
-	return strconv.Itoa(d.Value)
+	return strconv.Itoa(int(d.Value))
 }
 
 func (s *Schedule) String() string {
@@ -130,11 +130,11 @@ func (s *Schedule) parseToken(tok string, col int) error {
 		d.Kind, num = DecideChoice, tok[1:]
 	}
 	n, err := strconv.Atoi(num)
-	if err != nil || n < 0 || (d.Kind == DecideSchedule && n >= 64) ||
+	if err != nil || n < 0 || n > 1<<16 || (d.Kind == DecideSchedule && n >= 64) ||
 		((d.Kind == DecideFault || d.Kind == DecideSignal) && n > 1) {
 		return &ScheduleError{col, fmt.Sprintf("bad decision %q (want a task number 0-63, f0, f1, s0, s1 or cN)", tok)}
 	}
-	d.Value = n
+	d.Value = int32(n)
 	for range rep {
 		s.Decisions = append(s.Decisions, d)
 	}

@@ -144,8 +144,7 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 		panic(haltRun{})
 	}
 	if w.runnable&(w.runnable-1) != 0 {
-		d := Decision{Kind: DecideSchedule, Cur: t.id, Runnable: w.runnable}
-		if v := w.decide(&d); v != t.id {
+		if v := w.decide(DecideSchedule, t.id, 0, ""); v != t.id {
 			w.cur = w.tasks[v]
 			t.switchOut()
 		}
@@ -232,8 +231,7 @@ func (t *Task) Fault(label string) bool {
 	if !t.w.cfg.Faults {
 		return false
 	}
-	d := Decision{Kind: DecideFault, Cur: t.id, N: 2, Label: label}
-	return t.w.decide(&d) == 1
+	return t.w.decide(DecideFault, t.id, 2, label) == 1
 }
 
 // Choose picks one of n outcomes (a simulated server's reply). It is
@@ -242,8 +240,10 @@ func (t *Task) Choose(label string, n int) int {
 	if n <= 1 {
 		return 0
 	}
-	d := Decision{Kind: DecideChoice, Cur: t.id, N: n, Label: label}
-	v := t.w.decide(&d)
+	if n > 1<<16 {
+		panic("sim: Choose among more than 65536 outcomes")
+	}
+	v := t.w.decide(DecideChoice, t.id, n, label)
 	if t.w.cfg.Trace != TraceOff {
 		t.w.record(t, OpChoose, 0, nil, label, AccRead, fmt.Sprintf("= %d of %d", v, n))
 	}
@@ -259,8 +259,7 @@ func (t *Task) signalArrives(label string) bool {
 	if !t.w.cfg.Signals {
 		return false
 	}
-	d := Decision{Kind: DecideSignal, Cur: t.id, N: 2, Label: label}
-	if t.w.decide(&d) == 1 {
+	if t.w.decide(DecideSignal, t.id, 2, label) == 1 {
 		t.signalled = true
 	}
 	return t.signalled

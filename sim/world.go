@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // Program is something a World can run: a name (recorded in every
@@ -44,6 +45,8 @@ type World struct {
 	cur      *Task // the task chosen to run
 	running  *Task // the task whose coroutine is executing, nil in the loop
 	runnable uint64
+	scratch  Decision // the decision being made; avoids a heap copy per point
+	label    string   // the label of the decision being made
 	step     int64
 	hash     uint64
 	log      []Decision
@@ -76,7 +79,25 @@ func NewWorld(name string, cfg Config, s Strategy) *World {
 	if s == nil {
 		s = DefaultStrategy{}
 	}
-	return &World{name: name, cfg: cfg, strategy: s, hash: 14695981039346656037}
+	w := &World{name: name, cfg: cfg, strategy: s, hash: 14695981039346656037}
+	if buf, ok := logPool.Get().(*[]Decision); ok {
+		w.log = (*buf)[:0]
+	}
+	return w
+}
+
+// logPool recycles decision logs between runs. Reuse cannot change what a
+// run does: a log is only ever appended to.
+var logPool sync.Pool
+
+// Release hands the outcome's buffers back for reuse by later runs. Call
+// it when neither the outcome nor its Decisions will be used again.
+func (o *Outcome) Release() {
+	if o.Decisions != nil {
+		buf := o.Decisions[:0]
+		logPool.Put(&buf)
+		o.Decisions = nil
+	}
 }
 
 // Execute runs p once under cfg and s.
@@ -246,12 +267,17 @@ func (w *World) pickNext(t *Task) {
 		w.cur = w.tasks[bits.TrailingZeros64(w.runnable)]
 		return
 	}
-	d := Decision{Kind: DecideSchedule, Cur: -1, Runnable: w.runnable}
-	w.cur = w.tasks[w.decide(&d)]
+	w.cur = w.tasks[w.decide(DecideSchedule, -1, 0, "")]
 }
 
 // decide consults the strategy and logs the decision.
-func (w *World) decide(d *Decision) int {
+func (w *World) decide(kind DecisionKind, cur int, n int, label string) int {
+	d := &w.scratch
+	*d = Decision{Kind: kind, Cur: int8(cur), N: uint16(n)}
+	if kind == DecideSchedule {
+		d.Runnable = w.runnable
+	}
+	w.label = label
 	v := w.strategy.Decide(w, d)
 	if w.inputErr != nil {
 		w.halted = true
@@ -261,9 +287,9 @@ func (w *World) decide(d *Decision) int {
 		return d.Default()
 	}
 	if !d.valid(v) {
-		panic(fmt.Sprintf("sim: strategy %T returned %d for %s", w.strategy, v, d.describe()))
+		panic(fmt.Sprintf("sim: strategy %T returned %d for %s", w.strategy, v, d.describe(label)))
 	}
-	d.Value = v
+	d.Value = int32(v)
 	w.log = append(w.log, *d)
 	return v
 }
