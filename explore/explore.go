@@ -103,17 +103,18 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 		e.hashes[out.Hash] = struct{}{}
 		e.res.Distinct++
 	}
+	more := e.res.Runs < e.opts.budget()
 	if k := e.opts.RecheckEvery; k > 0 && e.res.Runs%k == 0 {
 		if rep := e.recheck(out); rep != nil {
 			e.violation(rep, out)
-			return out, e.opts.KeepGoing
+			return out, e.opts.KeepGoing && more
 		}
 	}
 	if out.Report != nil {
 		e.violation(nil, out)
-		return out, e.opts.KeepGoing
+		return out, e.opts.KeepGoing && more
 	}
-	return out, e.res.Runs < e.opts.budget()
+	return out, more
 }
 
 func (e *explorer) violation(rep *sim.Report, out *sim.Outcome) {

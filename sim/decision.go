@@ -20,6 +20,11 @@ const (
 	DecideSignal
 	// DecideChoice chooses one of N outcomes (a simulated server's reply).
 	DecideChoice
+	// DecideYield chooses the task that runs next at a point where the
+	// running task spins (Task.Yield): letting another task run is the
+	// default there, and is not a preemption. Its schedule token is the
+	// same as DecideSchedule's.
+	DecideYield
 )
 
 // Decision is one entry of the decision log. Alongside the value it keeps
@@ -42,13 +47,24 @@ type Decision struct {
 
 // Preempts reports whether a schedule decision switched away from a task
 // that could have gone on.
+//
+// At a spin point (DecideYield) the fair choice is the next task in
+// round-robin order; any other choice (keeping the spinner, or passing
+// over a waiting task) counts as a preemption, so that bounded explorers
+// cannot extend a spin loop for free.
 func (d *Decision) Preempts() bool {
-	return d.Kind == DecideSchedule && d.Cur >= 0 && d.Value != int32(d.Cur)
+	switch d.Kind {
+	case DecideSchedule:
+		return d.Cur >= 0 && d.Value != int32(d.Cur)
+	case DecideYield:
+		return int(d.Value) != d.Default()
+	}
+	return false
 }
 
 // Options lists the values the decision could have taken, lowest first.
 func (d *Decision) Options() []int {
-	if d.Kind != DecideSchedule {
+	if !d.schedules() {
 		o := make([]int, int(d.N))
 		for i := range o {
 			o[i] = i
@@ -66,6 +82,15 @@ func (d *Decision) Options() []int {
 // current task goes on; if it cannot, the lowest-numbered runnable task;
 // no fault, no signal, the first choice.
 func (d *Decision) Default() int {
+	if d.Kind == DecideYield {
+		// Round robin: the next runnable task after the spinning one.
+		if d.Cur >= 0 {
+			if later := d.Runnable &^ (1<<uint(d.Cur+1) - 1); later != 0 {
+				return bits.TrailingZeros64(later)
+			}
+		}
+		return bits.TrailingZeros64(d.Runnable)
+	}
 	if d.Kind == DecideSchedule {
 		if d.Cur >= 0 && d.Runnable&(1<<uint(d.Cur)) != 0 {
 			return int(d.Cur)
@@ -75,8 +100,11 @@ func (d *Decision) Default() int {
 	return 0
 }
 
+// schedules reports whether the decision picks a task.
+func (d *Decision) schedules() bool { return d.Kind == DecideSchedule || d.Kind == DecideYield }
+
 func (d *Decision) valid(v int) bool {
-	if d.Kind == DecideSchedule {
+	if d.schedules() {
 		return v >= 0 && v < 64 && d.Runnable&(1<<uint(v)) != 0
 	}
 	return v >= 0 && v < int(d.N)
@@ -84,7 +112,7 @@ func (d *Decision) valid(v int) bool {
 
 func (d *Decision) describe(label string) string {
 	switch d.Kind {
-	case DecideSchedule:
+	case DecideSchedule, DecideYield:
 		return fmt.Sprintf("a choice of the next task among %v", d.Options())
 	case DecideFault:
 		return fmt.Sprintf("a fault decision at %q", label)
@@ -122,7 +150,7 @@ func NewRandom(seed uint64) *Random {
 
 func (r *Random) Decide(_ *World, d *Decision) int {
 	switch d.Kind {
-	case DecideSchedule:
+	case DecideSchedule, DecideYield:
 		n := bits.OnesCount64(d.Runnable)
 		k := r.rng.IntN(n)
 		m := d.Runnable
@@ -157,7 +185,7 @@ func (r *Replay) Decide(w *World, d *Decision) int {
 	}
 	want := r.Log[r.pos]
 	r.pos++
-	if want.Kind != d.Kind || !d.valid(int(want.Value)) {
+	if !sameKind(want.Kind, d.Kind) || !d.valid(int(want.Value)) {
 		if r.Strict {
 			w.inputError(fmt.Errorf("schedule does not fit: decision %d is %s, but the schedule gives %s",
 				r.pos, d.describe(w.label), tokenFor(want)))
@@ -169,3 +197,15 @@ func (r *Replay) Decide(w *World, d *Decision) int {
 
 // Leftover is the number of decisions not used by the run.
 func (r *Replay) Leftover() int { return len(r.Log) - r.pos }
+
+// sameKind treats schedule and yield decisions as one kind: schedule
+// strings do not tell them apart.
+func sameKind(a, b DecisionKind) bool {
+	if a == DecideYield {
+		a = DecideSchedule
+	}
+	if b == DecideYield {
+		b = DecideSchedule
+	}
+	return a == b
+}

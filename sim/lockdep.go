@@ -171,7 +171,7 @@ func (t *Task) checkDeadlock(n int) {
 			fmt.Sprintf("%s is trying to acquire lock:\n  %s\nbut task is already holding lock:\n  %s\n\n"+
 				" Possible unsafe locking scenario:\n       CPU0\n       ----\n  %s;\n  %s;\n\n *** DEADLOCK ***\n\n"+
 				" May be due to missing lock nesting notation\n\n%s",
-				t, next, prev, scenarioLock(prev), scenarioLock(next), t.heldString()))
+				t, next, prev, scenarioLock(prev), scenarioLock(next), t.heldStringOf(t.held[:n])))
 	}
 }
 
@@ -289,14 +289,20 @@ func (t *Task) circularMessage(prev, next *heldLock, path []bfsEntry) string {
 		}
 		b.WriteString("\n *** DEADLOCK ***\n")
 	} else {
+		// As the kernel prints it, in acquisition order: the new lock,
+		// the locks taken after it, and last the held lock.
 		b.WriteString("\nChain exists of:\n  ")
-		for i := len(path) - 1; i >= 0; i-- {
+		for i := range path {
+			if i > 0 {
+				b.WriteString(" --> ")
+			}
 			b.WriteString(className(path[i].node))
-			b.WriteString(" --> ")
 		}
-		b.WriteString(className(prev.node()) + "\n")
+		b.WriteString("\n")
 	}
-	b.WriteString("\n" + t.heldString())
+	// next is on top of the stack while it is validated; like the
+	// kernel, list only the locks already held.
+	b.WriteString("\n" + t.heldStringOf(t.held[:len(t.held)-1]))
 	return b.String()
 }
 
@@ -325,13 +331,15 @@ func (t *Task) holds(m *lockMeta) *heldLock {
 	return nil
 }
 
-func (t *Task) heldString() string {
-	if len(t.held) == 0 {
+func (t *Task) heldString() string { return t.heldStringOf(t.held) }
+
+func (t *Task) heldStringOf(held []heldLock) string {
+	if len(held) == 0 {
 		return fmt.Sprintf("no locks held by %s.", t)
 	}
-	s := fmt.Sprintf("%d lock(s) held by %s:\n", len(t.held), t)
-	for i := range t.held {
-		s += fmt.Sprintf(" #%d: %s\n", i, &t.held[i])
+	s := fmt.Sprintf("%d lock(s) held by %s:\n", len(held), t)
+	for i := range held {
+		s += fmt.Sprintf(" #%d: %s\n", i, &held[i])
 	}
 	return s
 }
@@ -398,4 +406,31 @@ func (l *LockMap) AcquireTry(t *Task) {
 func (l *LockMap) Release(t *Task) {
 	t.point(OpLockMapRelease, l.id, l.obj, l.field, AccRelease)
 	t.lockRelease(&l.lockMeta)
+}
+
+// MightWait records that the task is about to wait for whoever holds the
+// map (lock_map_acquire + lock_map_release, as might_lock does), with the
+// given spinlocks dropped around the sleep: the dependencies recorded are
+// from the locks still held while sleeping.
+func (l *LockMap) MightWait(t *Task, dropped ...*SpinLock) {
+	saved := t.held
+	if len(dropped) > 0 {
+		t.held = nil
+		for _, h := range saved {
+			keep := true
+			for _, d := range dropped {
+				if h.m == &d.lockMeta {
+					keep = false
+				}
+			}
+			if keep {
+				t.held = append(t.held, h)
+			}
+		}
+	}
+	l.Acquire(t, false)
+	l.Release(t)
+	if len(dropped) > 0 {
+		t.held = saved
+	}
 }

@@ -143,6 +143,10 @@ func (w *World) check(t *Task, o *Object, field string) {
 	case o.errno != 0:
 		w.raise(t, &Report{Kind: KindOops, Rule: "err-ptr-deref",
 			Title: fmt.Sprintf("dereference of %s (field %s)", o, fieldOr(field))})
+	case field == "" && (o.state == objFreed || o.state == objRCUPending):
+		// The step of kfree or call_rcu itself (the only accesses with
+		// no field): freeing again is a double free, which the caller's
+		// checkFreeable reports, not a use after free or an R25.
 	case o.state == objFreed:
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-after-free",
 			Title:   fmt.Sprintf("use after free: %s.%s", o, fieldOr(field)),

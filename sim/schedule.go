@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ScheduleVersion is the version of the schedule string format.
@@ -69,8 +70,17 @@ func (e *ScheduleError) Error() string { return fmt.Sprintf("schedule:1:%d: %s",
 const maxRepeat = 1 << 22
 
 // ParseSchedule parses the string form produced by Schedule.String.
+// Surrounding white space is ignored; error columns count it.
 func ParseSchedule(str string) (*Schedule, error) {
-	str = strings.TrimSpace(str)
+	lead := len(str) - len(strings.TrimLeftFunc(str, unicode.IsSpace))
+	s, err := parseSchedule(strings.TrimSpace(str))
+	if se, ok := err.(*ScheduleError); ok {
+		se.Col += lead
+	}
+	return s, err
+}
+
+func parseSchedule(str string) (*Schedule, error) {
 	if !strings.HasPrefix(str, "v") {
 		return nil, &ScheduleError{1, `a schedule starts with a version, as in "v1:demo/abba:0*3.1"`}
 	}
@@ -118,6 +128,9 @@ func (s *Schedule) parseToken(tok string, col int) error {
 			return &ScheduleError{col + i + 1, fmt.Sprintf("bad repeat count %q after '*'", tok[i+1:])}
 		}
 		rep, tok = n, tok[:i]
+		if tok == "" {
+			return &ScheduleError{col, "missing decision before '*'"}
+		}
 	}
 	d := Decision{Kind: DecideSchedule}
 	num := tok

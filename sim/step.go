@@ -92,6 +92,7 @@ var (
 	OpLockMapRelease = NewOp("lock_map_release")
 	OpMark           = NewOp("mark")
 	OpChoose         = NewOp("choose")
+	OpYield          = NewOp("cpu_relax")
 )
 
 // Step is one executed scheduling point. Exploration keeps only N, Task,

@@ -195,8 +195,33 @@ func (t *Task) Read(o *Object, field string) { t.point(OpRead, o.id, o, field, A
 // Write is a scheduling point for a modeled store to a shared field.
 func (t *Task) Write(o *Object, field string) { t.point(OpWrite, o.id, o, field, AccWrite) }
 
-// Yield is a bare scheduling point (cond_resched, cpu_relax in a loop).
-func (t *Task) Yield() { t.point(OpRead, 0, nil, "cpu_relax", AccRead) }
+// Yield is a bare scheduling point (cond_resched).
+func (t *Task) Yield() { t.point(OpRead, 0, nil, "cond_resched", AccRead) }
+
+// CPURelax is the scheduling point of a task that spins: cpu_relax in a
+// retry loop, or a "goto retry" that will find the same state until
+// another task acts. Letting another task run is the default here, so
+// explorers that keep the running task by default still make progress.
+func (t *Task) CPURelax() {
+	w := t.w
+	if w.halted {
+		panic(haltRun{})
+	}
+	if w.runnable&(w.runnable-1) != 0 {
+		if v := w.decide(DecideYield, t.id, 0, ""); v != t.id {
+			w.cur = w.tasks[v]
+			t.switchOut()
+		}
+	}
+	w.step++
+	w.hash = (w.hash ^ (uint64(OpYield)<<8 | uint64(t.id))) * 1099511628211
+	if w.cfg.Trace != TraceOff {
+		w.record(t, OpYield, 0, nil, "", AccRead, "")
+	}
+	if w.step > w.cfg.MaxSteps {
+		w.livelock(t)
+	}
+}
 
 // block parks the task until a waker makes it runnable again. The caller
 // has queued it where the waker will find it.

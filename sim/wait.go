@@ -155,6 +155,7 @@ func (t *Task) waitEvent(q *WaitQueue, what holderSet, cond func() bool, beforeS
 			beforeSleep()
 		}
 		if !t.woken {
+			t.MightSleep("schedule")
 			t.blockOn(what)
 		}
 		q.remove(t)

@@ -274,7 +274,7 @@ func (w *World) pickNext(t *Task) {
 func (w *World) decide(kind DecisionKind, cur int, n int, label string) int {
 	d := &w.scratch
 	*d = Decision{Kind: kind, Cur: int8(cur), N: uint16(n)}
-	if kind == DecideSchedule {
+	if d.schedules() {
 		d.Runnable = w.runnable
 	}
 	w.label = label

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -24,11 +23,10 @@ func cmdRun(args []string, out io.Writer) error {
 		return usagef("unexpected argument %q (flags go before it? see dcsim run -h)", fs.Arg(0))
 	}
 	var strategy sim.Strategy
-	seedSet := false
+	seedSet, scenarioSet := false, false
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "seed" {
-			seedSet = true
-		}
+		seedSet = seedSet || f.Name == "seed"
+		scenarioSet = scenarioSet || f.Name == "scenario"
 	})
 	if *schedule != "" {
 		if seedSet {
@@ -38,7 +36,7 @@ func cmdRun(args []string, out io.Writer) error {
 		if err != nil {
 			return usagef("--schedule: %v", err)
 		}
-		if rf.scenario != scenarios.Default && rf.scenario != s.Program {
+		if scenarioSet && rf.scenario != s.Program {
 			return usagef("--scenario %s does not match the schedule's scenario %s", rf.scenario, s.Program)
 		}
 		rf.scenario = s.Program

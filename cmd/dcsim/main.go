@@ -94,10 +94,11 @@ func newFlags(name, usage string, out io.Writer) *flag.FlagSet {
 
 // parseFlags parses and turns flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(os.Stdout)
+		fs.SetOutput(out)
 		fs.Usage()
 		return err
 	}

@@ -1,0 +1,214 @@
+package dcache
+
+import (
+	"fmt"
+	"hash/fnv"
+
+	"github.com/dcsim/dcsim/sim"
+)
+
+// Cache is the dcache of one run: the state fs/dcache.c keeps in statics
+// (the hash tables, rename_lock), plus which version of each function is
+// in effect.
+type Cache struct {
+	sim.Object
+	W       *sim.World
+	Patches Patches
+	// Mutants disables protective steps, for mutation testing.
+	Mutants Mutants
+
+	RenameLock sim.SeqLock // rename_lock
+	hashtable  [dHashBuckets]bucket
+	inLookup   [inLookupHashBuckets]bucket
+
+	sbs []*SuperBlock
+	// lookups tracks ->lookup calls in progress, for rule R4.
+	lookups map[lookupKey]*sim.Task
+}
+
+type lookupKey struct {
+	parent *Dentry
+	name   string
+}
+
+// bucket is an hlist_bl_head: a chain with a bit lock. Readers walking
+// under RCU see the chain as it was when they loaded it: writers replace
+// the slice rather than edit it, which gives the RCU list guarantee that a
+// reader never sees a half-updated chain.
+//
+// Divergence: a kernel RCU reader may see some updates made during its
+// walk; here it sees none of them. Both are allowed by RCU lists.
+type bucket struct {
+	lock  sim.SpinLock
+	chain []*Dentry
+}
+
+func (b *bucket) add(d *Dentry) {
+	nc := make([]*Dentry, 0, len(b.chain)+1)
+	b.chain = append(append(nc, d), b.chain...) // hlist_bl_add_head
+}
+
+func (b *bucket) del(d *Dentry) {
+	nc := make([]*Dentry, 0, len(b.chain))
+	for _, x := range b.chain {
+		if x != d {
+			nc = append(nc, x)
+		}
+	}
+	b.chain = nc
+}
+
+// NewCache sets up the dcache of a run (dcache_init). Call it in a
+// program's setup.
+func NewCache(w *sim.World, p Patches) *Cache {
+	c := &Cache{W: w, Patches: p}
+	w.NewStatic(&c.Object, "dcache")
+	c.RenameLock.Init(&c.Object, "rename_lock", renameLockClass)
+	for i := range c.hashtable {
+		c.hashtable[i].lock.Init(&c.Object, fmt.Sprintf("dentry_hashtable[%d]", i), hashBucketClass)
+	}
+	for i := range c.inLookup {
+		c.inLookup[i].lock.Init(&c.Object, fmt.Sprintf("in_lookup_hashtable[%d]", i), inLookupClass)
+	}
+	return c
+}
+
+// Has reports whether v3 patch n is in effect.
+func (c *Cache) Has(n int) bool { return c.Patches.Has(n) }
+
+// FullNameHash is full_name_hash(salt, name): a hash of the name salted
+// with the parent, so equal names in different directories hash apart.
+func FullNameHash(salt *Dentry, name string) uint32 {
+	h := fnv.New32a()
+	var id uint32
+	if salt != nil {
+		id = uint32(salt.ID())
+	}
+	h.Write([]byte{byte(id), byte(id >> 8), byte(id >> 16), byte(id >> 24)})
+	h.Write([]byte(name))
+	return h.Sum32()
+}
+
+// dHash is d_hash(hash): the bucket is chosen by the hash's top bits.
+func (c *Cache) dHash(hash uint32) *bucket {
+	return &c.hashtable[hash>>(32-3)]
+}
+
+// inLookupHash is in_lookup_hash(parent, hash).
+func (c *Cache) inLookupHash(parent *Dentry, hash uint32) (*bucket, int) {
+	h := (hash + uint32(parent.ID())) * 0x61C88647 // hash_32
+	i := int(h >> (32 - 3))
+	return &c.inLookup[i], i
+}
+
+// NewSuperBlock makes a superblock with a root directory inode and its
+// root dentry (d_make_root). Call it in setup.
+func (c *Cache) NewSuperBlock(name string, dop *DentryOperations) *SuperBlock {
+	sb := &SuperBlock{c: c, Name: name}
+	c.W.NewStatic(&sb.Object, "sb")
+	sb.SetName(name)
+	sb.SVfsRenameMutex.Init(&sb.Object, "s_vfs_rename_mutex", renameMutexClass)
+	sb.lruLock.Init(&sb.Object, "s_dentry_lru", lruLockClass)
+	setDefaultDOp(sb, dop)
+	root := sb.newInode(nil, S_IFDIR)
+	d := &Dentry{}
+	allocDentryObject(c.W, nil, d)
+	initDentry(d, sb, &Qstr{Name: "/"})
+	d.SetName("/")
+	d.DInode = root
+	d.DFlags |= dFlagsForInode(root)
+	d.u = uAlias
+	root.iDentry = append(root.iDentry, d)
+	sb.SRoot = d
+	c.sbs = append(c.sbs, sb)
+	return sb
+}
+
+// setDefaultDOp is set_default_d_op.
+func setDefaultDOp(sb *SuperBlock, ops *DentryOperations) {
+	sb.SDOp = ops
+	sb.SDFlags = sb.SDFlags&^DCACHE_OP_FLAGS | dOpFlags(ops)
+}
+
+// NewInode is new_inode plus the filesystem's setting of i_mode: a fresh
+// inode with one reference. In setup (t == nil) it is allocated directly.
+func (sb *SuperBlock) NewInode(t *sim.Task, mode Mode) *Inode { return sb.newInode(t, mode) }
+
+func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
+	i := &Inode{ISb: sb, IMode: mode, INlink: 1}
+	if t == nil {
+		sb.c.W.Alloc(&i.Object, "inode")
+	} else {
+		t.Alloc(&i.Object, "inode")
+	}
+	sb.nextIno++
+	i.IIno = sb.nextIno
+	i.SetName(fmt.Sprintf("%s:%d", sb.Name, i.IIno))
+	i.ILock.Init(&i.Object, "i_lock", iLockClass)
+	if mode.IsDir() {
+		i.IRwsem.Init(&i.Object, "i_rwsem", iRwsemDirClass)
+		i.INlink = 2
+		i.HasLookup = true
+	} else {
+		i.IRwsem.Init(&i.Object, "i_rwsem", iRwsemClass)
+	}
+	i.IDirSeq.Init(&i.Object, "i_dir_seq")
+	i.ICount.Init(&i.Object, "i_count")
+	i.ICount.Set(1)
+	sb.inodes = append(sb.inodes, i)
+	return i
+}
+
+// Ihold is ihold: take another reference to an inode.
+func Ihold(t *sim.Task, inode *Inode) { inode.ICount.Add(t, 1) }
+
+// Iput is iput: drop a reference; the last one evicts an unlinked inode.
+//
+// Divergence: the inode cache is not modeled beyond this; an inode with
+// links stays in memory (reachable from its superblock) at count zero.
+func Iput(t *sim.Task, inode *Inode) {
+	if inode == nil {
+		return
+	}
+	if n := inode.ICount.Add(t, -1); n == 0 {
+		if inode.INlink == 0 {
+			if inode.Evict != nil {
+				inode.Evict(t, inode)
+			}
+			inode.ISb.dropInode(inode)
+			t.Free(&inode.Object)
+		}
+	} else if n < 0 {
+		t.Violation(sim.KindInvariant, "iput-underflow", fmt.Sprintf("iput of %s dropped i_count below zero", inode), "")
+	}
+}
+
+func (sb *SuperBlock) dropInode(inode *Inode) {
+	for i, x := range sb.inodes {
+		if x == inode {
+			sb.inodes = append(sb.inodes[:i], sb.inodes[i+1:]...)
+			return
+		}
+	}
+}
+
+// dFlagsForInode is d_flags_for_inode.
+func dFlagsForInode(inode *Inode) uint32 {
+	if inode == nil {
+		return DCACHE_MISS_TYPE
+	}
+	switch inode.IMode {
+	case S_IFDIR:
+		if !inode.HasLookup {
+			return DCACHE_AUTODIR_TYPE
+		}
+		return DCACHE_DIRECTORY_TYPE
+	case S_IFLNK:
+		return DCACHE_SYMLINK_TYPE
+	case S_IFREG:
+		return DCACHE_REGULAR_TYPE
+	case S_IFWHT:
+		return DCACHE_WHITEOUT_TYPE
+	}
+	return DCACHE_SPECIAL_TYPE
+}

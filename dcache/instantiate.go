@@ -1,0 +1,193 @@
+package dcache
+
+import (
+	"github.com/dcsim/dcsim/sim"
+)
+
+// setInodeAndType is __d_set_inode_and_type; d_lock held, inside a d_seq
+// write section.
+func setInodeAndType(t *sim.Task, d *Dentry, inode *Inode, typeFlags uint32) {
+	t.Write(&d.Object, "d_inode,d_flags")
+	d.DInode = inode
+	d.DFlags = d.DFlags&^DCACHE_ENTRY_TYPE | typeFlags
+}
+
+// aliasLinked is !hlist_unhashed(&d->d_u.d_alias). In v6.18 d_alias
+// shares the d_u union with d_in_lookup_hash, so an in-lookup dentry's
+// alias link looks linked; the v3 series' base has taken
+// d_in_lookup_hash out of the union.
+func aliasLinked(d *Dentry) bool {
+	return d.u == uAlias || (d.u == uInLookup && d.c.Patches == Mainline)
+}
+
+// addAlias is hlist_add_head(&dentry->d_u.d_alias, &inode->i_dentry).
+func addAlias(inode *Inode, d *Dentry) {
+	inode.iDentry = append([]*Dentry{d}, inode.iDentry...)
+	d.u = uAlias
+}
+
+// dInstantiateLocked is __d_instantiate (fs/dcache.c, v6.18); the caller
+// holds the inode's i_lock.
+func dInstantiateLocked(t *sim.Task, d *Dentry, inode *Inode) {
+	t.WarnOn(DInLookup(t, d), "d_in_lookup(dentry)") // R7
+	d.DLock().Lock(t)
+	dInstantiateBody(t, d, inode)
+	d.DLock().Unlock(t)
+}
+
+// dInstantiateBody is the part of __d_instantiate done under d_lock (in
+// 6.19 the callers take d_lock around all of __d_instantiate).
+func dInstantiateBody(t *sim.Task, d *Dentry, inode *Inode) {
+	add := dFlagsForInode(inode)
+	addAlias(inode, d)
+	d.DSeq.WriteBegin(t)
+	setInodeAndType(t, d, inode, add)
+	d.DSeq.WriteEnd(t)
+}
+
+// DInstantiate is d_instantiate (fs/dcache.c, v6.18): fill in a negative,
+// non-in-lookup dentry's inode, consuming the caller's inode reference.
+// It does not hash the dentry.
+func DInstantiate(t *sim.Task, entry *Dentry, inode *Inode) {
+	t.BugOn(aliasLinked(entry), "!hlist_unhashed(&entry->d_u.d_alias)")
+	if inode != nil {
+		inode.ILock.Lock(t)
+		dInstantiateLocked(t, entry, inode)
+		inode.ILock.Unlock(t)
+	}
+}
+
+// DInstantiateNew is d_instantiate_new (fs/dcache.c, v6.18): d_instantiate
+// for a freshly created I_NEW inode, clearing I_NEW.
+func DInstantiateNew(t *sim.Task, entry *Dentry, inode *Inode) {
+	t.BugOn(aliasLinked(entry), "!hlist_unhashed(&entry->d_u.d_alias)")
+	t.BugOn(inode == nil, "!inode")
+	inode.ILock.Lock(t)
+	dInstantiateLocked(t, entry, inode)
+	t.WarnOn(inode.IState&I_NEW == 0, "!(inode->i_state & I_NEW)")
+	inode.IState &^= I_NEW
+	sim.WakeUpBit(t, &inode.Object, "i_state", 0)
+	inode.ILock.Unlock(t)
+}
+
+// DMakePersistent is d_make_persistent (fs/dcache.c, 6.19, as posted by Al
+// Viro for the persistency series): instantiate a dcache-only
+// filesystem's new dentry, hash it, and pin it with an extra reference
+// and DCACHE_PERSISTENT. The caller's inode reference is consumed.
+//
+// It follows the patch posted for 6.19 ("[PATCH v3 06/50] primitives for
+// maintaining persisitency"), where __d_instantiate runs under the
+// caller's d_lock; it returns a borrowed pointer.
+func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
+	t.WarnOn(aliasLinked(dentry), "!hlist_unhashed(&dentry->d_u.d_alias)")
+	t.WarnOn(inode == nil, "!inode")
+	inode.ILock.Lock(t)
+	dentry.DLock().Lock(t)
+	t.WarnOn(inLookupLocked(dentry), "d_in_lookup(dentry)") // __d_instantiate's check
+	dInstantiateBody(t, dentry, inode)
+	dentry.DFlags |= DCACHE_PERSISTENT
+	DgetDlock(t, dentry)
+	if !dentry.hashed {
+		dRehashLocked(t, dentry)
+	}
+	dentry.DLock().Unlock(t)
+	inode.ILock.Unlock(t)
+	return dentry
+}
+
+// dAddLocked is __d_add (fs/dcache.c): make an unhashed (or in-lookup)
+// dentry hashed and, with an inode, positive. If the dentry was
+// in-lookup, the transition is bracketed by start_dir_add/end_dir_add and
+// its waiters are woken. The caller holds the inode's i_lock, which is
+// released here. Mainline v6.18 rehashes unconditionally; v3 02/19 only
+// when unhashed (the dentry may be a hashed negative).
+func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
+	c := d.c
+	var dWait *WaitQueue
+	doWake := false
+	var dir *Inode
+	var n int64
+	locked := !c.Mutants.Has(MutNoDLockInAdd)
+	if locked {
+		d.DLock().Lock(t)
+	}
+	if DInLookup(t, d) {
+		dir = d.DParent.DInode
+		if !c.Mutants.Has(MutNoDirSeqBump) {
+			n = startDirAdd(t, dir)
+		} else {
+			dir = nil
+		}
+		dWait, doWake = dLookupUnhashMaybeLocked(t, d, locked)
+	}
+	if ops != nil {
+		dSetDOp(t, d, ops)
+	}
+	if inode != nil {
+		add := dFlagsForInode(inode)
+		addAlias(inode, d)
+		d.DSeq.WriteBegin(t)
+		setInodeAndType(t, d, inode, add)
+		d.DSeq.WriteEnd(t)
+	}
+	if !c.Has(P02SpliceHashed) || !d.hashed {
+		dRehashLocked(t, d)
+	}
+	if dir != nil {
+		endDirAdd(t, dir, n, dWait, doWake, d)
+	} else if c.Mutants.Has(MutNoDirSeqBump) && (dWait != nil || doWake) {
+		endDirAddWakeOnly(t, dWait, doWake, d)
+	}
+	if locked {
+		d.DLock().Unlock(t)
+	}
+	if inode != nil {
+		inode.ILock.Unlock(t)
+	}
+}
+
+// dLookupUnhashMaybeLocked runs __d_lookup_unhash; under the
+// MutNoDLockInAdd mutant d_lock is taken around the unhash only, so that
+// the lockdep assertion there does not mask what the mutant removes.
+func dLookupUnhashMaybeLocked(t *sim.Task, d *Dentry, locked bool) (*WaitQueue, bool) {
+	if locked {
+		return dLookupUnhash(t, d)
+	}
+	d.DLock().Lock(t)
+	w, wake := dLookupUnhash(t, d)
+	d.DLock().Unlock(t)
+	return w, wake
+}
+
+// endDirAddWakeOnly wakes the waiters when the i_dir_seq section was
+// mutated away.
+func endDirAddWakeOnly(t *sim.Task, dWait *WaitQueue, doWake bool, d *Dentry) {
+	if d.c.Has(P04WaitVarEvent) {
+		if doWake {
+			sim.WakeUpVar(t, &d.Object, "d_flags")
+		}
+		return
+	}
+	if dWait != nil {
+		dWait.Head.WakeUpAll(t)
+	}
+}
+
+// dSetDOp is d_set_d_op (fs/dcache.c, v6.18): ops may be set once, before
+// the dentry is visible (R40).
+func dSetDOp(t *sim.Task, d *Dentry, op *DentryOperations) {
+	flags := dOpFlags(op)
+	t.WarnOnOnce(d.DOp != nil, "dentry->d_op")
+	t.WarnOnOnce(d.DFlags&DCACHE_OP_FLAGS != 0, "dentry->d_flags & DCACHE_OP_FLAGS")
+	d.DOp = op
+	d.DFlags |= flags
+}
+
+// DAdd is d_add (fs/dcache.c, v6.18): hash a dentry (ending its in-lookup
+// state) and attach the inode, whose reference it consumes.
+func DAdd(t *sim.Task, entry *Dentry, inode *Inode) {
+	if inode != nil {
+		inode.ILock.Lock(t)
+	}
+	dAddLocked(t, entry, inode, nil)
+}
