@@ -202,16 +202,6 @@ func Preemptions(log []sim.Decision) int {
 	return n
 }
 
-func faults(log []sim.Decision) int {
-	n := 0
-	for i := range log {
-		if (log[i].Kind == sim.DecideFault || log[i].Kind == sim.DecideSignal) && log[i].Value == 1 {
-			n++
-		}
-	}
-	return n
-}
-
 // DFS explores every run with at most b preemptions for b = 0, 1, ...,
 // o.MaxPreemptions, stopping at the first violation (which therefore has
 // the fewest preemptions) or when the budget runs out.
@@ -253,22 +243,46 @@ func (e *explorer) dfsBound(bound int) (exhausted, more bool) {
 }
 
 // nextPrefix finds the deepest decision with an untried alternative that
-// keeps the run within the bounds, in the order default-first.
+// keeps the run within the bounds, in the order default-first. Prefix
+// sums of preemptions and faults make it linear in the log's length.
 func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bool) {
+	pre := make([]int, len(log)+1)
+	flt := make([]int, len(log)+1)
+	for i := range log {
+		pre[i+1], flt[i+1] = pre[i], flt[i]
+		if log[i].Preempts() {
+			pre[i+1]++
+		}
+		if isFault(&log[i]) {
+			flt[i+1]++
+		}
+	}
 	for i := len(log) - 1; i >= 0; i-- {
 		d := log[i]
 		order := optionOrder(&d)
 		at := slices.Index(order, int(d.Value))
 		for _, alt := range order[at+1:] {
-			cand := make([]sim.Decision, i+1)
-			copy(cand, log[:i+1])
-			cand[i].Value = int32(alt)
-			if Preemptions(cand) <= bound && faults(cand) <= e.opts.MaxFaults {
+			d.Value = int32(alt)
+			p, f := pre[i], flt[i]
+			if d.Preempts() {
+				p++
+			}
+			if isFault(&d) {
+				f++
+			}
+			if p <= bound && f <= e.opts.MaxFaults {
+				cand := make([]sim.Decision, i+1)
+				copy(cand, log[:i])
+				cand[i] = d
 				return cand, true
 			}
 		}
 	}
 	return nil, false
+}
+
+func isFault(d *sim.Decision) bool {
+	return (d.Kind == sim.DecideFault || d.Kind == sim.DecideSignal) && d.Value == 1
 }
 
 // optionOrder lists a decision's options with its default first.

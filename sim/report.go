@@ -56,6 +56,8 @@ func (r *Report) Format() string {
 	fmt.Fprintf(&b, ": %s\n", r.Title)
 	if r.Task >= 0 {
 		fmt.Fprintf(&b, "at step %d in task %d\n", r.Step, r.Task)
+	} else if r.Kind == KindDeadlock {
+		fmt.Fprintf(&b, "at step %d\n", r.Step)
 	} else {
 		fmt.Fprintf(&b, "at the end of the run (step %d)\n", r.Step)
 	}

@@ -306,7 +306,7 @@ func (w *World) raise(t *Task, r *Report) {
 	if w.report == nil {
 		r.Step = w.step
 		r.Task = -1
-		if t != nil {
+		if t != nil && r.Kind != KindDeadlock {
 			r.Task = t.id
 		}
 		w.report = r
