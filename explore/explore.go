@@ -136,7 +136,7 @@ func (e *explorer) replayTraced(out *sim.Outcome) *sim.Report {
 	cfg.Trace = sim.TraceFull
 	again := sim.Execute(e.prog, cfg, sim.NewReplay(out.Schedule()))
 	if again.Report == nil || again.Report.Kind != out.Report.Kind || again.Hash != out.Hash {
-		return nondeterminism(out, again)
+		return e.nondeterminism(out, again)
 	}
 	return again.Report
 }
@@ -147,15 +147,37 @@ func (e *explorer) recheck(out *sim.Outcome) *sim.Report {
 	if again.Hash == out.Hash && again.Steps == out.Steps && len(again.Decisions) == len(out.Decisions) && again.Err == nil {
 		return nil
 	}
-	return nondeterminism(out, again)
+	return e.nondeterminism(out, again)
 }
 
-func nondeterminism(out, again *sim.Outcome) *sim.Report {
+// nondeterminism builds the report for a run that did not reproduce. To
+// say where, it replays the log twice more with full tracing and names
+// the first step at which the two replays part.
+func (e *explorer) nondeterminism(out, again *sim.Outcome) *sim.Report {
+	msg := fmt.Sprintf("first run: %d steps, %d decisions, hash %016x\nreplay:    %d steps, %d decisions, hash %016x, err %v\n",
+		out.Steps, len(out.Decisions), out.Hash, again.Steps, len(again.Decisions), again.Hash, again.Err)
+	cfg := e.opts.Config
+	cfg.Trace = sim.TraceFull
+	a := sim.Execute(e.prog, cfg, &sim.Replay{Log: out.Decisions})
+	b := sim.Execute(e.prog, cfg, &sim.Replay{Log: out.Decisions})
+	ta, tb := a.FormatTrace(), b.FormatTrace()
+	for i := 0; i < max(len(ta), len(tb)); i++ {
+		la, lb := "(trace ended)", "(trace ended)"
+		if i < len(ta) {
+			la = ta[i]
+		}
+		if i < len(tb) {
+			lb = tb[i]
+		}
+		if la != lb {
+			msg += fmt.Sprintf("two more replays part at step %d:\n  %s\n  %s\n", i+1, la, lb)
+			break
+		}
+	}
+	msg += "model code consulted a source of nondeterminism outside the scheduler (map order, time, math/rand, state kept between runs)"
 	return &sim.Report{Kind: sim.KindNondeterm, Rule: "replay-mismatch", Task: -1,
-		Title: "a run did not reproduce from its own decision log",
-		Message: fmt.Sprintf("first run: %d steps, %d decisions, hash %016x\nreplay:    %d steps, %d decisions, hash %016x, err %v\n"+
-			"model code consulted a source of nondeterminism outside the scheduler (map order, time, math/rand)",
-			out.Steps, len(out.Decisions), out.Hash, again.Steps, len(again.Decisions), again.Hash, again.Err),
+		Title:    "a run did not reproduce from its own decision log",
+		Message:  msg,
 		Schedule: out.Schedule().String()}
 }
 

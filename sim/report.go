@@ -54,7 +54,9 @@ func (r *Report) Format() string {
 		fmt.Fprintf(&b, " [%s]", r.Rule)
 	}
 	fmt.Fprintf(&b, ": %s\n", r.Title)
-	if r.Task >= 0 {
+	if r.Kind == KindNondeterm {
+		// a property of the program, not of a step
+	} else if r.Task >= 0 {
 		fmt.Fprintf(&b, "at step %d in task %d\n", r.Step, r.Task)
 	} else if r.Kind == KindDeadlock {
 		fmt.Fprintf(&b, "at step %d\n", r.Step)
