@@ -54,13 +54,14 @@ func (r *Report) Format() string {
 		fmt.Fprintf(&b, " [%s]", r.Rule)
 	}
 	fmt.Fprintf(&b, ": %s\n", r.Title)
-	if r.Kind == KindNondeterm {
-		// a property of the program, not of a step
-	} else if r.Task >= 0 {
+	switch {
+	case r.Kind == KindNondeterm:
+		// A property of the program, not of one step: no location.
+	case r.Task >= 0:
 		fmt.Fprintf(&b, "at step %d in task %d\n", r.Step, r.Task)
-	} else if r.Kind == KindDeadlock {
+	case r.Kind == KindDeadlock:
 		fmt.Fprintf(&b, "at step %d\n", r.Step)
-	} else {
+	default:
 		fmt.Fprintf(&b, "at the end of the run (step %d)\n", r.Step)
 	}
 	if r.Message != "" {
