@@ -471,22 +471,20 @@ func TestLockdepSelftestThreeLockReads(t *testing.T) {
 	W, WU, R, RU := ldCtx.WL, ldCtx.WU, ldCtx.RL, ldCtx.RU
 	S, SU := ldCtx.L, ldCtx.U
 	rows := []struct {
-		name    string
-		e1, e2  seq
-		e3      seq
-		want    ldWant
-		comment string
+		name       string
+		e1, e2, e3 seq
+		want       ldWant
 	}{
-		{"W1R2_W2R3_W3R1", two(W, R, lX1, lY1, WU, RU), two(W, R, lY1, lZ1, WU, RU), two(W, R, lZ1, lX1, WU, RU),
-			ldCircular, "X-(ER)->Y-(ER)->Z-(ER)->X is strong"},
-		{"W1R2_W2R3_W3R1_spin", two(S, R, lX1, lY1, SU, RU), two(S, R, lY1, lZ1, SU, RU), two(S, R, lZ1, lX1, SU, RU),
-			ldCircular, "the same with spinlock writers"},
-		{"W1W2_R2R3_W3R1", two(W, W, lX1, lY1, WU, WU), two(R, R, lY1, lZ1, RU, RU), two(W, R, lZ1, lX1, WU, RU),
-			ldCircular, "X-(EN)->Y-(SR)->Z-(ER)->X is strong"},
-		{"W1W2_R2R3_R3W1", two(W, R, lX1, lY1, WU, RU), two(R, R, lY1, lZ1, RU, RU), two(W, W, lZ1, lX1, WU, WU),
-			ldSuccess, "X-(ER)->Y-(SR)->Z-(EN)->X enters Y as R and leaves it as S"},
-		{"W1R2_R2R3_W3W1", two(W, W, lX1, lY1, WU, WU), two(R, R, lY1, lZ1, RU, RU), two(R, W, lZ1, lX1, RU, WU),
-			ldSuccess, "X-(EN)->Y-(SR)->Z-(SN)->X enters Z as R and leaves it as S"},
+		// X-(ER)->Y-(ER)->Z-(ER)->X is a strong cycle.
+		{"W1R2_W2R3_W3R1", two(W, R, lX1, lY1, WU, RU), two(W, R, lY1, lZ1, WU, RU), two(W, R, lZ1, lX1, WU, RU), ldCircular},
+		// The same with spinlock writers.
+		{"W1R2_W2R3_W3R1_spin", two(S, R, lX1, lY1, SU, RU), two(S, R, lY1, lZ1, SU, RU), two(S, R, lZ1, lX1, SU, RU), ldCircular},
+		// X-(EN)->Y-(SR)->Z-(ER)->X is a strong cycle.
+		{"W1W2_R2R3_W3R1", two(W, W, lX1, lY1, WU, WU), two(R, R, lY1, lZ1, RU, RU), two(W, R, lZ1, lX1, WU, RU), ldCircular},
+		// X-(ER)->Y-(SR)->Z-(EN)->X enters Y as R and leaves it as S: not strong.
+		{"W1W2_R2R3_R3W1", two(W, R, lX1, lY1, WU, RU), two(R, R, lY1, lZ1, RU, RU), two(W, W, lZ1, lX1, WU, WU), ldSuccess},
+		// X-(EN)->Y-(SR)->Z-(SN)->X enters Z as R and leaves it as S: not strong.
+		{"W1R2_R2R3_W3W1", two(W, W, lX1, lY1, WU, WU), two(R, R, lY1, lZ1, RU, RU), two(R, W, lZ1, lX1, RU, WU), ldSuccess},
 	}
 	perms := [][3]int{{1, 2, 3}, {1, 3, 2}, {2, 1, 3}, {2, 3, 1}, {3, 1, 2}, {3, 2, 1}}
 	for _, row := range rows {

@@ -151,9 +151,10 @@ func (w *World) check(t *Task, o *Object, field string) {
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-after-free",
 			Title:   fmt.Sprintf("use after free: %s.%s", o, fieldOr(field)),
 			Message: w.lifeHistory(o)})
-	case o.state == objRCUPending && !t.inRCUReader() && !t.inRCUCallback:
+	case o.state == objRCUPending && t.readerSince() > o.freeStep && !t.inRCUCallback:
 		// R25: an object queued for RCU freeing may still be read, but
-		// only from a read-side section that began before it was queued.
+		// only from a read-side section that began before it was queued
+		// (readerSince is "never" outside a section).
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "R25",
 			Title:   fmt.Sprintf("access to %s.%s after call_rcu outside an RCU read-side section", o, fieldOr(field)),
 			Message: w.lifeHistory(o)})

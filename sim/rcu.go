@@ -63,7 +63,13 @@ func RCUReadLock(t *Task) {
 	o := t.w.rcuObj()
 	t.point(OpRCULock, o.id, o, "", AccRead)
 	if t.rcuDepth == 0 {
-		t.rcuStart = t.w.step
+		// Under a spinlock the task is already a reader: the section
+		// goes on from when preemption was disabled.
+		if t.preempt > 0 {
+			t.rcuStart = t.preemptStart
+		} else {
+			t.rcuStart = t.w.step
+		}
 	}
 	t.rcuDepth++
 }

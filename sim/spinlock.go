@@ -87,7 +87,13 @@ func (l *SpinLock) AssertSpinLocked(t *Task) {
 
 func (t *Task) preemptDisable() {
 	if t.preempt == 0 {
-		t.preemptStart = t.w.step
+		// Inside rcu_read_lock the reader section goes on: it began
+		// when the RCU section did.
+		if t.rcuDepth > 0 {
+			t.preemptStart = t.rcuStart
+		} else {
+			t.preemptStart = t.w.step
+		}
 	}
 	t.preempt++
 }
@@ -97,4 +103,18 @@ func (t *Task) preemptEnable() {
 	if t.preempt == 0 && t.rcuDepth == 0 {
 		t.w.rcuReaderExit(t)
 	}
+}
+
+// LockdepReacquire re-annotates a spinlock the task holds, as the
+// lockdep-only pair spin_release(&l->dep_map) and spin_acquire(&l->dep_map,
+// subclass, trylock, ip) does: d_walk uses it when the child it locked
+// nested becomes the parent of the next level. The lock stays held; only
+// lockdep's record of it changes, so this is no scheduling point.
+func (l *SpinLock) LockdepReacquire(t *Task, subclass int, trylock bool) {
+	if l.holder != t {
+		t.lockRelease(&l.lockMeta) // reports the imbalance
+		return
+	}
+	t.lockRelease(&l.lockMeta)
+	t.lockAcquire(&l.lockMeta, subclass, lockExclusive, trylock)
 }

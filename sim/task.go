@@ -149,6 +149,10 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 			t.switchOut()
 		}
 	}
+	if o == nil && id == 0 && op >= OpSpinLock && op <= OpLockMapRelease {
+		w.raise(t, &Report{Kind: KindOops, Rule: "uninitialised-lock",
+			Title: op.String() + " on a lock that was never initialised (inside an ERR_PTR, or uninitialised memory)"})
+	}
 	w.check(t, o, field)
 	w.step++
 	w.hash = (w.hash ^ (uint64(id)<<24 | uint64(op)<<8 | uint64(t.id))) * 1099511628211
