@@ -26,7 +26,7 @@ func initDentry(d *Dentry, sb *SuperBlock, name *Qstr) {
 	d.DOp = sb.SDOp
 	d.DFlags = sb.SDFlags
 	d.DFsdata = nil
-	d.lookupMap.Init(&d.Object, "in-lookup", inLookupWaitClass)
+	d.lookupMap.Init(&d.Object, "in-lookup", sb.Type.inLookupClass)
 }
 
 // DAllocInternal is __d_alloc (fs/dcache.c, v6.18): a new, unhashed,

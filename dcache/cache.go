@@ -101,10 +101,40 @@ func (c *Cache) inLookupHash(parent *Dentry, hash uint32) (*bucket, int) {
 	return &c.inLookup[i], i
 }
 
-// NewSuperBlock makes a superblock with a root directory inode and its
-// root dentry (d_make_root). Call it in setup.
+// FsType is the part of struct file_system_type lockdep keys by: each
+// filesystem type has its own i_rwsem classes (s_type->i_mutex_key,
+// i_mutex_dir_key) and, here, its own in-lookup class, so that one
+// filesystem's locks nesting inside another's (overlayfs over its
+// layers) are not taken for recursion. Create types in package-level vars.
+type FsType struct {
+	Name          string
+	dirClass      *sim.LockClass
+	fileClass     *sim.LockClass
+	inLookupClass *sim.LockClass
+}
+
+// NewFsType registers a filesystem type and its lock classes.
+func NewFsType(name string) *FsType {
+	return &FsType{Name: name,
+		dirClass:      sim.NewLockClass("&" + name + "->i_mutex_dir_key"),
+		fileClass:     sim.NewLockClass("&" + name + "->i_mutex_key"),
+		inLookupClass: sim.NewLockClass("in-lookup dentry (" + name + ")"),
+	}
+}
+
+// genericFsType is the type of superblocks made with NewSuperBlock.
+var genericFsType = &FsType{Name: "generic", dirClass: iRwsemDirClass, fileClass: iRwsemClass, inLookupClass: inLookupWaitClass}
+
+// NewSuperBlock makes a superblock of a generic filesystem type with a
+// root directory inode and its root dentry (d_make_root). Call it in
+// setup.
 func (c *Cache) NewSuperBlock(name string, dop *DentryOperations) *SuperBlock {
-	sb := &SuperBlock{c: c, Name: name}
+	return c.NewSuperBlockOfType(genericFsType, name, dop)
+}
+
+// NewSuperBlockOfType is NewSuperBlock for a filesystem type of its own.
+func (c *Cache) NewSuperBlockOfType(ft *FsType, name string, dop *DentryOperations) *SuperBlock {
+	sb := &SuperBlock{c: c, Name: name, Type: ft}
 	c.W.NewStatic(&sb.Object, "sb")
 	sb.SetName(name)
 	sb.SVfsRenameMutex.Init(&sb.Object, "s_vfs_rename_mutex", renameMutexClass)
@@ -146,11 +176,11 @@ func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
 	i.SetName(fmt.Sprintf("%s:%d", sb.Name, i.IIno))
 	i.ILock.Init(&i.Object, "i_lock", iLockClass)
 	if mode.IsDir() {
-		i.IRwsem.Init(&i.Object, "i_rwsem", iRwsemDirClass)
+		i.IRwsem.Init(&i.Object, "i_rwsem", sb.Type.dirClass)
 		i.INlink = 2
 		i.HasLookup = true
 	} else {
-		i.IRwsem.Init(&i.Object, "i_rwsem", iRwsemClass)
+		i.IRwsem.Init(&i.Object, "i_rwsem", sb.Type.fileClass)
 	}
 	i.IDirSeq.Init(&i.Object, "i_dir_seq")
 	i.ICount.Init(&i.Object, "i_count")

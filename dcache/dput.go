@@ -267,6 +267,13 @@ func Dput(t *sim.Task, d *Dentry) {
 		sim.RCUReadUnlock(t)
 		return
 	}
+	finishDput(t, d)
+}
+
+// finishDput is finish_dput (fs/dcache.c, 6.19; the tail of dput): with
+// d_lock and rcu_read_lock held, kill d if it is unused, then its parents
+// as long as this drops their last reference.
+func finishDput(t *sim.Task, d *Dentry) {
 	for lockForKill(t, d) {
 		sim.RCUReadUnlock(t)
 		d = dentryKill(t, d)
@@ -368,3 +375,23 @@ func DRehash(t *sim.Task, d *Dentry) {
 	dRehashLocked(t, d)
 	d.DLock().Unlock(t)
 }
+
+// DMakeDiscardable is d_make_discardable (fs/dcache.c, 6.19 as posted):
+// drop the reference d_make_persistent took, and with it
+// DCACHE_PERSISTENT.
+func DMakeDiscardable(t *sim.Task, d *Dentry) {
+	d.DLock().Lock(t)
+	t.WarnOn(d.DFlags&DCACHE_PERSISTENT == 0, "!(dentry->d_flags & DCACHE_PERSISTENT)")
+	d.DFlags &^= DCACHE_PERSISTENT
+	d.DLockref.SetCount(t, d.DLockref.Count()-1)
+	sim.RCUReadLock(t)
+	finishDput(t, d)
+}
+
+// Children lists d's children (d_children), newest first. The caller
+// holds d's d_lock to use it as the kernel would.
+func (d *Dentry) Children() []*Dentry { return d.children }
+
+// Hashed is !d_unhashed without a scheduling point, for callers holding
+// d_lock.
+func (d *Dentry) Hashed() bool { return d.hashed }

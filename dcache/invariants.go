@@ -21,7 +21,12 @@ func (c *Cache) checkInLookupUnique(t *sim.Task, parent *Dentry, name *Qstr) {
 		if d.u == uInLookup {
 			inLookup = append(inLookup, d)
 		}
-		if d.hashed {
+		// A dead dentry is no name any more: __dentry_kill takes it off
+		// its chain before __d_drop marks it unhashed, and a lookup may
+		// insert an in-lookup dentry in between. The same window opens in
+		// every d_drop (___d_drop unlinks, then __d_drop clears pprev), so
+		// what counts is being on the chain.
+		if d.hashed && !d.DLockref.IsDead() && slices.Contains(c.dHash(d.DName.Hash).chain, d) {
 			hashed = append(hashed, d)
 		}
 	}

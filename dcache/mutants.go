@@ -27,15 +27,18 @@ const (
 	// in-lookup dentry with a plain increment, not lockref_get_not_dead.
 	MutNoGetNotDead
 	// MutNoUnhashLock: __d_lookup_unhash edits the in-lookup chain without
-	// the bucket lock.
+	// the bucket lock. The chain edit then becomes a load and a later
+	// store (as __hlist_bl_del's are), so a concurrent insertion into the
+	// same bucket can be lost.
 	MutNoUnhashLock
 	// MutNoDLockInAdd: __d_add does its work without d_lock.
 	MutNoDLockInAdd
 	// MutNoParentDget: d_alloc does not take a reference on the parent.
 	MutNoParentDget
-	// MutNoLookupDone: the in-lookup state is not ended before the final
-	// dput of a dentry that lost the race (d_alloc_parallel's dput(new) of
-	// an inserted dentry).
+	// MutNoLookupDone: d_lookup_done does nothing, as if the owner of an
+	// in-lookup dentry whose ->lookup failed dropped it without ending
+	// the in-lookup state: the dentry stays on the in-lookup hash with
+	// DCACHE_PAR_LOOKUP set and its waiters are not woken (rule R5).
 	MutNoLookupDone
 )
 
@@ -56,5 +59,5 @@ var MutantNames = []struct {
 	{MutNoUnhashLock, "no bucket lock in __d_lookup_unhash"},
 	{MutNoDLockInAdd, "no d_lock section in __d_add"},
 	{MutNoParentDget, "no dget of the parent in d_alloc"},
-	{MutNoLookupDone, "no d_lookup_done before dropping a lost in-lookup dentry"},
+	{MutNoLookupDone, "d_lookup_done does not end the in-lookup state"},
 }

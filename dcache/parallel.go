@@ -44,6 +44,9 @@ func clearFlags(t *sim.Task, d *Dentry, f uint32) {
 // startDirAdd is start_dir_add (fs/dcache.c, v6.18): make i_dir_seq odd,
 // announcing that an in-lookup dentry of dir is becoming hashed.
 func startDirAdd(t *sim.Task, dir *Inode) int64 {
+	// preempt_disable_nested(): on !PREEMPT_RT only an assertion that the
+	// caller already runs with preemption off (it holds d_lock).
+	t.LockdepAssertPreemptionDisabled("start_dir_add")
 	for {
 		n := dir.IDirSeq.Load(t)
 		if n&1 == 0 && dir.IDirSeq.TryCmpXchg(t, &n, n+1) {
@@ -271,14 +274,24 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 	}
 	var w *WaitQueue
 	doWake := false
+	var stale []*Dentry
+	if !locked {
+		// MutNoUnhashLock only: __hlist_bl_del loads the chain link it
+		// rewrites and stores it later, as two accesses. Under the bucket
+		// lock nothing can come between them; without it an insertion by
+		// a lock holder in between is overwritten (lost). Modeled as a
+		// load here and the store at the next step.
+		t.Read(&c.Object, "in_lookup_hashtable chain")
+		stale = b.chain
+	}
 	t.Write(&dentry.Object, "d_flags,d_in_lookup_hash")
 	if c.Has(P04WaitVarEvent) {
-		b.del(dentry)
+		b.delMaybeStale(dentry, locked, stale)
 		doWake = dentry.DFlags&DCACHE_LOCK_WAITER != 0
 		dentry.DFlags &^= DCACHE_PAR_LOOKUP | DCACHE_LOCK_WAITER
 	} else {
 		dentry.DFlags &^= DCACHE_PAR_LOOKUP
-		b.del(dentry)
+		b.delMaybeStale(dentry, locked, stale)
 		w = dentry.dWait
 		dentry.dWait = nil
 	}
@@ -291,6 +304,18 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		dentry.lookupMap.Release(t)
 	}
 	return w, doWake
+}
+
+// delMaybeStale is __hlist_bl_del: b.del with the bucket lock held; for
+// the MutNoUnhashLock mutant, the store of the chain computed from the
+// stale load.
+func (b *bucket) delMaybeStale(d *Dentry, locked bool, stale []*Dentry) {
+	if locked {
+		b.del(d)
+		return
+	}
+	b.chain = stale
+	b.del(d)
 }
 
 // DLookupUnhashWake is __d_lookup_unhash_wake (fs/dcache.c): end the
@@ -311,7 +336,7 @@ func DLookupUnhashWake(t *sim.Task, dentry *Dentry) {
 // DLookupDone is d_lookup_done (include/linux/dcache.h, v6.18): if the
 // dentry is still in-lookup, end that state and wake its waiters.
 func DLookupDone(t *sim.Task, dentry *Dentry) {
-	if DInLookup(t, dentry) {
+	if DInLookup(t, dentry) && !dentry.c.Mutants.Has(MutNoLookupDone) {
 		DLookupUnhashWake(t, dentry)
 	}
 }

@@ -168,6 +168,9 @@ type Inode struct {
 	iDentry []*Dentry // i_dentry: aliases, newest first
 	// Private is the filesystem's part of the inode (its container).
 	Private any
+	// IOp is the inode's operations as the VFS layer defines them
+	// (struct inode_operations); the dcache does not look inside.
+	IOp any
 	// HasLookup says the inode's i_op has ->lookup (d_flags_for_inode).
 	HasLookup bool
 	// Evict runs when the last reference is dropped from an unlinked inode.
@@ -206,6 +209,7 @@ type SuperBlock struct {
 	sim.Object
 	c       *Cache
 	Name    string
+	Type    *FsType
 	SDOp    *DentryOperations // __s_d_op, set by set_default_d_op
 	SDFlags uint32            // s_d_flags
 	SRoot   *Dentry

@@ -118,3 +118,13 @@ func (l *SpinLock) LockdepReacquire(t *Task, subclass int, trylock bool) {
 	t.lockRelease(&l.lockMeta)
 	t.lockAcquire(&l.lockMeta, subclass, lockExclusive, trylock)
 }
+
+// LockdepAssertPreemptionDisabled is lockdep_assert_preemption_disabled:
+// the task must be in an atomic section (holding a spinlock).
+func (t *Task) LockdepAssertPreemptionDisabled(what string) {
+	if t.preempt == 0 {
+		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "assert-preemption-disabled",
+			Title:   "lockdep_assert_preemption_disabled() failed in " + what,
+			Message: t.heldString()})
+	}
+}

@@ -1,0 +1,302 @@
+package vfs
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/sim"
+)
+
+// errPtrOrNull is ERR_PTR(status) for a status that may be 0: the kernel's
+// ERR_PTR(0) is NULL, which callers read as "not found".
+func errPtrOrNull(status int) *dcache.Dentry {
+	if status == 0 {
+		return nil
+	}
+	return sim.ErrPtr[dcache.Dentry](sim.Errno(-status))
+}
+
+func errPtr(e sim.Errno) *dcache.Dentry { return sim.ErrPtr[dcache.Dentry](e) }
+
+// LookupDcache is lookup_dcache (fs/namei.c, 7.0): a dcache hit,
+// revalidated. NULL on a miss or when revalidation invalidated it.
+func (s *System) LookupDcache(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	dentry := dcache.DLookup(t, dir, name)
+	if dentry != nil {
+		err := DRevalidate(t, dir.DInode, name, dentry, flags)
+		if err <= 0 {
+			if err == 0 {
+				dcache.DInvalidate(t, dentry)
+			}
+			dcache.Dput(t, dentry)
+			return errPtrOrNull(err)
+		}
+	}
+	return dentry
+}
+
+// LookupOneQstrExcl is lookup_one_qstr_excl (fs/namei.c, 7.0): with the
+// parent held exclusive, find or create (with plain d_alloc, not
+// d_alloc_parallel) the dentry and call ->lookup on it: the one case where
+// ->lookup sees a dentry that is not in-lookup. -ENOENT for a negative
+// result without LOOKUP_CREATE, -EEXIST for a positive one with
+// LOOKUP_EXCL.
+func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	dentry := s.LookupDcache(t, name, base, flags)
+	if dentry == nil {
+		dir := base.DInode
+		if IsDeadDir(dir) {
+			return errPtr(sim.ENOENT)
+		}
+		dentry = dcache.DAlloc(t, base, name)
+		if dentry == nil {
+			return errPtr(sim.ENOMEM)
+		}
+		old := s.callLookup(t, dir, dentry, flags)
+		if old != nil {
+			dcache.Dput(t, dentry)
+			dentry = old
+		}
+	}
+	if sim.IsErr(dentry) {
+		return dentry
+	}
+	if dentry.DInode == nil && flags&LOOKUP_CREATE == 0 {
+		dcache.Dput(t, dentry)
+		return errPtr(sim.ENOENT)
+	}
+	if dentry.DInode != nil && flags&LOOKUP_EXCL != 0 {
+		dcache.Dput(t, dentry)
+		return errPtr(sim.EEXIST)
+	}
+	return dentry
+}
+
+// lookupFastRCU is lookup_fast (fs/namei.c, 7.0) in RCU mode: entered
+// under rcu_read_lock with parentSeq the parent's d_seq sample, and left
+// with it dropped. A counted reference, NULL (not cached or invalidated:
+// go to lookup_slow in ref mode), or -ECHILD (a sequence count moved:
+// redo the walk in ref mode). seq is the child's d_seq sample.
+//
+// Divergence: an RCU-walk result is legitimized at once (the
+// try_to_unlazy_next of the kernel's step_into), not carried without a
+// reference to the next component; the d_seq checks that decide it are
+// the same.
+func (s *System) lookupFastRCU(t *sim.Task, parent *dcache.Dentry, parentSeq uint32, name *dcache.Qstr, flags LookupFlags) (*dcache.Dentry, uint32) {
+	var seq uint32
+	dentry := dcache.DLookupRCU(t, parent, name, &seq)
+	if dentry == nil {
+		sim.RCUReadUnlock(t)
+		return nil, 0
+	}
+	if parent.DSeq.Retry(t, parentSeq) {
+		sim.RCUReadUnlock(t)
+		return errPtr(sim.ECHILD), 0
+	}
+	status := DRevalidate(t, parent.DInode, name, dentry, flags|LOOKUP_RCU)
+	// try_to_unlazy_next: pin the child, then check it did not move.
+	if !dentry.DLockref.GetNotDead(t) {
+		sim.RCUReadUnlock(t)
+		return errPtr(sim.ECHILD), 0
+	}
+	if dentry.DSeq.Retry(t, seq) {
+		sim.RCUReadUnlock(t)
+		dcache.Dput(t, dentry)
+		return errPtr(sim.ECHILD), 0
+	}
+	sim.RCUReadUnlock(t)
+	if status == -int(sim.ECHILD) {
+		status = DRevalidate(t, parent.DInode, name, dentry, flags)
+	}
+	if status <= 0 {
+		if status == 0 {
+			dcache.DInvalidate(t, dentry)
+		}
+		dcache.Dput(t, dentry)
+		return errPtrOrNull(status), 0
+	}
+	t.Mark("lookup_fast: RCU-walk hit")
+	return dentry, seq
+}
+
+// lookupFastRef is lookup_fast (fs/namei.c, 7.0) in ref mode: __d_lookup
+// (which may miss during a rename: the caller falls back to lookup_slow)
+// and ->d_revalidate; d_invalidate on 0 is done without the parent's lock.
+func (s *System) lookupFastRef(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
+	dentry := dcache.DLookupLocked(t, parent, name)
+	if dentry == nil {
+		return nil
+	}
+	status := DRevalidate(t, parent.DInode, name, dentry, flags)
+	if status <= 0 {
+		if status == 0 {
+			dcache.DInvalidate(t, dentry)
+		}
+		dcache.Dput(t, dentry)
+		return errPtrOrNull(status)
+	}
+	return dentry
+}
+
+// LookupSlowLocked is __lookup_slow (fs/namei.c, 7.0): the caller holds
+// dir's i_rwsem (either mode). d_alloc_parallel, then either revalidate
+// what someone else looked up or call ->lookup on our in-lookup dentry
+// and end the in-lookup state.
+func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	inode := dir.DInode
+	if IsDeadDir(inode) {
+		return errPtr(sim.ENOENT)
+	}
+	wq := s.onStackWaitQueue(t)
+	defer releaseWaitQueue(t, wq)
+	for {
+		dentry := s.dAllocParallel(t, dir, name, wq)
+		if sim.IsErr(dentry) {
+			return dentry
+		}
+		if !dcache.DInLookup(t, dentry) {
+			err := DRevalidate(t, inode, name, dentry, flags)
+			if err <= 0 {
+				if err == 0 {
+					dcache.DInvalidate(t, dentry)
+					dcache.Dput(t, dentry)
+					t.CPURelax()
+					continue
+				}
+				dcache.Dput(t, dentry)
+				dentry = errPtr(sim.Errno(-err))
+			}
+		} else {
+			old := s.callLookup(t, inode, dentry, flags)
+			dcache.DLookupDone(t, dentry)
+			if old != nil {
+				dcache.Dput(t, dentry)
+				dentry = old
+			}
+		}
+		return dentry
+	}
+}
+
+// onStackWaitQueue is DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq) in a caller of
+// mainline d_alloc_parallel; nil from v3 04/19 on, which dropped it. The
+// caller releases it (releaseWaitQueue) when its frame returns.
+func (s *System) onStackWaitQueue(t *sim.Task) *dcache.WaitQueue {
+	if s.Has(dcache.P04WaitVarEvent) {
+		return nil
+	}
+	return dcache.NewOnStackWaitQueue(t)
+}
+
+func releaseWaitQueue(t *sim.Task, wq *dcache.WaitQueue) {
+	if wq != nil {
+		wq.Release(t)
+	}
+}
+
+func (s *System) dAllocParallel(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, wq *dcache.WaitQueue) *dcache.Dentry {
+	return dcache.DAllocParallel(t, dir, name, wq)
+}
+
+// LookupSlow is lookup_slow (fs/namei.c, 7.0) in the Today regime: the
+// directory's i_rwsem shared around __lookup_slow. In the Pdirops regime
+// d_alloc_parallel runs before the lock, which is held (shared) only
+// around ->lookup.
+func (s *System) LookupSlow(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	inode := dir.DInode
+	if s.Regime == Pdirops {
+		return s.lookupSlowPdirops(t, name, dir, flags|LOOKUP_SHARED)
+	}
+	InodeLockShared(t, inode)
+	res := s.LookupSlowLocked(t, name, dir, flags|s.lookupShared())
+	InodeUnlockShared(t, inode)
+	return res
+}
+
+// lookupSlowPdirops is __lookup_slow reordered as the v3 series prepares:
+// d_alloc_parallel first; the directory lock, shared, only around
+// ->lookup; ->lookup always told LOOKUP_SHARED.
+func (s *System) lookupSlowPdirops(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	inode := dir.DInode
+	wq := s.onStackWaitQueue(t)
+	defer releaseWaitQueue(t, wq)
+	for {
+		dentry := s.dAllocParallel(t, dir, name, wq)
+		if sim.IsErr(dentry) {
+			return dentry
+		}
+		if !dcache.DInLookup(t, dentry) {
+			err := DRevalidate(t, inode, name, dentry, flags)
+			if err <= 0 {
+				if err == 0 {
+					dcache.DInvalidate(t, dentry)
+					dcache.Dput(t, dentry)
+					t.CPURelax()
+					continue
+				}
+				dcache.Dput(t, dentry)
+				dentry = errPtr(sim.Errno(-err))
+			}
+			return dentry
+		}
+		InodeLockShared(t, inode)
+		var old *dcache.Dentry
+		if IsDeadDir(inode) {
+			old = errPtr(sim.ENOENT)
+		} else {
+			old = s.callLookup(t, inode, dentry, flags)
+		}
+		InodeUnlockShared(t, inode)
+		dcache.DLookupDone(t, dentry)
+		if old != nil {
+			dcache.Dput(t, dentry)
+			dentry = old
+		}
+		return dentry
+	}
+}
+
+// LookupNoperm is lookup_noperm (fs/namei.c, 7.0): the caller holds base's
+// i_rwsem. ->lookup is called with flags 0: no LOOKUP_SHARED even when
+// the caller holds the lock shared.
+func (s *System) LookupNoperm(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry) *dcache.Dentry {
+	t.WarnOnOnce(!InodeIsLocked(base.DInode), "!inode_is_locked(base->d_inode)")
+	if err := dcache.LookupNopermCommon(t, name, base); err != 0 {
+		return errPtr(sim.Errno(-err))
+	}
+	if dentry := s.LookupDcache(t, name, base, 0); dentry != nil {
+		return dentry
+	}
+	return s.LookupSlowLocked(t, name, base, 0)
+}
+
+// LookupOne is lookup_one (fs/namei.c, 7.0); permission checks are not
+// modeled, so it is lookup_noperm.
+func (s *System) LookupOne(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry) *dcache.Dentry {
+	return s.LookupNoperm(t, name, base)
+}
+
+// LookupOneUnlocked is lookup_one_unlocked (fs/namei.c, 7.0): the caller
+// does not hold base's lock.
+func (s *System) LookupOneUnlocked(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry) *dcache.Dentry {
+	if err := dcache.LookupNopermCommon(t, name, base); err != 0 {
+		return errPtr(sim.Errno(-err))
+	}
+	ret := s.LookupDcache(t, name, base, 0)
+	if ret == nil {
+		ret = s.LookupSlow(t, name, base, 0)
+	}
+	return ret
+}
+
+// LookupOnePositiveUnlocked is lookup_one_positive_unlocked (fs/namei.c,
+// 7.0): -ENOENT for a negative result.
+func (s *System) LookupOnePositiveUnlocked(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry) *dcache.Dentry {
+	ret := s.LookupOneUnlocked(t, name, base)
+	if !sim.IsErr(ret) {
+		t.Read(&ret.Object, "d_flags")
+		if ret.DFlags&dcache.DCACHE_ENTRY_TYPE == dcache.DCACHE_MISS_TYPE {
+			dcache.Dput(t, ret)
+			ret = errPtr(sim.ENOENT)
+		}
+	}
+	return ret
+}

@@ -1,0 +1,271 @@
+package vfs
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/sim"
+)
+
+// The syscall layer: what scenario tasks call. Each returns the kernel's
+// result: 0, a file descriptor or a count, or -errno. Paths are resolved
+// from the namespace root.
+
+// Stat resolves path and reports its inode number and type.
+func (s *System) Stat(t *sim.Task, path string) (uint64, dcache.Mode, int) {
+	d, err := s.Lookup(t, path)
+	if err != 0 {
+		return 0, 0, err
+	}
+	ino, mode := d.DInode.IIno, d.DInode.IMode
+	dcache.Dput(t, d)
+	return ino, mode, 0
+}
+
+// Mkdir is mkdirat (filename_mkdirat, fs/namei.c 7.0).
+func (s *System) Mkdir(t *sim.Task, path string) int {
+	parent, dentry := s.filenameCreate(t, path, LOOKUP_DIRECTORY)
+	if sim.IsErr(dentry) {
+		return sim.PtrErr(dentry)
+	}
+	dentry = s.VfsMkdir(t, parent.DInode, dentry)
+	err := 0
+	if sim.IsErr(dentry) {
+		err = sim.PtrErr(dentry)
+	}
+	s.EndCreating(t, dentry) // end_creating_path
+	dcache.Dput(t, parent)
+	return err
+}
+
+// Mknod is mknodat (filename_mknodat): a regular file (or a whiteout).
+func (s *System) Mknod(t *sim.Task, path string, mode dcache.Mode) int {
+	parent, dentry := s.filenameCreate(t, path, 0)
+	if sim.IsErr(dentry) {
+		return sim.PtrErr(dentry)
+	}
+	var err int
+	if mode == dcache.S_IFREG {
+		err = s.VfsCreate(t, dentry, mode, true)
+	} else {
+		err = s.VfsMknod(t, parent.DInode, dentry, mode)
+	}
+	s.EndCreating(t, dentry)
+	dcache.Dput(t, parent)
+	return err
+}
+
+// Symlink is symlinkat (filename_symlinkat).
+func (s *System) Symlink(t *sim.Task, target, path string) int {
+	parent, dentry := s.filenameCreate(t, path, 0)
+	if sim.IsErr(dentry) {
+		return sim.PtrErr(dentry)
+	}
+	err := s.VfsSymlink(t, parent.DInode, dentry, target)
+	s.EndCreating(t, dentry)
+	dcache.Dput(t, parent)
+	return err
+}
+
+// Link is linkat (filename_linkat).
+func (s *System) Link(t *sim.Task, oldPath, newPath string) int {
+	old, err := s.Lookup(t, oldPath)
+	if err != 0 {
+		return err
+	}
+	parent, dentry := s.filenameCreate(t, newPath, 0)
+	if sim.IsErr(dentry) {
+		dcache.Dput(t, old)
+		return sim.PtrErr(dentry)
+	}
+	err = s.VfsLink(t, old, parent.DInode, dentry)
+	s.EndCreating(t, dentry)
+	dcache.Dput(t, parent)
+	dcache.Dput(t, old)
+	return err
+}
+
+// removeAt is the common part of filename_unlinkat and filename_rmdir.
+func (s *System) removeAt(t *sim.Task, path string, rmdir bool) int {
+	parent, last, err := s.pathWalk(t, path, true, 0)
+	if err != 0 {
+		return err
+	}
+	defer dcache.Dput(t, parent)
+	if last == "." || last == ".." {
+		if rmdir {
+			return -int(sim.EINVAL)
+		}
+		return -int(sim.EISDIR)
+	}
+	q, herr := hashName(t, parent, last)
+	if herr != 0 {
+		return herr
+	}
+	dentry := s.StartRemoving(t, parent, &q)
+	if sim.IsErr(dentry) {
+		return sim.PtrErr(dentry)
+	}
+	if rmdir {
+		err = s.VfsRmdir(t, parent.DInode, dentry)
+	} else {
+		inode := dentry.DInode
+		dcache.Ihold(t, inode)
+		err = s.VfsUnlink(t, parent.DInode, dentry)
+		defer dcache.Iput(t, inode) // after end_removing, as filename_unlinkat does
+	}
+	s.EndRemoving(t, dentry)
+	return err
+}
+
+// Unlink is unlinkat (filename_unlinkat, fs/namei.c 7.0).
+func (s *System) Unlink(t *sim.Task, path string) int { return s.removeAt(t, path, false) }
+
+// Rmdir is rmdir (filename_rmdir, fs/namei.c 7.0).
+func (s *System) Rmdir(t *sim.Task, path string) int { return s.removeAt(t, path, true) }
+
+// Rename is renameat2 (filename_renameat2, fs/namei.c 7.0).
+func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
+	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 {
+		return -int(sim.EINVAL)
+	}
+	if flags&(RENAME_NOREPLACE|RENAME_WHITEOUT) != 0 && flags&RENAME_EXCHANGE != 0 {
+		return -int(sim.EINVAL)
+	}
+	oldParent, oldLast, err := s.pathWalk(t, oldPath, true, 0)
+	if err != 0 {
+		return err
+	}
+	defer dcache.Dput(t, oldParent)
+	newParent, newLast, err := s.pathWalk(t, newPath, true, 0)
+	if err != 0 {
+		return err
+	}
+	defer dcache.Dput(t, newParent)
+	if oldLast == "." || oldLast == ".." {
+		return -int(sim.EBUSY)
+	}
+	if newLast == "." || newLast == ".." {
+		if flags&RENAME_NOREPLACE != 0 {
+			return -int(sim.EEXIST)
+		}
+		return -int(sim.EBUSY)
+	}
+	oq, herr := hashName(t, oldParent, oldLast)
+	if herr != 0 {
+		return herr
+	}
+	nq, herr := hashName(t, newParent, newLast)
+	if herr != 0 {
+		return herr
+	}
+	rd := &RenameData{OldParent: oldParent, NewParent: newParent, Flags: flags}
+	if err := s.startRenaming(t, rd, &oq, &nq); err != 0 {
+		return err
+	}
+	if flags&RENAME_EXCHANGE != 0 && rd.NewDentry.DInode == nil {
+		err = -int(sim.ENOENT)
+	} else {
+		err = s.VfsRename(t, rd)
+	}
+	s.endRenaming(t, rd)
+	return err
+}
+
+// Open is openat (path_openat, fs/namei.c 7.0): a file descriptor or
+// -errno.
+func (s *System) Open(t *sim.Task, path string, flags int) int {
+	parent, last, err := s.pathWalk(t, path, true, 0)
+	if err != 0 {
+		return err
+	}
+	file := &File{Flags: flags}
+	t.Alloc(&file.Object, "file")
+	var dentry *dcache.Dentry
+	if last == "" || last == "." || last == ".." {
+		dentry = dcache.Dget(t, parent)
+	} else {
+		dentry = s.openLastLookups(t, parent, last, file, flags)
+	}
+	dcache.Dput(t, parent)
+	if sim.IsErr(dentry) {
+		t.Free(&file.Object)
+		return sim.PtrErr(dentry)
+	}
+	// do_open
+	if flags&O_CREAT != 0 && flags&O_EXCL != 0 && file.FMode&FMODE_CREATED == 0 {
+		err = -int(sim.EEXIST)
+	} else if dentry.DInode == nil {
+		err = -int(sim.ENOENT)
+	} else if flags&O_DIRECTORY != 0 && !dentry.DInode.IMode.IsDir() {
+		err = -int(sim.ENOTDIR)
+	} else if dentry.DInode.IMode.IsDir() && flags&(O_WRONLY|O_RDWR|O_CREAT) != 0 {
+		err = -int(sim.EISDIR)
+	}
+	if err != 0 {
+		dcache.Dput(t, dentry)
+		t.Free(&file.Object)
+		return err
+	}
+	file.Path = dentry
+	file.FMode |= FMODE_OPENED
+	if dentry.DInode.IMode.IsDir() {
+		if fop, ok := dentry.DInode.Private.(interface{ DirFOp() *FileOperations }); ok {
+			file.FOp = fop.DirFOp()
+		}
+	}
+	return s.installFd(file)
+}
+
+func (s *System) installFd(f *File) int {
+	for i, x := range s.files {
+		if x == nil {
+			s.files[i] = f
+			return i
+		}
+	}
+	s.files = append(s.files, f)
+	return len(s.files) - 1
+}
+
+// Close is close(2): fput.
+func (s *System) Close(t *sim.Task, fd int) int {
+	if fd < 0 || fd >= len(s.files) || s.files[fd] == nil {
+		return -int(sim.EINVAL)
+	}
+	f := s.files[fd]
+	s.files[fd] = nil
+	if f.FOp != nil && f.FOp.Release != nil {
+		f.FOp.Release(t, f.Path.DInode, f)
+	}
+	dcache.Dput(t, f.Path)
+	t.Free(&f.Object)
+	return 0
+}
+
+// Getdents reads a whole directory (getdents64 until it returns nothing).
+func (s *System) Getdents(t *sim.Task, fd int) ([]Dirent, int) {
+	if fd < 0 || fd >= len(s.files) || s.files[fd] == nil {
+		return nil, -int(sim.EINVAL)
+	}
+	f := s.files[fd]
+	var out []Dirent
+	ctx := &DirContext{Actor: func(name string, ino uint64, mode dcache.Mode) bool {
+		out = append(out, Dirent{name, ino, mode})
+		return true
+	}}
+	if res := s.IterateDir(t, f, ctx); res < 0 {
+		return nil, res
+	}
+	return out, 0
+}
+
+// MemoryPressure prunes up to n unused dentries of every superblock from
+// the LRU (the shrinker).
+func (s *System) MemoryPressure(t *sim.Task, sb *dcache.SuperBlock, n int) int {
+	return dcache.PruneDcacheSb(t, sb, n)
+}
+
+// DropCaches is "echo 2 > /proc/sys/vm/drop_caches" for one superblock.
+func (s *System) DropCaches(t *sim.Task, sb *dcache.SuperBlock) { dcache.DropCaches(t, sb) }
+
+// OpenFiles lists the open files (for leak walkers and dumps).
+func (s *System) OpenFiles() []*File { return s.files }
