@@ -24,6 +24,18 @@ type Scenario struct {
 	Expect sim.Kind
 	// Marks lists coverage marks an exploration must hit.
 	Marks []string
+	// Bound is the preemption bound within which the scenario's tests
+	// explore it exhaustively (0 means 3). Larger scenarios use a smaller
+	// bound so that the test suite stays fast; the CLI can go further.
+	Bound int
+}
+
+// TestBound is the preemption bound the scenario's tests explore to.
+func (s *Scenario) TestBound() int {
+	if s.Bound == 0 {
+		return 3
+	}
+	return s.Bound
 }
 
 // Program is the scenario as a sim.Program.

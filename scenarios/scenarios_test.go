@@ -76,7 +76,7 @@ func TestRegisterDuplicatePanics(t *testing.T) {
 func TestExploreEveryScenario(t *testing.T) {
 	for _, sc := range scenarios.All() {
 		t.Run(sc.Name, func(t *testing.T) {
-			r := explore.DFS(sc.Program(), explore.Options{MaxPreemptions: 3, Budget: 20000,
+			r := explore.DFS(sc.Program(), explore.Options{MaxPreemptions: sc.TestBound(), Budget: 20000,
 				Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10})
 			if r.Err != nil {
 				t.Fatalf("input error: %v", r.Err)
@@ -89,7 +89,7 @@ func TestExploreEveryScenario(t *testing.T) {
 					t.Fatalf("expected clean, found:\n%s", r.First.Format())
 				}
 				if !r.Exhausted {
-					t.Errorf("clean, but not exhausted within bound 3 and %d runs", r.Runs)
+					t.Errorf("clean, but not exhausted within bound %d and %d runs", sc.TestBound(), r.Runs)
 				}
 				return
 			}

@@ -96,14 +96,28 @@ func newFlags(name, usage string, out io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(out)
-		fs.Usage()
-		return err
+	// Flags may come after positional arguments ("replay SCHEDULE -q"):
+	// parse, set the positional aside, and parse the rest again.
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(out)
+			fs.Usage()
+			return err
+		}
+		if err != nil {
+			return usagef("%v (see dcsim %s -h)", err, fs.Name())
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if err != nil {
-		return usagef("%v (see dcsim %s -h)", err, fs.Name())
+	// Leave the positionals where fs.Args() finds them.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		return usagef("%v", err)
 	}
 	return nil
 }

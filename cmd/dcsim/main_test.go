@@ -70,7 +70,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"list", "--frob"}, 2, "", "flag provided but not defined"},
 		{[]string{"bench", "--frob"}, 2, "", "flag provided but not defined"},
 		{[]string{"run", "--seed"}, 2, "", "flag needs an argument"},
-		{[]string{"run", "--scenario", "nope"}, 2, "", `unknown scenario "nope" (known: demo/abba, `},
+		{[]string{"run", "--scenario", "nope"}, 2, "", `unknown scenario "nope" (known: `},
 		{[]string{"explore", "--scenario", "nope"}, 2, "", `unknown scenario "nope"`},
 		{[]string{"bench", "--scenario", "nope"}, 2, "", `unknown scenario "nope"`},
 		{[]string{"replay", "v1:nope:0.1"}, 2, "", `unknown scenario "nope"`},
