@@ -52,6 +52,9 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		if sim.IsErr(found) || !DInLookup(t, found) {
 			if c.Has(P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
+				if c.Fixes.Has(FixAddCIRelock) {
+					addCIRelock(t, dentry, shared)
+				}
 			}
 			Iput(t, inode)
 			return found
@@ -61,17 +64,16 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		if found == nil {
 			if c.Has(P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
+				if c.Fixes.Has(FixAddCIRelock) {
+					addCIRelock(t, dentry, shared)
+				}
 			}
 			Iput(t, inode)
 			return sim.ErrPtr[Dentry](sim.ENOMEM)
 		}
 	}
 	if c.Has(P08AddCIDropLock) {
-		if shared {
-			dentry.DParent.DInode.IRwsem.DownRead(t) // inode_lock_shared
-		} else {
-			dentry.DParent.DInode.IRwsem.DownWriteNested(t, iMutexParent)
-		}
+		addCIRelock(t, dentry, shared)
 	}
 	res = DSpliceAlias(t, inode, found)
 	if res != nil {
@@ -80,4 +82,14 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		return res
 	}
 	return found
+}
+
+// addCIRelock retakes the parent's lock as v3 08/19 does before
+// d_splice_alias: shared, or exclusive with I_MUTEX_PARENT.
+func addCIRelock(t *sim.Task, dentry *Dentry, shared bool) {
+	if shared {
+		dentry.DParent.DInode.IRwsem.DownRead(t) // inode_lock_shared
+	} else {
+		dentry.DParent.DInode.IRwsem.DownWriteNested(t, iMutexParent)
+	}
 }

@@ -16,6 +16,9 @@ type Cache struct {
 	Patches Patches
 	// Mutants disables protective steps, for mutation testing.
 	Mutants Mutants
+	// Fixes selects fixed variants of posted code that checkers found
+	// wrong (see fixes.go).
+	Fixes Fixes
 
 	RenameLock sim.SeqLock // rename_lock
 	hashtable  [dHashBuckets]bucket
@@ -103,7 +106,8 @@ func (c *Cache) inLookupHash(parent *Dentry, hash uint32) (*bucket, int) {
 
 // FsType is the part of struct file_system_type lockdep keys by: each
 // filesystem type has its own i_rwsem classes (s_type->i_mutex_key,
-// i_mutex_dir_key) and, here, its own in-lookup class, so that one
+// i_mutex_dir_key), its own s_vfs_rename_mutex class (s_vfs_rename_key)
+// and, here, its own in-lookup class, so that one
 // filesystem's locks nesting inside another's (overlayfs over its
 // layers) are not taken for recursion. Create types in package-level vars.
 type FsType struct {
@@ -111,6 +115,7 @@ type FsType struct {
 	dirClass      *sim.LockClass
 	fileClass     *sim.LockClass
 	inLookupClass *sim.LockClass
+	renameClass   *sim.LockClass // s_vfs_rename_key
 }
 
 // NewFsType registers a filesystem type and its lock classes.
@@ -119,11 +124,13 @@ func NewFsType(name string) *FsType {
 		dirClass:      sim.NewLockClass("&" + name + "->i_mutex_dir_key"),
 		fileClass:     sim.NewLockClass("&" + name + "->i_mutex_key"),
 		inLookupClass: sim.NewLockClass("in-lookup dentry (" + name + ")"),
+		renameClass:   sim.NewLockClass("&" + name + "->s_vfs_rename_key"),
 	}
 }
 
 // genericFsType is the type of superblocks made with NewSuperBlock.
-var genericFsType = &FsType{Name: "generic", dirClass: iRwsemDirClass, fileClass: iRwsemClass, inLookupClass: inLookupWaitClass}
+var genericFsType = &FsType{Name: "generic", dirClass: iRwsemDirClass, fileClass: iRwsemClass, inLookupClass: inLookupWaitClass,
+	renameClass: renameMutexClass}
 
 // NewSuperBlock makes a superblock of a generic filesystem type with a
 // root directory inode and its root dentry (d_make_root). Call it in
@@ -137,7 +144,7 @@ func (c *Cache) NewSuperBlockOfType(ft *FsType, name string, dop *DentryOperatio
 	sb := &SuperBlock{c: c, Name: name, Type: ft}
 	c.W.NewStatic(&sb.Object, "sb")
 	sb.SetName(name)
-	sb.SVfsRenameMutex.Init(&sb.Object, "s_vfs_rename_mutex", renameMutexClass)
+	sb.SVfsRenameMutex.Init(&sb.Object, "s_vfs_rename_mutex", ft.renameClass) // alloc_super: per-type key
 	sb.lruLock.Init(&sb.Object, "s_dentry_lru", lruLockClass)
 	setDefaultDOp(sb, dop)
 	root := sb.newInode(nil, S_IFDIR)

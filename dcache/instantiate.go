@@ -99,8 +99,9 @@ func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
 // dentry hashed and, with an inode, positive. If the dentry was
 // in-lookup, the transition is bracketed by start_dir_add/end_dir_add and
 // its waiters are woken. The caller holds the inode's i_lock, which is
-// released here. Mainline v6.18 rehashes unconditionally; v3 02/19 only
-// when unhashed (the dentry may be a hashed negative).
+// released here. Mainline v6.18 rehashes unconditionally, last; v3 02/19
+// only when unhashed (the dentry may be a hashed negative), and first:
+// right after the in-lookup unhash, before the ops and the inode.
 func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 	c := d.c
 	var dWait *WaitQueue
@@ -119,6 +120,13 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 			dir = nil
 		}
 		dWait, doWake = dLookupUnhashMaybeLocked(t, d, locked)
+		if c.Has(P02SpliceHashed) && !c.Fixes.Has(FixAddPublishLast) {
+			// v3 02/19 hashes here: still negative, before d_set_d_op
+			// and __d_instantiate (RCU walkers may see that state).
+			dRehashLocked(t, d)
+		}
+	} else if c.Has(P02SpliceHashed) && !c.Fixes.Has(FixAddPublishLast) && !d.hashed {
+		dRehashLocked(t, d)
 	}
 	if ops != nil {
 		dSetDOp(t, d, ops)
@@ -130,8 +138,10 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 		setInodeAndType(t, d, inode, add)
 		d.DSeq.WriteEnd(t)
 	}
-	if !c.Has(P02SpliceHashed) || !d.hashed {
-		dRehashLocked(t, d)
+	if !c.Has(P02SpliceHashed) {
+		dRehashLocked(t, d) // mainline: hashed last, unconditionally
+	} else if c.Fixes.Has(FixAddPublishLast) && !d.hashed {
+		dRehashLocked(t, d) // the fix: hashed last, when not hashed already
 	}
 	if dir != nil {
 		endDirAdd(t, dir, n, dWait, doWake, d)
@@ -179,6 +189,9 @@ func dSetDOp(t *sim.Task, d *Dentry, op *DentryOperations) {
 	flags := dOpFlags(op)
 	t.WarnOnOnce(d.DOp != nil, "dentry->d_op")
 	t.WarnOnOnce(d.DFlags&DCACHE_OP_FLAGS != 0, "dentry->d_flags & DCACHE_OP_FLAGS")
+	// A step: in v3 02/19 the dentry is already hashed here, so RCU
+	// walkers may observe the store.
+	t.Write(&d.Object, "d_op,d_flags")
 	d.DOp = op
 	d.DFlags |= flags
 }
