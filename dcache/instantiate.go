@@ -1,6 +1,8 @@
 package dcache
 
 import (
+	"fmt"
+
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -21,7 +23,14 @@ func aliasLinked(d *Dentry) bool {
 }
 
 // addAlias is hlist_add_head(&dentry->d_u.d_alias, &inode->i_dentry).
-func addAlias(inode *Inode, d *Dentry) {
+// A directory inode may have one alias only (R9): d_splice_alias moves
+// an existing directory alias instead of adding a second one.
+func addAlias(t *sim.Task, inode *Inode, d *Dentry) {
+	if inode.IMode.IsDir() && len(inode.iDentry) > 0 {
+		t.Violation(sim.KindInvariant, "R9",
+			fmt.Sprintf("second alias %s for directory inode %s (already %s)", d, inode, inode.iDentry[0]),
+			"A directory must be in the dcache once: multiple aliases break the topological lock order.")
+	}
 	inode.iDentry = append([]*Dentry{d}, inode.iDentry...)
 	d.u = uAlias
 }
@@ -39,7 +48,7 @@ func dInstantiateLocked(t *sim.Task, d *Dentry, inode *Inode) {
 // 6.19 the callers take d_lock around all of __d_instantiate).
 func dInstantiateBody(t *sim.Task, d *Dentry, inode *Inode) {
 	add := dFlagsForInode(inode)
-	addAlias(inode, d)
+	addAlias(t, inode, d)
 	d.DSeq.WriteBegin(t)
 	setInodeAndType(t, d, inode, add)
 	d.DSeq.WriteEnd(t)
@@ -133,7 +142,7 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 	}
 	if inode != nil {
 		add := dFlagsForInode(inode)
-		addAlias(inode, d)
+		addAlias(t, inode, d)
 		d.DSeq.WriteBegin(t)
 		setInodeAndType(t, d, inode, add)
 		d.DSeq.WriteEnd(t)

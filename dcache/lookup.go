@@ -130,3 +130,13 @@ func TryLookupNoperm(t *sim.Task, name *Qstr, base *Dentry) *Dentry {
 	}
 	return DLookup(t, base, name)
 }
+
+// DReallyIsNegative is d_really_is_negative (include/linux/dcache.h): no
+// inode, read locklessly.
+func DReallyIsNegative(t *sim.Task, d *Dentry) bool {
+	t.Read(&d.Object, "d_inode")
+	return d.DInode == nil
+}
+
+// DReallyIsPositive is d_really_is_positive.
+func DReallyIsPositive(t *sim.Task, d *Dentry) bool { return !DReallyIsNegative(t, d) }
