@@ -153,16 +153,9 @@ func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.De
 			return dentry
 		}
 		if !dcache.DInLookup(t, dentry) {
-			err := DRevalidate(t, inode, name, dentry, flags)
-			if err <= 0 {
-				if err == 0 {
-					dcache.DInvalidate(t, dentry)
-					dcache.Dput(t, dentry)
-					t.CPURelax()
-					continue
-				}
-				dcache.Dput(t, dentry)
-				dentry = errPtr(sim.Errno(-err))
+			var retry bool
+			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
+				continue
 			}
 		} else {
 			old := s.callLookup(t, inode, dentry, flags)
@@ -174,6 +167,25 @@ func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.De
 		}
 		return dentry
 	}
+}
+
+// revalidateFound is __lookup_slow's handling of a dentry that
+// d_alloc_parallel found rather than created: ->d_revalidate it; on 0
+// invalidate and drop it and ask the caller to retry ("goto again"); on an
+// error drop it and return the ERR_PTR.
+func revalidateFound(t *sim.Task, inode *dcache.Inode, name *dcache.Qstr, dentry *dcache.Dentry, flags LookupFlags) (*dcache.Dentry, bool) {
+	err := DRevalidate(t, inode, name, dentry, flags)
+	if err > 0 {
+		return dentry, false
+	}
+	if err == 0 {
+		dcache.DInvalidate(t, dentry)
+		dcache.Dput(t, dentry)
+		t.CPURelax()
+		return nil, true
+	}
+	dcache.Dput(t, dentry)
+	return errPtr(sim.Errno(-err)), false
 }
 
 // onStackWaitQueue is DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq) in a caller of
@@ -224,16 +236,9 @@ func (s *System) lookupSlowPdirops(t *sim.Task, name *dcache.Qstr, dir *dcache.D
 			return dentry
 		}
 		if !dcache.DInLookup(t, dentry) {
-			err := DRevalidate(t, inode, name, dentry, flags)
-			if err <= 0 {
-				if err == 0 {
-					dcache.DInvalidate(t, dentry)
-					dcache.Dput(t, dentry)
-					t.CPURelax()
-					continue
-				}
-				dcache.Dput(t, dentry)
-				dentry = errPtr(sim.Errno(-err))
+			var retry bool
+			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
+				continue
 			}
 			return dentry
 		}
