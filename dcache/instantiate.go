@@ -88,6 +88,18 @@ func DInstantiateNew(t *sim.Task, entry *Dentry, inode *Inode) {
 // maintaining persisitency"), where __d_instantiate runs under the
 // caller's d_lock; it returns a borrowed pointer.
 func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
+	if dentry.c.Fixes.Has(FixShmemWhiteout) && DInLookup(t, dentry) {
+		// The fix for the v3 12/19 finding (not kernel code): an in-lookup
+		// dentry becomes hashed and positive through __d_add, inside the
+		// i_dir_seq bracket and with its waiters woken, then is pinned.
+		inode.ILock.Lock(t)
+		dAddLocked(t, dentry, inode, nil) // releases i_lock
+		dentry.DLock().Lock(t)
+		dentry.DFlags |= DCACHE_PERSISTENT
+		DgetDlock(t, dentry)
+		dentry.DLock().Unlock(t)
+		return dentry
+	}
 	t.WarnOn(aliasLinked(dentry), "!hlist_unhashed(&dentry->d_u.d_alias)")
 	t.WarnOn(inode == nil, "!inode")
 	inode.ILock.Lock(t)

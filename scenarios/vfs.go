@@ -59,13 +59,17 @@ func init() {
 		})
 	}
 	for _, v := range []struct {
-		name string
-		p    dcache.Patches
-	}{{"mainline", dcache.Mainline}, {"v3", dcache.V3}} {
-		p := v.p
+		name  string
+		p     dcache.Patches
+		fixed bool
+	}{{"mainline", dcache.Mainline, false}, {"v3", dcache.V3, false}, {"v3-fixed", dcache.V3, true}} {
+		p, fixed := v.p, v.fixed
 		expect := sim.Kind("")
 		doc := "Mainline (6.19) makes the whiteout with d_alloc and d_make_persistent: clean."
-		if p == dcache.V3 {
+		if fixed {
+			doc = "v3 12/19 with the fix for its finding: the in-lookup twin is hashed through " +
+				"__d_add (i_dir_seq bracket, waiters woken) and d_duplicate's ERR_PTR is tested: clean."
+		} else if p == dcache.V3 {
 			expect = sim.KindWarn
 			doc = "With v3 12/19 the whiteout is d_duplicate's in-lookup twin, and " +
 				"d_make_persistent instantiates it while it is still in-lookup: " +
@@ -78,6 +82,9 @@ func init() {
 			Bound:  1,
 			Setup: func(w *sim.World) {
 				s, _ := vfsWorld(w, p, vfs.Today)
+				if fixed {
+					s.C.Fixes = dcache.FixShmemWhiteout
+				}
 				w.Go("rename", func(t *sim.Task) {
 					s.Mkdir(t, "/a")
 					if fd := s.Open(t, "/a/f", vfs.O_CREAT|vfs.O_RDWR); fd >= 0 {

@@ -51,7 +51,9 @@ func (s *SeqCount) Sequence() uint32 { return s.seq }
 // WriteBegin is write_seqcount_begin.
 func (s *SeqCount) WriteBegin(t *Task) {
 	t.point(OpSeqWriteBegin, s.id, s.obj, s.field, AccWrite)
-	t.WarnOn(s.seq&1 != 0, "write_seqcount_begin on an odd seqcount ("+s.lockMeta.String()+")")
+	if s.seq&1 != 0 { // the message is built only when it is needed: this is a hot path
+		t.WarnOn(true, "write_seqcount_begin on an odd seqcount ("+s.lockMeta.String()+")")
+	}
 	s.seq++
 	s.writer = t
 }
@@ -59,7 +61,9 @@ func (s *SeqCount) WriteBegin(t *Task) {
 // WriteEnd is write_seqcount_end.
 func (s *SeqCount) WriteEnd(t *Task) {
 	t.point(OpSeqWriteEnd, s.id, s.obj, s.field, AccWrite)
-	t.WarnOn(s.seq&1 == 0, "write_seqcount_end on an even seqcount ("+s.lockMeta.String()+")")
+	if s.seq&1 == 0 {
+		t.WarnOn(true, "write_seqcount_end on an even seqcount ("+s.lockMeta.String()+")")
+	}
 	s.seq++
 	s.writer = nil
 	s.q.wakeAll(t.w)

@@ -173,8 +173,12 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 // Open is openat (path_openat, fs/namei.c 7.0): a file descriptor or
 // -errno.
 func (s *System) Open(t *sim.Task, path string, flags int) int {
-	parent, last, err := s.pathWalk(t, path, true, 0)
-	if err != 0 {
+	var parent *dcache.Dentry
+	var last string
+	var err int
+	if len(splitPath(path)) == 0 {
+		parent = dcache.Dget(t, s.Root) // "/": LAST_ROOT, nothing to look up
+	} else if parent, last, err = s.pathWalk(t, path, true, 0); err != 0 {
 		return err
 	}
 	file := &File{Flags: flags}

@@ -96,7 +96,7 @@ func (s *System) pathWalk(t *sim.Task, path string, parentOnly bool, flags Looku
 		comps = comps[:len(comps)-1]
 	}
 	for _, rcu := range []bool{true, false} {
-		d, err := s.walkOnce(t, comps, rcu, flags)
+		d, err := s.walkOnce(t, comps, rcu, flags, parentOnly)
 		if err == -int(sim.ECHILD) {
 			t.Mark("path walk: -ECHILD, redo in ref mode")
 			continue
@@ -106,7 +106,10 @@ func (s *System) pathWalk(t *sim.Task, path string, parentOnly bool, flags Looku
 	return nil, "", -int(sim.ECHILD)
 }
 
-func (s *System) walkOnce(t *sim.Task, comps []string, rcu bool, flags LookupFlags) (*dcache.Dentry, int) {
+// walkOnce walks comps from the root. Every component but the path's
+// last must be a directory (link_path_walk's d_can_lookup check); with
+// parentOnly, comps stops before the last, so all of them must be.
+func (s *System) walkOnce(t *sim.Task, comps []string, rcu bool, flags LookupFlags, parentOnly bool) (*dcache.Dentry, int) {
 	nd := &nameidata{path: dcache.Dget(t, s.Root), rcu: rcu, flags: flags}
 	if rcu {
 		nd.seq = s.Root.DSeq.RawBegin(t)
@@ -125,7 +128,7 @@ func (s *System) walkOnce(t *sim.Task, comps []string, rcu bool, flags LookupFla
 			}
 			continue
 		default:
-			err = s.walkComponent(t, nd, c, i == len(comps)-1)
+			err = s.walkComponent(t, nd, c, !parentOnly && i == len(comps)-1)
 		}
 		if err != 0 {
 			dcache.Dput(t, nd.path)

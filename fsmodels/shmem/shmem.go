@@ -191,10 +191,14 @@ func (fs *FS) rmdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int {
 // hashes beside the original ("d_lookup() will find one of the two").
 // v3 12/19 makes the twin with d_duplicate instead, and ends its
 // in-lookup state after mknod; as posted it tests the result for NULL,
-// though d_duplicate returns ERR_PTR(-ENOMEM).
+// though d_duplicate returns ERR_PTR(-ENOMEM). dcache.FixShmemWhiteout
+// selects the fixed variant (docs/findings.md, "v3 12/19").
 func (fs *FS) whiteout(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry) int {
 	if fs.s.Has(dcache.P12ShmemDuplicate) {
 		wh := dcache.DDuplicate(t, oldDentry)
+		if fs.s.C.Fixes.Has(dcache.FixShmemWhiteout) && sim.IsErr(wh) {
+			return sim.PtrErr(wh) // the fix: d_duplicate returns ERR_PTR, not NULL
+		}
 		if wh == nil {
 			return -int(sim.ENOMEM)
 		}
@@ -276,6 +280,9 @@ func (fs *FS) offsetRenameExchange(oldDir *dcache.Inode, oldDentry *dcache.Dentr
 // offsetReaddir is offset_readdir (fs/libfs.c), with the directory's
 // i_rwsem held shared: emit the positive entries from ctx.Pos on.
 //
+// Whiteouts are positive entries and are emitted (as DT_CHR in the
+// kernel, mode S_IFWHT here): overlayfs's readdir relies on seeing them.
+//
 // Divergence: offsets are positions in the entry list, not maple-tree
 // indices, and "." and ".." are not emitted.
 func (fs *FS) offsetReaddir(t *sim.Task, file *vfs.File, ctx *vfs.DirContext) int {
@@ -283,7 +290,7 @@ func (fs *FS) offsetReaddir(t *sim.Task, file *vfs.File, ctx *vfs.DirContext) in
 	for int(ctx.Pos) < len(di.entries) {
 		d := di.entries[ctx.Pos]
 		t.Read(&d.Object, "d_inode")
-		if d.DInode != nil && d.DInode.IMode != dcache.S_IFWHT {
+		if d.DInode != nil {
 			if !ctx.Emit(d.DName.Name, d.DInode.IIno, d.DInode.IMode) {
 				break
 			}
