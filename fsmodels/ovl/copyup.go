@@ -1,0 +1,393 @@
+package ovl
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/vfs"
+)
+
+// copyUp is ovl_copy_up / ovl_copy_up_flags (fs/overlayfs/copy_up.c):
+// copy up the top-most ancestor that has no upper yet, then the next one,
+// until dentry has an upper.
+func (fs *FS) copyUp(t *sim.Task, dentry *dcache.Dentry) int {
+	err := 0
+	for err == 0 {
+		if fs.alreadyCopiedUp(t, dentry) {
+			break
+		}
+		next := dcache.Dget(t, dentry)
+		var parent *dcache.Dentry
+		for {
+			parent = dcache.DgetParent(t, next)
+			if dentryUpper(t, parent) != nil {
+				break
+			}
+			dcache.Dput(t, next)
+			next = parent
+		}
+		err = fs.copyUpOne(t, parent, next)
+		dcache.Dput(t, parent)
+		dcache.Dput(t, next)
+	}
+	return err
+}
+
+// alreadyCopiedUp is ovl_already_copied_up: lockless, rechecked under
+// oi->lock.
+func (fs *FS) alreadyCopiedUp(t *sim.Task, dentry *dcache.Dentry) bool {
+	return dentryUpper(t, dentry) != nil && hasUpperAlias(t, dentry)
+}
+
+// copyUpCtx is struct ovl_copy_up_ctx.
+type copyUpCtx struct {
+	parent, dentry *dcache.Dentry
+	lower          *dcache.Dentry // lowerpath
+	destdir        *dcache.Dentry
+	destname       string
+	workdir        *dcache.Dentry
+	mode           dcache.Mode
+}
+
+// copyUpOne is ovl_copy_up_one: under oi->lock (ovl_copy_up_start),
+// copy up dentry into its parent's upper directory.
+//
+// Divergence: no ovl_link_up (no hard links), no metacopy data copy-up.
+func (fs *FS) copyUpOne(t *sim.Task, parent, dentry *dcache.Dentry) int {
+	c := &copyUpCtx{parent: parent, dentry: dentry, destname: dentry.DName.Name, workdir: fs.workdirOf()}
+	if t.WarnOn(c.workdir == nil, "!c.workdir") {
+		return -int(EROFS)
+	}
+	c.lower = dentryLower(dentry) // ovl_path_lower + vfs_getattr: no dir locks
+	c.mode = c.lower.DInode.IMode
+	if parent != nil {
+		c.destdir = dentryUpper(t, parent)
+	}
+	err := fs.copyUpStart(t, dentry)
+	if err > 0 {
+		return 0 // raced with another copy-up
+	}
+	if err == 0 {
+		if dentryUpper(t, dentry) == nil {
+			err = fs.doCopyUp(t, c)
+		}
+		t.WarnOn(err == 0 && parent != nil && !hasUpperAlias(t, dentry), "ovl_link_up needed (hard link)")
+		inodeUnlock(t, dentry.DInode) // ovl_copy_up_end
+	}
+	return err
+}
+
+// copyUpStart is ovl_copy_up_start: take oi->lock; 1 if the copy-up was
+// done meanwhile (the lock is then dropped).
+func (fs *FS) copyUpStart(t *sim.Task, dentry *dcache.Dentry) int {
+	inodeLock(t, dentry.DInode) // ovl_inode_lock_interruptible
+	if fs.alreadyCopiedUp(t, dentry) {
+		inodeUnlock(t, dentry.DInode)
+		return 1
+	}
+	return 0
+}
+
+// doCopyUp is ovl_do_copy_up: mark the upper parent impure, copy up
+// through the workdir, restore the parent's timestamps and set the upper
+// alias.
+//
+// Divergence: regular files are copied up through the workdir too
+// (ovl_copy_up_workdir), not with O_TMPFILE (ovl_copy_up_tmpfile).
+func (fs *FS) doCopyUp(t *sim.Task, c *copyUpCtx) int {
+	fs.setImpure(t, c.parent, c.destdir)
+	if err := fs.copyUpWorkdir(t, c); err != 0 {
+		return err
+	}
+	udir := c.destdir.DInode
+	vfs.InodeLock(t, udir) // ovl_set_timestamps on the upper parent
+	t.Write(&udir.Object, "i_mtime")
+	vfs.InodeUnlock(t, udir)
+	dentrySetFlag(t, OVL_E_UPPER_ALIAS, c.dentry)
+	return 0
+}
+
+// setImpure is ovl_set_impure: the impure xattr on the upper parent,
+// once (vfs_setxattr: under the upper parent's i_rwsem).
+func (fs *FS) setImpure(t *sim.Task, dentry, upperdentry *dcache.Dentry) {
+	if testFlag(t, OVL_IMPURE, dentry.DInode) {
+		return
+	}
+	vfs.InodeLock(t, upperdentry.DInode)
+	t.Write(&upperdentry.DInode.Object, "xattr trusted.overlay.impure")
+	vfs.InodeUnlock(t, upperdentry.DInode)
+	setFlag(t, OVL_IMPURE, dentry.DInode)
+}
+
+// copyUpWorkdir is ovl_copy_up_workdir (7.0): create a temp in the
+// workdir, copy the data without locks, then start_renaming_dentry
+// (lock_rename of workdir and the upper parent, and the target looked up
+// there) and rename the temp into place; publish it in the overlay inode.
+func (fs *FS) copyUpWorkdir(t *sim.Task, c *copyUpCtx) int {
+	temp := fs.createTemp(t, c.workdir, c.mode)
+	if sim.IsErr(temp) {
+		return sim.PtrErr(temp)
+	}
+	// ovl_copy_up_data: no directory locks, no sb_writers.
+	t.Read(&c.lower.DInode.Object, "data")
+	t.Write(&temp.DInode.Object, "data")
+
+	rd := &vfs.RenameData{OldParent: c.workdir, NewParent: c.destdir}
+	err := fs.startRenamingDentry(t, rd, temp, c.destname)
+	if err == -int(sim.EINVAL) || err == -int(sim.EXDEV) {
+		// temp or workdir moved
+		dcache.Dput(t, temp)
+		return -int(sim.EIO)
+	}
+	if err != 0 {
+		fs.cleanup(t, c.workdir, temp)
+		dcache.Dput(t, temp)
+		return err
+	}
+	// ovl_copy_up_metadata: xattrs, the origin of a non-directory, attrs
+	// under the temp inode's i_rwsem.
+	if !c.mode.IsDir() {
+		fs.setOrigin(t, c.lower, temp)
+	}
+	vfs.InodeLock(t, temp.DInode)
+	t.Write(&temp.DInode.Object, "i_mode,i_uid,i_gid,times")
+	vfs.InodeUnlock(t, temp.DInode)
+	err = fs.s.VfsRename(t, rd) // ovl_do_rename_rd
+	fs.endRenaming(t, rd)
+	if err != 0 {
+		fs.cleanup(t, c.workdir, temp)
+		dcache.Dput(t, temp)
+		return err
+	}
+	inode := c.dentry.DInode
+	fs.inodeUpdate(t, inode, temp) // the temp reference becomes __upperdentry
+	if inode.IMode.IsDir() {
+		setFlag(t, OVL_WHITEOUTS, inode)
+	} else {
+		setFlag(t, OVL_UPPERDATA, inode)
+	}
+	t.Mark("ovl: copied up")
+	return 0
+}
+
+// cattr is struct ovl_cattr: what to create.
+type cattr struct {
+	mode   dcache.Mode
+	target string // symlink
+}
+
+// startCreatingTemp is ovl_start_creating_temp (7.0): start_creating of a
+// fresh "#<n>" name in the workdir.
+func (fs *FS) startCreatingTemp(t *sim.Task, workdir *dcache.Dentry) *dcache.Dentry {
+	return fs.s.StartCreating(t, workdir, &dcache.Qstr{Name: fs.tempName()})
+}
+
+// createTemp is ovl_create_temp (7.0): a new object under a temp name in
+// the workdir; the workdir is locked only around the creation. The result
+// is a counted reference.
+func (fs *FS) createTemp(t *sim.Task, workdir *dcache.Dentry, mode dcache.Mode) *dcache.Dentry {
+	ret := fs.startCreatingTemp(t, workdir)
+	if sim.IsErr(ret) {
+		return ret
+	}
+	ret = fs.createReal(t, workdir, ret, cattr{mode: mode})
+	return fs.endCreatingKeep(t, ret)
+}
+
+// endCreatingKeep is end_creating_keep: unlock the parent, keep the
+// reference.
+func (fs *FS) endCreatingKeep(t *sim.Task, de *dcache.Dentry) *dcache.Dentry {
+	if !sim.IsErr(de) {
+		vfs.InodeUnlock(t, de.DParent.DInode)
+	}
+	return de
+}
+
+// createReal is ovl_create_real (7.0): create the object on a negative
+// dentry of the locked upper (or work) directory. On error the dirop is
+// ended (parent unlocked, dentry put) and an ERR_PTR returned.
+//
+// Divergence: no casefolding, so the "d_unhashed after create: look it
+// up again" branch is left out.
+func (fs *FS) createReal(t *sim.Task, parent, newdentry *dcache.Dentry, attr cattr) *dcache.Dentry {
+	if sim.IsErr(newdentry) {
+		return newdentry
+	}
+	dir := parent.DInode
+	err := -int(sim.ESTALE)
+	if newdentry.DInode == nil {
+		switch attr.mode {
+		case dcache.S_IFREG:
+			err = fs.s.VfsCreate(t, newdentry, dcache.S_IFREG, true)
+		case dcache.S_IFDIR:
+			newdentry = fs.s.VfsMkdir(t, dir, newdentry)
+			err = 0
+			if sim.IsErr(newdentry) {
+				err = sim.PtrErr(newdentry)
+			}
+		case dcache.S_IFLNK:
+			err = fs.s.VfsSymlink(t, dir, newdentry, attr.target)
+		case dcache.S_IFWHT, dcache.S_IFCHR:
+			err = fs.s.VfsMknod(t, dir, newdentry, attr.mode)
+		default:
+			err = -int(sim.EPERM)
+		}
+		if err == 0 && t.WarnOn(newdentry.DInode == nil, "!newdentry->d_inode") {
+			err = -int(sim.EIO)
+		}
+	}
+	if err != 0 {
+		if !sim.IsErr(newdentry) {
+			fs.s.EndCreating(t, newdentry)
+		}
+		return sim.ErrPtr[dcache.Dentry](sim.Errno(-err))
+	}
+	return newdentry
+}
+
+// startRenamingDentry is start_renaming_dentry (fs/namei.c, 7.0):
+// lock_rename_child of old and the new parent, check that old is still
+// hashed in rd.OldParent, look up the target name for a rename, and take
+// the references end_renaming drops.
+func (fs *FS) startRenamingDentry(t *sim.Task, rd *vfs.RenameData, old *dcache.Dentry, newName string) int {
+	q := &dcache.Qstr{Name: newName}
+	if err := dcache.LookupNopermCommon(t, q, rd.NewParent); err != 0 {
+		return err
+	}
+	trap := vfs.LockRename(t, old.DParent, rd.NewParent) // lock_rename_child
+	if sim.IsErr(trap) {
+		return sim.PtrErr(trap)
+	}
+	if dcache.DUnhashed(t, old) || (rd.OldParent != nil && rd.OldParent != old.DParent) {
+		vfs.UnlockRename(t, old.DParent, rd.NewParent)
+		return -int(sim.EINVAL)
+	}
+	d2 := fs.s.LookupOneQstrExcl(t, q, rd.NewParent, vfs.LOOKUP_RENAME_TARGET|vfs.LOOKUP_CREATE)
+	if sim.IsErr(d2) {
+		vfs.UnlockRename(t, old.DParent, rd.NewParent)
+		return sim.PtrErr(d2)
+	}
+	err := 0
+	if old == trap {
+		err = -int(sim.EINVAL)
+	} else if d2 == trap {
+		err = -int(sim.ENOTEMPTY)
+	}
+	if err != 0 {
+		dcache.Dput(t, d2)
+		vfs.UnlockRename(t, old.DParent, rd.NewParent)
+		return err
+	}
+	rd.OldDentry = dcache.Dget(t, old)
+	rd.NewDentry = d2
+	rd.OldParent = dcache.Dget(t, old.DParent)
+	return 0
+}
+
+// startRenamingTwoDentries is start_renaming_two_dentries (fs/namei.c,
+// 7.0): lock_rename of the two parents and check that both dentries are
+// still hashed where the caller saw them.
+func (fs *FS) startRenamingTwoDentries(t *sim.Task, rd *vfs.RenameData, old, new *dcache.Dentry) int {
+	trap := vfs.LockRename(t, rd.OldParent, rd.NewParent)
+	if sim.IsErr(trap) {
+		return sim.PtrErr(trap)
+	}
+	err := 0
+	switch {
+	case dcache.DUnhashed(t, old) || old.DParent != rd.OldParent:
+		err = -int(sim.EINVAL)
+	case dcache.DUnhashed(t, new) || new.DParent != rd.NewParent:
+		err = -int(sim.EINVAL)
+	case old == trap:
+		err = -int(sim.EINVAL)
+	case new == trap:
+		err = -int(sim.ENOTEMPTY)
+	}
+	if err != 0 {
+		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
+		return err
+	}
+	rd.OldDentry = dcache.Dget(t, old)
+	rd.NewDentry = dcache.Dget(t, new)
+	dcache.Dget(t, rd.OldParent)
+	return 0
+}
+
+// startRenaming is start_renaming (fs/namei.c, 7.0) with flags 0:
+// lock_rename of both parents and lookup_one_qstr_excl of both names.
+func (fs *FS) startRenaming(t *sim.Task, rd *vfs.RenameData, oldName, newName string) int {
+	oq, nq := &dcache.Qstr{Name: oldName}, &dcache.Qstr{Name: newName}
+	if err := dcache.LookupNopermCommon(t, oq, rd.OldParent); err != 0 {
+		return err
+	}
+	if err := dcache.LookupNopermCommon(t, nq, rd.NewParent); err != 0 {
+		return err
+	}
+	targetFlags := vfs.LOOKUP_RENAME_TARGET | vfs.LOOKUP_CREATE
+	if rd.Flags&vfs.RENAME_EXCHANGE != 0 {
+		targetFlags = 0
+	}
+	trap := vfs.LockRename(t, rd.OldParent, rd.NewParent)
+	if sim.IsErr(trap) {
+		return sim.PtrErr(trap)
+	}
+	d1 := fs.s.LookupOneQstrExcl(t, oq, rd.OldParent, 0)
+	if sim.IsErr(d1) {
+		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
+		return sim.PtrErr(d1)
+	}
+	d2 := fs.s.LookupOneQstrExcl(t, nq, rd.NewParent, targetFlags)
+	if sim.IsErr(d2) {
+		dcache.Dput(t, d1)
+		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
+		return sim.PtrErr(d2)
+	}
+	err := 0
+	if d1 == trap {
+		err = -int(sim.EINVAL)
+	} else if d2 == trap {
+		err = -int(sim.ENOTEMPTY)
+		if rd.Flags&vfs.RENAME_EXCHANGE != 0 {
+			err = -int(sim.EINVAL)
+		}
+	}
+	if err != 0 {
+		dcache.Dput(t, d2)
+		dcache.Dput(t, d1)
+		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
+		return err
+	}
+	rd.OldDentry, rd.NewDentry = d1, d2
+	dcache.Dget(t, rd.OldParent)
+	return 0
+}
+
+// endRenaming is end_renaming (fs/namei.c, 7.0).
+func (fs *FS) endRenaming(t *sim.Task, rd *vfs.RenameData) {
+	vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
+	dcache.Dput(t, rd.OldDentry)
+	dcache.Dput(t, rd.NewDentry)
+	dcache.Dput(t, rd.OldParent)
+}
+
+// cleanup is ovl_cleanup (7.0): start_removing_dentry in dir, then
+// ovl_cleanup_locked (rmdir or unlink; errors only logged), end_removing.
+func (fs *FS) cleanup(t *sim.Task, dir, wdentry *dcache.Dentry) int {
+	wdentry = fs.s.StartRemovingDentry(t, dir, wdentry)
+	if sim.IsErr(wdentry) {
+		return sim.PtrErr(wdentry)
+	}
+	fs.cleanupLocked(t, dir.DInode, wdentry)
+	fs.s.EndRemoving(t, wdentry)
+	return 0
+}
+
+// cleanupLocked is ovl_cleanup_locked: the parent is locked.
+func (fs *FS) cleanupLocked(t *sim.Task, dir *dcache.Inode, wdentry *dcache.Dentry) {
+	dcache.Dget(t, wdentry)
+	if wdentry.DInode.IMode.IsDir() {
+		fs.s.VfsRmdir(t, dir, wdentry)
+	} else {
+		fs.s.VfsUnlink(t, dir, wdentry)
+	}
+	dcache.Dput(t, wdentry)
+}
