@@ -152,3 +152,16 @@ func (sb *SuperBlock) Dump() string {
 	rec(sb.SRoot, 0)
 	return b.String()
 }
+
+// MarkTree marks root and every dentry below it through d_children, with
+// their inodes: a roots walker for World.Roots, so that the leak check
+// reports what a run allocated and can no longer reach.
+func MarkTree(root *Dentry, mark func(*sim.Object)) {
+	mark(&root.Object)
+	if root.DInode != nil {
+		mark(&root.DInode.Object)
+	}
+	for _, ch := range root.children {
+		MarkTree(ch, mark)
+	}
+}

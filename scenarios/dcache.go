@@ -39,23 +39,6 @@ func dcacheLookup(c *dcache.Cache, dir func() *dcache.Dentry, name string) func(
 	}
 }
 
-// dcacheRoots marks everything reachable from the superblock's root.
-func dcacheRoots(sb *dcache.SuperBlock) func(mark func(*sim.Object)) {
-	return func(mark func(*sim.Object)) {
-		var rec func(d *dcache.Dentry)
-		rec = func(d *dcache.Dentry) {
-			mark(&d.Object)
-			if d.DInode != nil {
-				mark(&d.DInode.Object)
-			}
-			for _, ch := range d.Children() {
-				rec(ch)
-			}
-		}
-		rec(sb.SRoot)
-	}
-}
-
 func init() {
 	for _, v := range versions {
 		p := v.p
@@ -74,7 +57,7 @@ func init() {
 				for i := range 3 {
 					w.Go(fmt.Sprintf("lookup%d", i), dcacheLookup(c, root, "foo"))
 				}
-				w.Roots(dcacheRoots(sb))
+				w.Roots(func(mark func(*sim.Object)) { dcache.MarkTree(sb.SRoot, mark) })
 				w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
 			},
 		})

@@ -50,40 +50,8 @@ func newEnv(w *sim.World, p dcache.Patches, r vfs.Regime) *env {
 	e := &env{c: c, s: s, fs: fs}
 	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
 	w.AtEnd(e.umountCheck)
-	w.Roots(e.roots)
+	w.Roots(s.MarkReachable)
 	return e
-}
-
-// roots marks what the run keeps reachable: the dentry tree from the
-// tmpfs root through d_children with each dentry's inode, and the open
-// files with their dentries (and those dentries' ancestors) and inodes.
-func (e *env) roots(mark func(*sim.Object)) {
-	var rec func(d *dcache.Dentry)
-	rec = func(d *dcache.Dentry) {
-		mark(&d.Object)
-		if d.DInode != nil {
-			mark(&d.DInode.Object)
-		}
-		for _, ch := range d.Children() {
-			rec(ch)
-		}
-	}
-	rec(e.fs.Root())
-	for _, f := range e.s.OpenFiles() {
-		if f == nil {
-			continue
-		}
-		mark(&f.Object)
-		for d := f.Path; d != nil; d = d.DParent {
-			mark(&d.Object)
-			if d.DInode != nil {
-				mark(&d.DInode.Object)
-			}
-			if d.DParent == d {
-				break
-			}
-		}
-	}
 }
 
 // umountCheck is what umount (umount_check, rule R39) would find once

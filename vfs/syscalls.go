@@ -273,3 +273,27 @@ func (s *System) DropCaches(t *sim.Task, sb *dcache.SuperBlock) { dcache.DropCac
 
 // OpenFiles lists the open files (for leak walkers and dumps).
 func (s *System) OpenFiles() []*File { return s.files }
+
+// MarkReachable is a roots walker for World.Roots: the namespace from
+// Root, and the open files with their dentries, those dentries'
+// ancestors, and their inodes.
+func (s *System) MarkReachable(mark func(*sim.Object)) {
+	if s.Root != nil {
+		dcache.MarkTree(s.Root, mark)
+	}
+	for _, f := range s.files {
+		if f == nil {
+			continue
+		}
+		mark(&f.Object)
+		for d := f.Path; d != nil; d = d.DParent {
+			mark(&d.Object)
+			if d.DInode != nil {
+				mark(&d.DInode.Object)
+			}
+			if d.DParent == d {
+				break
+			}
+		}
+	}
+}
