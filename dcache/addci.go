@@ -2,6 +2,7 @@ package dcache
 
 import (
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // iMutexParent is I_MUTEX_PARENT, the i_rwsem lockdep subclass of
@@ -36,7 +37,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		Iput(t, inode)
 		return found
 	}
-	if c.Has(P08AddCIDropLock) {
+	if c.Has(variant.P08AddCIDropLock) {
 		if shared {
 			dentry.DParent.DInode.IRwsem.UpRead(t) // inode_unlock_shared
 		} else {
@@ -45,14 +46,14 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	}
 	if DInLookup(t, dentry) {
 		var wq *WaitQueue
-		if !c.Has(P04WaitVarEvent) {
+		if !c.Has(variant.P04WaitVarEvent) {
 			wq = dentry.dWait // mainline: the caller's queue, d_wait
 		}
 		found = DAllocParallel(t, dentry.DParent, name, wq)
 		if sim.IsErr(found) || !DInLookup(t, found) {
-			if c.Has(P08AddCIDropLock) {
+			if c.Has(variant.P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
-				if c.Fixes.Has(FixAddCIRelock) {
+				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
 				}
 			}
@@ -62,9 +63,9 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	} else {
 		found = DAlloc(t, dentry.DParent, name)
 		if found == nil {
-			if c.Has(P08AddCIDropLock) {
+			if c.Has(variant.P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
-				if c.Fixes.Has(FixAddCIRelock) {
+				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
 				}
 			}
@@ -72,7 +73,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 			return sim.ErrPtr[Dentry](sim.ENOMEM)
 		}
 	}
-	if c.Has(P08AddCIDropLock) {
+	if c.Has(variant.P08AddCIDropLock) {
 		addCIRelock(t, dentry, shared)
 	}
 	res = DSpliceAlias(t, inode, found)

@@ -13,14 +13,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
 
 // haCIVersions adds 08/19 alone and with 04/19 to haVersions.
 var haCIVersions = append(append([]haVersion{}, haVersions...),
-	haVersion{"08", dcache.Mainline.With(dcache.P08AddCIDropLock)},
-	haVersion{"04+08", dcache.Mainline.With(dcache.P04WaitVarEvent).With(dcache.P08AddCIDropLock)},
+	haVersion{"08", variant.BaseToday.WithPatch(variant.P08AddCIDropLock)},
+	haVersion{"04+08", variant.BaseToday.WithPatch(variant.P04WaitVarEvent).WithPatch(variant.P08AddCIDropLock)},
 )
 
 // haFoldOps are ->d_hash and ->d_compare that fold ASCII case, as a
@@ -169,7 +171,7 @@ func (s haFailAllocs) Decide(w *sim.World, d *sim.Decision) int {
 }
 
 // haRunFailing runs body with allocations failing while it sets *armed.
-func haRunFailing(p dcache.Patches, body func(t *sim.Task, e *haEnv, armed *bool)) *sim.Outcome {
+func haRunFailing(p variant.Variant, body func(t *sim.Task, e *haEnv, armed *bool)) *sim.Outcome {
 	armed := false
 	prog := sim.Program{Name: "ha/enomem", Setup: func(w *sim.World) {
 		e := haNewEnv(w, p, nil)
@@ -219,7 +221,7 @@ func TestDAddCIENOMEM(tt *testing.T) {
 					dcache.Dput(t, d)
 					haRelease(t, wq)
 				})
-				if !v.p.Has(dcache.P08AddCIDropLock) {
+				if !v.p.Has(variant.P08AddCIDropLock) {
 					if out.Report != nil {
 						tt.Fatalf("unexpected report:\n%s", out.Report.Format())
 					}
@@ -270,8 +272,8 @@ func (g *haGate) Wait(t *sim.Task) {
 // d_alloc_parallel("foo") (at __d_alloc) until the "foo" lookup has
 // finished, so that d_alloc_parallel finds "foo" hashed. With writer, a
 // third task takes the directory's i_rwsem for write (a mkdir in it).
-func haVsExact(hold, writer bool) func(w *sim.World, p dcache.Patches) {
-	return func(w *sim.World, p dcache.Patches) {
+func haVsExact(hold, writer bool) func(w *sim.World, p variant.Variant) {
+	return func(w *sim.World, p variant.Variant) {
 		var ciTask *sim.Task
 		g := haNewGate(w)
 		ops := &dcache.DentryOperations{DInit: func(t *sim.Task, d *dcache.Dentry) int {
@@ -327,8 +329,8 @@ func haVsExact(hold, writer bool) func(w *sim.World, p dcache.Patches) {
 // unbalanced up_read in 08/19 and v3; the schedule it gives replays.
 func TestDAddCIVsExactLookup(tt *testing.T) {
 	setup := haVsExact(true, false)
-	haExplore(tt, "ha/addci-vs-exact", []haVersion{{"mainline", dcache.Mainline}, {"04", dcache.Mainline.With(dcache.P04WaitVarEvent)}}, nil, setup)
-	for _, v := range []haVersion{{"08", dcache.Mainline.With(dcache.P08AddCIDropLock)}, {"v3", dcache.V3}} {
+	haExplore(tt, "ha/addci-vs-exact", []haVersion{{"mainline", variant.BaseToday}, {"04", variant.BaseToday.WithPatch(variant.P04WaitVarEvent)}}, nil, setup)
+	for _, v := range []haVersion{{"08", variant.BaseToday.WithPatch(variant.P08AddCIDropLock)}, {"v3", variant.V3Today}} {
 		r := haFind(tt, "ha/addci-vs-exact", v.p, setup)
 		if r.Kind != sim.KindLockdep || r.Rule != "unbalanced-up_read" {
 			tt.Fatalf("%s: want lockdep [unbalanced-up_read], got:\n%s", v.name, r.Format())
@@ -352,7 +354,7 @@ func TestDAddCIVsExactLookup(tt *testing.T) {
 // d_add_ci would need a nesting annotation to pass (MODEL FINDING). The
 // test pins the report so that a change to the map shows up here.
 func TestDAddCIWaitsWhileOwning(tt *testing.T) {
-	r := haFind(tt, "ha/addci-vs-exact-free", dcache.Mainline, haVsExact(false, false))
+	r := haFind(tt, "ha/addci-vs-exact-free", variant.BaseToday, haVsExact(false, false))
 	if r.Kind != sim.KindLockdep || r.Rule != "recursive" || !strings.Contains(r.Message, "in-lookup dentry") {
 		tt.Fatalf("want lockdep [recursive] on the in-lookup lock map, got:\n%s", r.Format())
 	}
@@ -370,7 +372,7 @@ func TestDAddCIWaitsWhileOwning(tt *testing.T) {
 // finished (FINDING). Lockdep reports the cycle when the second edge is
 // added, before the tasks block for good.
 func TestDAddCIRelockInversion(tt *testing.T) {
-	for _, v := range []haVersion{{"08", dcache.Mainline.With(dcache.P08AddCIDropLock)}, {"v3", dcache.V3}} {
+	for _, v := range []haVersion{{"08", variant.BaseToday.WithPatch(variant.P08AddCIDropLock)}, {"v3", variant.V3Today}} {
 		r := haFind(tt, "ha/addci-relock", v.p, haVsExact(false, true))
 		if r.Kind != sim.KindLockdep || r.Rule != "circular" || !strings.Contains(r.Message, "in-lookup dentry") ||
 			!strings.Contains(r.Message, "i_mutex_dir_key") {

@@ -7,6 +7,8 @@ package dcache_test
 import (
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -98,7 +100,7 @@ func TestDFindAliasVsFinalDput(tt *testing.T) {
 		{"alias-file", dcache.S_IFREG, dcache.DFindAlias},
 	} {
 		marks := []string{"test: alias found", "test: alias gone"}
-		haExplore(tt, "ha/find-alias-vs-dput-"+kind.name, haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+		haExplore(tt, "ha/find-alias-vs-dput-"+kind.name, haMainV3, marks, func(w *sim.World, p variant.Variant) {
 			e := haNewEnv(w, p, nil)
 			w.Go("setup", func(t *sim.Task) {
 				d := haAdd(t, e.root, "d", kind.mode)

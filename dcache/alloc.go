@@ -2,6 +2,7 @@ package dcache
 
 import (
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 func allocDentryObject(w *sim.World, t *sim.Task, d *Dentry) {
@@ -66,7 +67,7 @@ func DAlloc(t *sim.Task, parent *Dentry, name *Qstr) *Dentry {
 	}
 	parent.DLock().Lock(t)
 	// d_alloc makes the child hold a reference on its parent (R24).
-	if parent.c.Mutants.Has(MutNoParentDget) {
+	if parent.c.On(MutNoParentDget) {
 		d.DParent = parent
 	} else {
 		d.DParent = DgetDlock(t, parent)
@@ -93,7 +94,7 @@ func DAllocAnon(t *sim.Task, sb *SuperBlock) *Dentry { return DAllocInternal(t, 
 // and returns NULL (with a WARN) when it fails. NULL also on ENOMEM.
 func DAllocName(t *sim.Task, parent *Dentry, name string) *Dentry {
 	q := Qstr{Name: name, Hash: FullNameHash(parent, name)}
-	if parent.c.Has(P03AllocNameHash) && parent.DFlags&DCACHE_OP_HASH != 0 {
+	if parent.c.Has(variant.P03AllocNameHash) && parent.DFlags&DCACHE_OP_HASH != 0 {
 		if err := parent.DOp.DHash(t, parent, &q); t.WarnOnOnce(err != 0, "d_alloc_name: ->d_hash failed") {
 			return nil
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash/fnv"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -12,13 +14,9 @@ import (
 // in effect.
 type Cache struct {
 	sim.Object
-	W       *sim.World
-	Patches Patches
-	// Mutants disables protective steps, for mutation testing.
-	Mutants Mutants
-	// Fixes selects fixed variants of posted code that checkers found
-	// wrong (see fixes.go).
-	Fixes Fixes
+	W *sim.World
+	// V selects the code in effect: patches, fixes, mutants, regime.
+	V variant.Variant
 
 	RenameLock sim.SeqLock // rename_lock
 	hashtable  [dHashBuckets]bucket
@@ -63,8 +61,8 @@ func (b *bucket) del(d *Dentry) {
 
 // NewCache sets up the dcache of a run (dcache_init). Call it in a
 // program's setup.
-func NewCache(w *sim.World, p Patches) *Cache {
-	c := &Cache{W: w, Patches: p}
+func NewCache(w *sim.World, v variant.Variant) *Cache {
+	c := &Cache{W: w, V: v}
 	w.NewStatic(&c.Object, "dcache")
 	c.RenameLock.Init(&c.Object, "rename_lock", renameLockClass)
 	for i := range c.hashtable {
@@ -76,8 +74,11 @@ func NewCache(w *sim.World, p Patches) *Cache {
 	return c
 }
 
-// Has reports whether v3 patch n is in effect.
-func (c *Cache) Has(n int) bool { return c.Patches.Has(n) }
+// Has reports whether patch p is applied.
+func (c *Cache) Has(p variant.Patch) bool { return c.V.Has(p) }
+
+// On reports whether toggle t (a fix or a mutant) is switched on.
+func (c *Cache) On(t variant.Toggle) bool { return c.V.On(t) }
 
 // FullNameHash is full_name_hash(salt, name): a hash of the name salted
 // with the parent, so equal names in different directories hash apart.

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -34,7 +36,7 @@ type ccEnv struct {
 	root *dcache.Dentry
 }
 
-func ccNewEnv(w *sim.World, p dcache.Patches) *ccEnv {
+func ccNewEnv(w *sim.World, p variant.Variant) *ccEnv {
 	c := dcache.NewCache(w, p)
 	sb := c.NewSuperBlock("t", nil)
 	e := &ccEnv{c: c, sb: sb, root: sb.SRoot}
@@ -180,7 +182,7 @@ func ccLookup(t *sim.Task, e *ccEnv, parent *dcache.Dentry, name string, locked 
 		defer dir.IRwsem.UpRead(t)
 	}
 	var wq *dcache.WaitQueue
-	if !e.c.Has(dcache.P04WaitVarEvent) {
+	if !e.c.Has(variant.P04WaitVarEvent) {
 		wq = dcache.NewOnStackWaitQueue(t)
 		defer wq.Release(t)
 	}
@@ -266,7 +268,7 @@ func ccRace(w *sim.World, setup func(t *sim.Task), racers ...ccRacer) {
 	})
 }
 
-var ccVersions = []dcache.Patches{dcache.Mainline, dcache.V3}
+var ccVersions = []variant.Variant{variant.BaseToday, variant.V3Today}
 
 // ccExplore explores setup exhaustively within the preemption bound (2,
 // or 1 under -short) in both versions, and fails on any report, on a
@@ -277,7 +279,7 @@ func ccExplore(t *testing.T, name string, marks []string, setup func(w *sim.Worl
 	ccExploreVersions(t, ccVersions, name, marks, setup)
 }
 
-func ccExploreVersions(t *testing.T, versions []dcache.Patches, name string, marks []string, setup func(w *sim.World, e *ccEnv)) {
+func ccExploreVersions(t *testing.T, versions []variant.Variant, name string, marks []string, setup func(w *sim.World, e *ccEnv)) {
 	t.Helper()
 	t.Parallel()
 	bound := 2
@@ -292,7 +294,7 @@ func ccExploreVersions(t *testing.T, versions []dcache.Patches, name string, mar
 	}
 }
 
-func ccExploreOne(t *testing.T, name string, p dcache.Patches, bound int, marks []string, setup func(w *sim.World, e *ccEnv)) {
+func ccExploreOne(t *testing.T, name string, p variant.Variant, bound int, marks []string, setup func(w *sim.World, e *ccEnv)) {
 	prog := sim.Program{Name: name, Setup: func(w *sim.World) { setup(w, ccNewEnv(w, p)) }}
 	start := time.Now()
 	r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: 400_000, RequireMarks: marks})
@@ -345,7 +347,7 @@ func TestConcurrencyLookupDoneWakesWaiters(t *testing.T) {
 	setup := func(w *sim.World, e *ccEnv) {
 		w.Go("owner", func(t *sim.Task) {
 			var wq *dcache.WaitQueue
-			if !e.c.Has(dcache.P04WaitVarEvent) {
+			if !e.c.Has(variant.P04WaitVarEvent) {
 				wq = dcache.NewOnStackWaitQueue(t)
 			}
 			d := dcache.DAllocParallel(t, e.root, ccQstr(e.root, "foo"), wq)
@@ -365,8 +367,8 @@ func TestConcurrencyLookupDoneWakesWaiters(t *testing.T) {
 	t.Run("mutant", func(t *testing.T) {
 		t.Parallel()
 		prog := sim.Program{Name: "cc/lookup-done-waiters", Setup: func(w *sim.World) {
-			e := ccNewEnv(w, dcache.V3)
-			e.c.Mutants = dcache.MutNoLockWaiter
+			e := ccNewEnv(w, variant.V3Today)
+			e.c.V = e.c.V.With(dcache.MutNoLockWaiter)
 			setup(w, e)
 		}}
 		r := explore.DFS(prog, explore.Options{MaxPreemptions: 1, Budget: 100_000})
@@ -497,7 +499,7 @@ func TestConcurrencyUnlinkVsWalk(t *testing.T) {
 // that may find it negative or positive. Mainline forbids the call
 // (BUG_ON(!d_unhashed)).
 func TestConcurrencySpliceHashedNegative(t *testing.T) {
-	ccExploreVersions(t, []dcache.Patches{dcache.V3}, "cc/splice-hashed-negative", nil, func(w *sim.World, e *ccEnv) {
+	ccExploreVersions(t, []variant.Variant{variant.V3Today}, "cc/splice-hashed-negative", nil, func(w *sim.World, e *ccEnv) {
 		var neg *dcache.Dentry // the creator's reference
 		ccRace(w, func(t *sim.Task) {
 			neg = ccLookup(t, e, e.root, "a", false, ccAddNegative)

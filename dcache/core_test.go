@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -30,7 +32,7 @@ type hbEnv struct {
 // hbProgram makes a program with a cache of patches p and one superblock
 // with default dentry operations dop, the leak walker and the end-of-run
 // invariant check registered; setup then adds the tasks.
-func hbProgram(name string, p dcache.Patches, dop *dcache.DentryOperations, setup func(e *hbEnv)) sim.Program {
+func hbProgram(name string, p variant.Variant, dop *dcache.DentryOperations, setup func(e *hbEnv)) sim.Program {
 	return sim.Program{Name: name, Setup: func(w *sim.World) {
 		c := dcache.NewCache(w, p)
 		sb := c.NewSuperBlock("t", dop)
@@ -101,7 +103,7 @@ func hbWant(t *testing.T, out *sim.Outcome, kind sim.Kind, rule, sub string) *si
 }
 
 // hbOnce runs body as the only task of a program and expects a clean run.
-func hbOnce(t *testing.T, p dcache.Patches, dop *dcache.DentryOperations, body func(t *sim.Task, e *hbEnv)) {
+func hbOnce(t *testing.T, p variant.Variant, dop *dcache.DentryOperations, body func(t *sim.Task, e *hbEnv)) {
 	t.Helper()
 	hbClean(t, hbRun(t, hbProgram(t.Name(), p, dop, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) { body(tk, e) })
@@ -153,17 +155,17 @@ var hbFoldOps = &dcache.DentryOperations{
 	},
 }
 
-func hbFoldProgram(name string, p dcache.Patches, setup func(e *hbEnv)) sim.Program {
+func hbFoldProgram(name string, p variant.Variant, setup func(e *hbEnv)) sim.Program {
 	return hbProgram(name, p, hbFoldOps, func(e *hbEnv) {
 		e.sb.Fold = strings.ToLower
 		setup(e)
 	})
 }
 
-var hbVersions = []dcache.Patches{dcache.Mainline, dcache.V3}
+var hbVersions = []variant.Variant{variant.BaseToday, variant.V3Today}
 
 func TestAllocChild(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := dcache.DAlloc(tk, e.root, hbQ(e.root, "a"))
 		hbExpect(t, d != nil, "d_alloc failed")
 		hbExpect(t, d.DParent == e.root && !dcache.IsRoot(d), "d_parent %v, want the root", d.DParent)
@@ -181,7 +183,7 @@ func TestAllocChild(t *testing.T) {
 }
 
 func TestAllocAnon(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := dcache.DAllocAnon(tk, e.sb)
 		hbExpect(t, d != nil && dcache.IsRoot(d) && d.DName.Name == "/", "d_alloc_anon: %v", d)
 		hbExpect(t, hbCount(d) == 1 && d.DSb == e.sb, "count %d sb %v", hbCount(d), d.DSb)
@@ -202,25 +204,25 @@ func TestAllocFaults(t *testing.T) {
 		{"a", "f1"},     // kmem_cache_alloc_lru fails
 		{long, "f0.f1"}, // the dentry is allocated, the external name is not
 	} {
-		sched, err := sim.ParseSchedule("v1:" + t.Name() + ":" + tc.sched)
+		sched, err := sim.ParseSchedule("v2:x:-:00000000:" + tc.sched)
 		if err != nil {
 			t.Fatal(err)
 		}
-		prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+		prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 			e.w.Go("t", func(tk *sim.Task) {
 				d := dcache.DAlloc(tk, e.root, hbQ(e.root, tc.name))
 				hbExpect(t, d == nil, "d_alloc(%d bytes) = %v under an allocation failure, want NULL", len(tc.name), d)
 				hbExpect(t, hbCount(e.root) == 1, "root count %d after the failed d_alloc", hbCount(e.root))
 			})
 		})
-		hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewReplay(sched)))
+		hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewPrefixReplay(sched)))
 	}
 }
 
 // TestAllocDInit: a ->d_init that refuses makes __d_alloc return NULL.
 func TestAllocDInit(t *testing.T) {
 	ops := &dcache.DentryOperations{DInit: func(t *sim.Task, d *dcache.Dentry) int { return -int(sim.ENOMEM) }}
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		e.sb.SDOp = ops // set_default_d_op after the root was made
 		d := dcache.DAllocInternal(tk, e.sb, hbQ(e.root, "a"))
 		hbExpect(t, d == nil, "__d_alloc with a failing ->d_init = %v, want NULL", d)
@@ -231,26 +233,26 @@ func TestAllocDInit(t *testing.T) {
 // v3 03/19 applies the parent's ->d_hash, and WARNs and returns NULL when
 // it fails.
 func TestAllocName(t *testing.T) {
-	for _, p := range []dcache.Patches{dcache.Mainline, dcache.Mainline.With(dcache.P03AllocNameHash)} {
+	for _, p := range []variant.Variant{variant.BaseToday, variant.BaseToday.WithPatch(variant.P03AllocNameHash)} {
 		t.Run(p.String(), func(t *testing.T) {
 			prog := hbFoldProgram(t.Name(), p, func(e *hbEnv) {
 				e.w.Go("t", func(tk *sim.Task) {
 					d := dcache.DAllocName(tk, e.root, "Mixed")
 					hbExpect(t, d != nil, "d_alloc_name failed")
 					want := dcache.FullNameHash(e.root, "Mixed")
-					if p.Has(dcache.P03AllocNameHash) {
+					if p.Has(variant.P03AllocNameHash) {
 						want = dcache.FullNameHash(e.root, "mixed")
 					}
 					hbExpect(t, d.DName.Hash == want, "hash %x, want %x", d.DName.Hash, want)
 					hbExpect(t, d.DName.Name == "Mixed", "name %q", d.DName.Name)
 					dcache.Dput(tk, d)
 					bad := dcache.DAllocName(tk, e.root, "bad")
-					hbExpect(t, bad != nil && !p.Has(dcache.P03AllocNameHash), "d_alloc_name(bad) = %v", bad)
+					hbExpect(t, bad != nil && !p.Has(variant.P03AllocNameHash), "d_alloc_name(bad) = %v", bad)
 					dcache.Dput(tk, bad)
 				})
 			})
 			out := hbRun(t, prog, sim.Config{}, nil)
-			if p.Has(dcache.P03AllocNameHash) {
+			if p.Has(variant.P03AllocNameHash) {
 				hbWant(t, out, sim.KindWarn, "WARN_ON_ONCE", "d_hash")
 			} else {
 				hbClean(t, out)
@@ -260,7 +262,7 @@ func TestAllocName(t *testing.T) {
 }
 
 func TestLookupHitMiss(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := hbAdd(tk, e.root, "a", e.sb.NewInode(tk, dcache.S_IFREG))
 		got := dcache.DLookup(tk, e.root, hbQ(e.root, "a"))
 		hbExpect(t, got == d && hbCount(d) == 2, "d_lookup(a) = %v count %d, want the hashed dentry with a new reference", got, hbCount(d))
@@ -293,7 +295,7 @@ func TestLookupHitMiss(t *testing.T) {
 // names the filesystem considers equal; d_hash_and_lookup returns the
 // ->d_hash error as an ERR_PTR.
 func TestLookupDCompare(t *testing.T) {
-	prog := hbFoldProgram(t.Name(), dcache.Mainline, func(e *hbEnv) {
+	prog := hbFoldProgram(t.Name(), variant.BaseToday, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			q := &dcache.Qstr{Name: "Foo"}
 			hbExpect(t, dcache.DHashAndLookup(tk, e.root, q) == nil, "lookup before creation hit")
@@ -320,7 +322,7 @@ func TestLookupDCompare(t *testing.T) {
 // TestTryLookupNopermBadNames: names a path component cannot have are
 // refused with ERR_PTR(-EACCES) before any lookup.
 func TestTryLookupNopermBadNames(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		for _, n := range []string{"", ".", "..", "a/b", "a\x00b", "/"} {
 			d := dcache.TryLookupNoperm(tk, &dcache.Qstr{Name: n}, e.root)
 			hbExpect(t, sim.IsErr(d) && sim.PtrErr(d) == -int(sim.EACCES), "try_lookup_noperm(%q) = %v, want ERR_PTR(-EACCES)", n, d)
@@ -331,7 +333,7 @@ func TestTryLookupNopermBadNames(t *testing.T) {
 }
 
 func TestInstantiate(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := dcache.DAlloc(tk, e.root, hbQ(e.root, "a"))
 		inode := e.sb.NewInode(tk, dcache.S_IFREG)
 		dcache.DInstantiate(tk, d, inode)
@@ -360,7 +362,7 @@ func TestInstantiateInLookup(t *testing.T) {
 			prog := hbProgram(t.Name(), p, nil, func(e *hbEnv) {
 				e.w.Go("t", func(tk *sim.Task) {
 					var wq *dcache.WaitQueue
-					if !e.c.Has(dcache.P04WaitVarEvent) {
+					if !e.c.Has(variant.P04WaitVarEvent) {
 						wq = dcache.NewOnStackWaitQueue(tk)
 					}
 					d := dcache.DAllocParallel(tk, e.root, hbQ(e.root, "a"), wq)
@@ -368,7 +370,7 @@ func TestInstantiateInLookup(t *testing.T) {
 				})
 			})
 			out := hbRun(t, prog, sim.Config{}, nil)
-			if p == dcache.Mainline {
+			if p == variant.BaseToday {
 				hbWant(t, out, sim.KindBug, "BUG_ON", "d_alias")
 			} else {
 				hbWant(t, out, sim.KindWarn, "WARN_ON", "d_in_lookup")
@@ -380,7 +382,7 @@ func TestInstantiateInLookup(t *testing.T) {
 // TestInstantiatePositive: d_instantiate of a dentry that already has an
 // inode is a BUG (its d_alias is linked).
 func TestInstantiatePositive(t *testing.T) {
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			d := hbAdd(tk, e.root, "a", e.sb.NewInode(tk, dcache.S_IFREG))
 			dcache.DInstantiate(tk, d, e.sb.NewInode(tk, dcache.S_IFREG))
@@ -390,7 +392,7 @@ func TestInstantiatePositive(t *testing.T) {
 }
 
 func TestInstantiateNew(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := dcache.DAlloc(tk, e.root, hbQ(e.root, "a"))
 		inode := e.sb.NewInode(tk, dcache.S_IFDIR)
 		inode.IState |= dcache.I_NEW
@@ -410,7 +412,7 @@ func TestInstantiateNew(t *testing.T) {
 		{"nil", sim.KindBug, "BUG_ON", "!inode", func(tk *sim.Task, e *hbEnv) *dcache.Inode { return nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+			prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 				e.w.Go("t", func(tk *sim.Task) {
 					d := dcache.DAlloc(tk, e.root, hbQ(e.root, "a"))
 					dcache.DInstantiateNew(tk, d, tc.mk(tk, e))
@@ -425,7 +427,7 @@ func TestInstantiateNew(t *testing.T) {
 // the dentry with a reference of its own, returning a borrowed pointer.
 func TestMakePersistent(t *testing.T) {
 	for _, hashedFirst := range []bool{false, true} {
-		hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+		hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 			d := dcache.DAllocName(tk, e.root, "p")
 			if hashedFirst {
 				dcache.DRehash(tk, d) // a hashed negative is accepted too
@@ -446,7 +448,7 @@ func TestMakePersistent(t *testing.T) {
 // unconditionally, so d_add of a hashed dentry breaks R2, while v3 02/19
 // only rehashes an unhashed one.
 func TestAdd(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		inode := e.sb.NewInode(tk, dcache.S_IFREG)
 		d := hbAdd(tk, e.root, "a", inode)
 		hbExpect(t, dcache.Hashed(d) && d.DInode == inode && inode.Aliases()[0] == d, "d_add: hashed %v inode %v", dcache.Hashed(d), d.DInode)
@@ -455,7 +457,7 @@ func TestAdd(t *testing.T) {
 		dcache.Dput(tk, d)
 		dcache.Dput(tk, n)
 	})
-	for _, p := range []dcache.Patches{dcache.Mainline, dcache.Mainline.With(dcache.P02SpliceHashed)} {
+	for _, p := range []variant.Variant{variant.BaseToday, variant.BaseToday.WithPatch(variant.P02SpliceHashed)} {
 		t.Run("rehash-"+p.String(), func(t *testing.T) {
 			prog := hbProgram(t.Name(), p, nil, func(e *hbEnv) {
 				e.w.Go("t", func(tk *sim.Task) {
@@ -466,7 +468,7 @@ func TestAdd(t *testing.T) {
 				})
 			})
 			out := hbRun(t, prog, sim.Config{}, nil)
-			if p.Has(dcache.P02SpliceHashed) {
+			if p.Has(variant.P02SpliceHashed) {
 				hbClean(t, out)
 			} else {
 				hbWant(t, out, sim.KindInvariant, "R2", "already hashed")
@@ -478,7 +480,7 @@ func TestAdd(t *testing.T) {
 // TestDropRehash: d_drop unhashes and invalidates d_seq, and is idempotent;
 // d_rehash puts it back; d_rehash of a hashed dentry breaks R2.
 func TestDropRehash(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := hbAdd(tk, e.root, "a", nil)
 		s0 := d.DSeq.Sequence()
 		dcache.DDrop(tk, d)
@@ -489,7 +491,7 @@ func TestDropRehash(t *testing.T) {
 		hbExpect(t, dcache.Hashed(d), "d_rehash did not hash")
 		dcache.Dput(tk, d)
 	})
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			d := hbAdd(tk, e.root, "a", nil)
 			dcache.DRehash(tk, d)
@@ -504,7 +506,7 @@ func TestDropRehash(t *testing.T) {
 // there.
 func TestLeakCheck(t *testing.T) {
 	for _, missing := range []bool{false, true} {
-		prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+		prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 			e.w.Go("t", func(tk *sim.Task) {
 				a := dcache.DAllocAnon(tk, e.sb)
 				dcache.DInstantiate(tk, a, e.sb.NewInode(tk, dcache.S_IFDIR))

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -17,7 +19,7 @@ import (
 // inode goes with it, a still-linked one stays.
 func TestDDeleteLastUser(t *testing.T) {
 	for _, nlink := range []int{0, 1} {
-		hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+		hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 			inode := e.sb.NewInode(tk, dcache.S_IFREG)
 			d := hbAdd(tk, e.root, "a", inode)
 			d.DFlags |= dcache.DCACHE_CANT_MOUNT
@@ -42,7 +44,7 @@ func TestDDeleteLastUser(t *testing.T) {
 // TestDDeleteBusy: when someone else holds the dentry, d_delete only
 // unhashes it; it stays positive until its last dput kills it.
 func TestDDeleteBusy(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		inode := e.sb.NewInode(tk, dcache.S_IFREG)
 		d := hbAdd(tk, e.root, "a", inode)
 		other := dcache.Dget(tk, d) // an open file, say
@@ -60,7 +62,7 @@ func TestDDeleteBusy(t *testing.T) {
 // TestDDeleteNegative: d_delete reads d_inode and locks its i_lock with
 // no check, as the C does: a negative dentry is a NULL dereference.
 func TestDDeleteNegative(t *testing.T) {
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			dcache.DDelete(tk, hbAdd(tk, e.root, "a", nil))
 		})
@@ -112,7 +114,7 @@ func TestDDeleteRaces(t *testing.T) {
 }
 
 func TestDInvalidateUnhashedAndNegative(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		u := dcache.DAlloc(tk, e.root, hbQ(e.root, "u"))
 		s0 := u.DSeq.Sequence()
 		dcache.DInvalidate(tk, u)
@@ -130,7 +132,7 @@ func TestDInvalidateUnhashedAndNegative(t *testing.T) {
 // every unused dentry below it; a busy child (and so the directory,
 // which it pins) stays.
 func TestDInvalidateDir(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
 		x := hbAdd(tk, d, "x", e.sb.NewInode(tk, dcache.S_IFREG))
 		y := hbAdd(tk, d, "y", nil)
@@ -156,7 +158,7 @@ func TestDInvalidateDir(t *testing.T) {
 // find_submount walk and detached, which drops the mount's reference, and
 // goes in the second shrink_dcache_parent.
 func TestDInvalidateSubmount(t *testing.T) {
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
 			m := hbAdd(tk, d, "m", e.sb.NewInode(tk, dcache.S_IFDIR))

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -37,7 +39,7 @@ func hbExplore(t *testing.T, prog sim.Program, budget int, marks ...string) *exp
 // TestDputRetain: the last dput of a hashed dentry keeps it, unused, on
 // the superblock's LRU; the next last dput marks it referenced.
 func TestDputRetain(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := hbAdd(tk, e.root, "a", nil)
 		dcache.Dget(tk, d)
 		dcache.Dput(tk, d) // not the last: count only
@@ -82,7 +84,7 @@ func TestDputKill(t *testing.T) {
 		{"keep", deleteOps, func(tk *sim.Task, d *dcache.Dentry) {}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			hbOnce(t, dcache.Mainline, tc.ops, func(tk *sim.Task, e *hbEnv) {
+			hbOnce(t, variant.BaseToday, tc.ops, func(tk *sim.Task, e *hbEnv) {
 				inode := e.sb.NewInode(tk, dcache.S_IFREG)
 				inode.INlink = 0 // unlinked: evicted with its last reference
 				d := hbAdd(tk, e.root, tc.name, inode)
@@ -108,7 +110,7 @@ func TestDputKill(t *testing.T) {
 // keeping; a hashed parent is kept on the LRU instead.
 func TestDputParentChain(t *testing.T) {
 	for _, hashed := range []bool{false, true} {
-		hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+		hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 			var a *dcache.Dentry
 			if hashed {
 				a = hbAdd(tk, e.root, "a", e.sb.NewInode(tk, dcache.S_IFDIR))
@@ -135,7 +137,7 @@ func TestDputParentChain(t *testing.T) {
 // TestDputUnderflow: a dput with no reference left trips fast_dput's
 // WARN_ON_ONCE(d_lockref.count <= 0).
 func TestDputUnderflow(t *testing.T) {
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			d := hbAdd(tk, e.root, "a", nil)
 			dcache.Dput(tk, d)
@@ -192,7 +194,7 @@ func TestDputRaces(t *testing.T) {
 }
 
 func TestDgetParent(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		a := hbAdd(tk, e.root, "a", e.sb.NewInode(tk, dcache.S_IFDIR))
 		b := hbAdd(tk, a, "b", nil)
 		p := dcache.DgetParent(tk, b)

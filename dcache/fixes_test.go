@@ -3,6 +3,8 @@ package dcache_test
 import (
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -28,9 +30,9 @@ func TestFixAddCIRelock(tt *testing.T) {
 	for _, fixed := range []bool{false, true} {
 		armed := false
 		prog := sim.Program{Name: "fix/add-ci-relock", Setup: func(w *sim.World) {
-			c := dcache.NewCache(w, dcache.V3)
+			c := dcache.NewCache(w, variant.V3Today)
 			if fixed {
-				c.Fixes = dcache.FixAddCIRelock
+				c.V = c.V.With(dcache.FixAddCIRelock)
 			}
 			sb := c.NewSuperBlock("t", nil)
 			w.Go("lookup", func(t *sim.Task) {
@@ -73,9 +75,9 @@ func TestFixAddPublishLast(tt *testing.T) {
 	}
 	for _, fixed := range []bool{false, true} {
 		prog := sim.Program{Name: "fix/publish-last", Setup: func(w *sim.World) {
-			c := dcache.NewCache(w, dcache.V3)
+			c := dcache.NewCache(w, variant.V3Today)
 			if fixed {
-				c.Fixes = dcache.FixAddPublishLast
+				c.V = c.V.With(dcache.FixAddPublishLast)
 			}
 			sb := c.NewSuperBlock("t", nil)
 			root := sb.SRoot

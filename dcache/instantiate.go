@@ -3,6 +3,8 @@ package dcache
 import (
 	"fmt"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -19,7 +21,7 @@ func setInodeAndType(t *sim.Task, d *Dentry, inode *Inode, typeFlags uint32) {
 // alias link looks linked; the v3 series' base has taken
 // d_in_lookup_hash out of the union.
 func aliasLinked(d *Dentry) bool {
-	return d.u == uAlias || (d.u == uInLookup && d.c.Patches == Mainline)
+	return d.u == uAlias || (d.u == uInLookup && d.c.V.Patches == variant.Mainline)
 }
 
 // addAlias is hlist_add_head(&dentry->d_u.d_alias, &inode->i_dentry).
@@ -88,18 +90,6 @@ func DInstantiateNew(t *sim.Task, entry *Dentry, inode *Inode) {
 // maintaining persisitency"), where __d_instantiate runs under the
 // caller's d_lock; it returns a borrowed pointer.
 func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
-	if dentry.c.Fixes.Has(FixShmemWhiteout) && DInLookup(t, dentry) {
-		// The fix for the v3 12/19 finding (not kernel code): an in-lookup
-		// dentry becomes hashed and positive through __d_add, inside the
-		// i_dir_seq bracket and with its waiters woken, then is pinned.
-		inode.ILock.Lock(t)
-		dAddLocked(t, dentry, inode, nil) // releases i_lock
-		dentry.DLock().Lock(t)
-		dentry.DFlags |= DCACHE_PERSISTENT
-		DgetDlock(t, dentry)
-		dentry.DLock().Unlock(t)
-		return dentry
-	}
 	t.WarnOn(aliasLinked(dentry), "!hlist_unhashed(&dentry->d_u.d_alias)")
 	t.WarnOn(inode == nil, "!inode")
 	inode.ILock.Lock(t)
@@ -116,6 +106,32 @@ func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
 	return dentry
 }
 
+// DAddPersistent is not kernel code: it is what the fixed variant of v3
+// 12/19's shmem_whiteout (shmem.FixWhiteout) calls instead of
+// d_make_persistent for d_duplicate's in-lookup twin. The dentry becomes
+// hashed and positive through __d_add, inside the i_dir_seq bracket and
+// with its waiters woken, then is pinned as d_make_persistent pins.
+func DAddPersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
+	inode.ILock.Lock(t)
+	dAddLocked(t, dentry, inode, nil) // releases i_lock
+	dentry.DLock().Lock(t)
+	dentry.DFlags |= DCACHE_PERSISTENT
+	DgetDlock(t, dentry)
+	dentry.DLock().Unlock(t)
+	return dentry
+}
+
+// Where __d_add hashes the dentry, per variant: the base hashes it last,
+// always; v3 02/19 as posted first (only if unhashed); its fixed variant
+// last, only if unhashed.
+func (c *Cache) addHashesLast() bool { return !c.Has(variant.P02SpliceHashed) }
+func (c *Cache) addHashesFirst() bool {
+	return c.Has(variant.P02SpliceHashed) && !c.On(FixAddPublishLast)
+}
+func (c *Cache) addHashesLastIfUnhashed() bool {
+	return c.Has(variant.P02SpliceHashed) && c.On(FixAddPublishLast)
+}
+
 // dAddLocked is __d_add (fs/dcache.c): make an unhashed (or in-lookup)
 // dentry hashed and, with an inode, positive. If the dentry was
 // in-lookup, the transition is bracketed by start_dir_add/end_dir_add and
@@ -129,24 +145,24 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 	doWake := false
 	var dir *Inode
 	var n int64
-	locked := !c.Mutants.Has(MutNoDLockInAdd)
+	locked := !c.On(MutNoDLockInAdd)
 	if locked {
 		d.DLock().Lock(t)
 	}
 	if DInLookup(t, d) {
 		dir = d.DParent.DInode
-		if !c.Mutants.Has(MutNoDirSeqBump) {
+		if !c.On(MutNoDirSeqBump) {
 			n = startDirAdd(t, dir)
 		} else {
 			dir = nil
 		}
 		dWait, doWake = dLookupUnhashMaybeLocked(t, d, locked)
-		if c.Has(P02SpliceHashed) && !c.Fixes.Has(FixAddPublishLast) {
+		if c.addHashesFirst() {
 			// v3 02/19 hashes here: still negative, before d_set_d_op
 			// and __d_instantiate (RCU walkers may see that state).
 			dRehashLocked(t, d)
 		}
-	} else if c.Has(P02SpliceHashed) && !c.Fixes.Has(FixAddPublishLast) && !d.hashed {
+	} else if c.addHashesFirst() && !d.hashed {
 		dRehashLocked(t, d)
 	}
 	if ops != nil {
@@ -159,14 +175,15 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 		setInodeAndType(t, d, inode, add)
 		d.DSeq.WriteEnd(t)
 	}
-	if !c.Has(P02SpliceHashed) {
-		dRehashLocked(t, d) // mainline: hashed last, unconditionally
-	} else if c.Fixes.Has(FixAddPublishLast) && !d.hashed {
+	switch {
+	case c.addHashesLast():
+		dRehashLocked(t, d) // the base: hashed last, unconditionally
+	case c.addHashesLastIfUnhashed() && !d.hashed:
 		dRehashLocked(t, d) // the fix: hashed last, when not hashed already
 	}
 	if dir != nil {
 		endDirAdd(t, dir, n, dWait, doWake, d)
-	} else if c.Mutants.Has(MutNoDirSeqBump) && (dWait != nil || doWake) {
+	} else if c.On(MutNoDirSeqBump) && (dWait != nil || doWake) {
 		endDirAddWakeOnly(t, dWait, doWake, d)
 	}
 	if locked {
@@ -193,7 +210,7 @@ func dLookupUnhashMaybeLocked(t *sim.Task, d *Dentry, locked bool) (*WaitQueue, 
 // endDirAddWakeOnly wakes the waiters when the i_dir_seq section was
 // mutated away.
 func endDirAddWakeOnly(t *sim.Task, dWait *WaitQueue, doWake bool, d *Dentry) {
-	if d.c.Has(P04WaitVarEvent) {
+	if d.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVar(t, &d.Object, "d_flags")
 		}

@@ -3,6 +3,8 @@ package dcache_test
 import (
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -13,7 +15,7 @@ import (
 func TestR9SecondDirectoryAlias(tt *testing.T) {
 	for _, mode := range []dcache.Mode{dcache.S_IFDIR, dcache.S_IFREG} {
 		prog := sim.Program{Name: "inv/r9", Setup: func(w *sim.World) {
-			c := dcache.NewCache(w, dcache.Mainline)
+			c := dcache.NewCache(w, variant.BaseToday)
 			sb := c.NewSuperBlock("t", nil)
 			w.Go("t", func(t *sim.Task) {
 				root := sb.SRoot

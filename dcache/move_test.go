@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -17,20 +19,20 @@ import (
 // haVersion is a named patch set a test runs under.
 type haVersion struct {
 	name string
-	p    dcache.Patches
+	p    variant.Variant
 }
 
 // haVersions are mainline, the patches that change the functions under
 // test one at a time, and the whole series.
 var haVersions = []haVersion{
-	{"mainline", dcache.Mainline},
-	{"02", dcache.Mainline.With(dcache.P02SpliceHashed)},
-	{"04", dcache.Mainline.With(dcache.P04WaitVarEvent)},
-	{"v3", dcache.V3},
+	{"mainline", variant.BaseToday},
+	{"02", variant.BaseToday.WithPatch(variant.P02SpliceHashed)},
+	{"04", variant.BaseToday.WithPatch(variant.P04WaitVarEvent)},
+	{"v3", variant.V3Today},
 }
 
 // haMainV3 is mainline and the whole series, for the explorations.
-var haMainV3 = []haVersion{{"mainline", dcache.Mainline}, {"v3", dcache.V3}}
+var haMainV3 = []haVersion{{"mainline", variant.BaseToday}, {"v3", variant.V3Today}}
 
 // haQ is the qstr of name in parent, hashed as full_name_hash does.
 func haQ(parent *dcache.Dentry, name string) *dcache.Qstr {
@@ -55,7 +57,7 @@ func haAdd(t *sim.Task, parent *dcache.Dentry, name string, mode dcache.Mode) *d
 // after d_lookup_done.
 func haOwnLookup(t *sim.Task, c *dcache.Cache, parent *dcache.Dentry, q *dcache.Qstr) (*dcache.Dentry, *dcache.WaitQueue) {
 	var wq *dcache.WaitQueue
-	if !c.Has(dcache.P04WaitVarEvent) {
+	if !c.Has(variant.P04WaitVarEvent) {
 		wq = dcache.NewOnStackWaitQueue(t)
 	}
 	return dcache.DAllocParallel(t, parent, q, wq), wq
@@ -88,7 +90,7 @@ type haEnv struct {
 // haNewEnv makes the cache and a superblock (with dop as its default
 // dentry operations) and registers the end checks: the invariants, and
 // the umount check of haUmount.
-func haNewEnv(w *sim.World, p dcache.Patches, dop *dcache.DentryOperations) *haEnv {
+func haNewEnv(w *sim.World, p variant.Variant, dop *dcache.DentryOperations) *haEnv {
 	c := dcache.NewCache(w, p)
 	sb := c.NewSuperBlock("t", dop)
 	e := &haEnv{c: c, sb: sb, root: sb.SRoot, pinned: map[*dcache.Dentry]int{}}
@@ -157,7 +159,7 @@ func haCheckCounts(dump string, pinned map[string]int) string {
 
 // haRun executes one run of a single-task program under the default
 // strategy and returns its outcome.
-func haRun(p dcache.Patches, dop *dcache.DentryOperations, body func(t *sim.Task, e *haEnv)) (*sim.Outcome, *haEnv) {
+func haRun(p variant.Variant, dop *dcache.DentryOperations, body func(t *sim.Task, e *haEnv)) (*sim.Outcome, *haEnv) {
 	var env *haEnv
 	prog := sim.Program{Name: "ha", Setup: func(w *sim.World) {
 		env = haNewEnv(w, p, dop)
@@ -167,7 +169,7 @@ func haRun(p dcache.Patches, dop *dcache.DentryOperations, body func(t *sim.Task
 }
 
 // haClean runs body and fails the test on any report.
-func haClean(tt *testing.T, p dcache.Patches, dop *dcache.DentryOperations, body func(t *sim.Task, e *haEnv)) *haEnv {
+func haClean(tt *testing.T, p variant.Variant, dop *dcache.DentryOperations, body func(t *sim.Task, e *haEnv)) *haEnv {
 	tt.Helper()
 	out, env := haRun(p, dop, body)
 	if out.Err != nil {
@@ -180,7 +182,7 @@ func haClean(tt *testing.T, p dcache.Patches, dop *dcache.DentryOperations, body
 }
 
 // haFires runs body and requires a report of kind and rule.
-func haFires(tt *testing.T, p dcache.Patches, dop *dcache.DentryOperations, kind sim.Kind, rule string, body func(t *sim.Task, e *haEnv)) *sim.Report {
+func haFires(tt *testing.T, p variant.Variant, dop *dcache.DentryOperations, kind sim.Kind, rule string, body func(t *sim.Task, e *haEnv)) *sim.Report {
 	tt.Helper()
 	out, _ := haRun(p, dop, body)
 	if out.Report == nil {
@@ -195,7 +197,7 @@ func haFires(tt *testing.T, p dcache.Patches, dop *dcache.DentryOperations, kind
 // haExplore explores prog for each version by DFS within two preemptions
 // (one under -short) and fails on a report, an unexhausted tree or a
 // required mark never hit.
-func haExplore(tt *testing.T, name string, versions []haVersion, marks []string, setup func(w *sim.World, p dcache.Patches)) {
+func haExplore(tt *testing.T, name string, versions []haVersion, marks []string, setup func(w *sim.World, p variant.Variant)) {
 	tt.Helper()
 	bound := 2
 	if testing.Short() {
@@ -224,7 +226,7 @@ func haExplore(tt *testing.T, name string, versions []haVersion, marks []string,
 
 // haFind explores prog by DFS (two preemptions) and returns the first
 // report, failing the test if there is none.
-func haFind(tt *testing.T, name string, p dcache.Patches, setup func(w *sim.World, p dcache.Patches)) *sim.Report {
+func haFind(tt *testing.T, name string, p variant.Variant, setup func(w *sim.World, p variant.Variant)) *sim.Report {
 	tt.Helper()
 	prog := sim.Program{Name: name, Setup: func(w *sim.World) { setup(w, p) }}
 	r := explore.DFS(prog, explore.Options{MaxPreemptions: 2, Budget: 1_000_000})
@@ -245,11 +247,11 @@ func haReplay(tt *testing.T, prog sim.Program, schedule string) *sim.Outcome {
 	if err != nil {
 		tt.Fatalf("bad schedule %q: %v", schedule, err)
 	}
-	return sim.Execute(prog, sim.Config{Trace: sim.TraceFull}, sim.NewReplay(s))
+	return sim.Execute(prog, sim.Config{Trace: sim.TraceFull}, sim.NewPrefixReplay(s))
 }
 
 func TestDAncestor(tt *testing.T) {
-	haClean(tt, dcache.Mainline, nil, func(t *sim.Task, e *haEnv) {
+	haClean(tt, variant.BaseToday, nil, func(t *sim.Task, e *haEnv) {
 		a := haAdd(t, e.root, "a", dcache.S_IFDIR)
 		b := haAdd(t, a, "b", dcache.S_IFDIR)
 		c := haAdd(t, b, "c", dcache.S_IFREG)
@@ -407,7 +409,7 @@ func TestDExchange(tt *testing.T) {
 // The checks at the top of __d_move and d_exchange.
 func TestDMoveWarnings(tt *testing.T) {
 	tt.Run("negative source", func(tt *testing.T) {
-		r := haFires(tt, dcache.Mainline, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
+		r := haFires(tt, variant.BaseToday, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
 			a := haAdd(t, e.root, "a", 0)
 			b := haAdd(t, e.root, "b", 0)
 			dcache.DMove(t, a, b)
@@ -417,7 +419,7 @@ func TestDMoveWarnings(tt *testing.T) {
 		}
 	})
 	tt.Run("onto itself", func(tt *testing.T) {
-		r := haFires(tt, dcache.V3, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
+		r := haFires(tt, variant.V3Today, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
 			a := haAdd(t, e.root, "a", dcache.S_IFREG)
 			dcache.DMove(t, a, a)
 		})
@@ -426,7 +428,7 @@ func TestDMoveWarnings(tt *testing.T) {
 		}
 	})
 	tt.Run("target is an ancestor", func(tt *testing.T) {
-		r := haFires(tt, dcache.Mainline, nil, sim.KindBug, "BUG_ON", func(t *sim.Task, e *haEnv) {
+		r := haFires(tt, variant.BaseToday, nil, sim.KindBug, "BUG_ON", func(t *sim.Task, e *haEnv) {
 			d := haAdd(t, e.root, "d", dcache.S_IFDIR)
 			x := haAdd(t, d, "x", dcache.S_IFDIR)
 			dcache.DMove(t, x, d)
@@ -436,7 +438,7 @@ func TestDMoveWarnings(tt *testing.T) {
 		}
 	})
 	tt.Run("exchange with a negative", func(tt *testing.T) {
-		r := haFires(tt, dcache.V3, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
+		r := haFires(tt, variant.V3Today, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
 			a := haAdd(t, e.root, "a", dcache.S_IFREG)
 			b := haAdd(t, e.root, "b", 0)
 			dcache.DExchange(t, a, b)
@@ -446,7 +448,7 @@ func TestDMoveWarnings(tt *testing.T) {
 		}
 	})
 	tt.Run("exchange with a root", func(tt *testing.T) {
-		r := haFires(tt, dcache.Mainline, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
+		r := haFires(tt, variant.BaseToday, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *haEnv) {
 			a := haAdd(t, e.root, "a", dcache.S_IFDIR)
 			dcache.DExchange(t, a, e.root)
 		})
@@ -462,7 +464,7 @@ func TestDMoveWarnings(tt *testing.T) {
 // old negative dentry or the moved one, never create a second "b".
 func TestDMoveVsDAllocParallel(tt *testing.T) {
 	marks := []string{"test: lookup got the old negative", "test: lookup got the moved file"}
-	haExplore(tt, "ha/move-vs-dap", haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+	haExplore(tt, "ha/move-vs-dap", haMainV3, marks, func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			a := haAdd(t, e.root, "a", dcache.S_IFREG)
@@ -499,7 +501,7 @@ func TestDMoveVsDAllocParallel(tt *testing.T) {
 // moved dentry.
 func TestDMoveWakesInLookupWaiters(tt *testing.T) {
 	marks := []string{"d_alloc_parallel: waited on in-lookup", "d_alloc_parallel: mismatch after wait", "__d_move: in-lookup target"}
-	haExplore(tt, "ha/move-wakes", haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+	haExplore(tt, "ha/move-wakes", haMainV3, marks, func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			a := haAdd(t, e.root, "a", dcache.S_IFREG)
@@ -531,7 +533,7 @@ func TestDMoveWakesInLookupWaiters(tt *testing.T) {
 // while rename_lock moved) must find one of the two dentries, never miss.
 func TestDExchangeVsDLookup(tt *testing.T) {
 	marks := []string{"test: found the original a", "test: found the exchanged b"}
-	haExplore(tt, "ha/exchange-vs-lookup", haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+	haExplore(tt, "ha/exchange-vs-lookup", haMainV3, marks, func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			a := haAdd(t, e.root, "a", dcache.S_IFREG)

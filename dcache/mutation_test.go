@@ -1,7 +1,7 @@
 package dcache_test
 
 // Mutation test (issue 3): each protective step of the model that
-// dcache.Mutants can switch off is switched off alone, and a scenario
+// variant.Toggle can switch off is switched off alone, and a scenario
 // written for it must be reported by a checker within the exploration
 // budget, while the same scenario explores clean on the faithful model.
 // docs/findings.md lists the results.
@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dcsim/dcsim/variant"
 
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
@@ -60,7 +62,7 @@ func mutLookupTask(c *dcache.Cache, parent func() *dcache.Dentry, name string, f
 		p := parent()
 		q := mutQstr(p, name)
 		var wq *dcache.WaitQueue
-		if !c.Has(dcache.P04WaitVarEvent) {
+		if !c.Has(variant.P04WaitVarEvent) {
 			wq = dcache.NewOnStackWaitQueue(t) // DECLARE_WAIT_QUEUE_HEAD_ONSTACK
 		}
 		d := dcache.DAllocParallel(t, p, &q, wq)
@@ -126,8 +128,8 @@ func mutSameBucketName(parent *dcache.Dentry, name, prefix string) string {
 
 // mutCase is one mutant and the scenario that must catch it.
 type mutCase struct {
-	m       dcache.Mutants
-	patches dcache.Patches
+	m       variant.Toggle
+	patches variant.Variant
 	// setup spawns the scenario's tasks.
 	setup func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock)
 	// want lists the checkers ("kind [rule]") accepted on the mutant:
@@ -150,7 +152,7 @@ var mutCases = []mutCase{
 		// Two lookups of "foo" that both own an in-lookup dentry, since
 		// neither is on the in-lookup hash for the other to find: both
 		// d_add, and two hashed dentries have the name.
-		m: dcache.MutNoInLookupInsert, patches: dcache.Mainline,
+		m: dcache.MutNoInLookupInsert, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("lookup0", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
 			w.Go("lookup1", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
@@ -160,7 +162,7 @@ var mutCases = []mutCase{
 	{
 		// The owner's ->lookup fails (d_lookup_done, the dentry stays
 		// unhashed); the waiter returns the dead-end dentry.
-		m: dcache.MutNoRecheckAfterWait, patches: dcache.Mainline,
+		m: dcache.MutNoRecheckAfterWait, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("owner", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
 			w.Go("waiter", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
@@ -171,7 +173,7 @@ var mutCases = []mutCase{
 		// The second lookup misses in the hash, then the owner's d_add
 		// completes (off the in-lookup chain, onto the hash) before the
 		// second takes the bucket lock: only the i_dir_seq recheck sees it.
-		m: dcache.MutNoDirSeqRecheck, patches: dcache.Mainline,
+		m: dcache.MutNoDirSeqRecheck, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("lookup0", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
 			w.Go("lookup1", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
@@ -181,7 +183,7 @@ var mutCases = []mutCase{
 	{
 		// v3: the waiter sleeps on d_flags without DCACHE_LOCK_WAITER, so
 		// the owner's __d_add does not wake it.
-		m: dcache.MutNoLockWaiter, patches: dcache.V3,
+		m: dcache.MutNoLockWaiter, patches: variant.V3Today,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("owner", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
 			w.Go("waiter", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
@@ -191,7 +193,7 @@ var mutCases = []mutCase{
 	{
 		// As for the recheck, from the other side: the recheck is there
 		// but __d_add does not move i_dir_seq, so it sees nothing.
-		m: dcache.MutNoDirSeqBump, patches: dcache.Mainline,
+		m: dcache.MutNoDirSeqBump, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("lookup0", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
 			w.Go("lookup1", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
@@ -203,7 +205,7 @@ var mutCases = []mutCase{
 		// drops the bucket lock; the owner's lookup fails and its dput
 		// kills the dentry; the waiter's plain get revives it and it is
 		// freed once the waiter leaves its RCU read-side section.
-		m: dcache.MutNoGetNotDead, patches: dcache.Mainline,
+		m: dcache.MutNoGetNotDead, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("owner", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
 			w.Go("waiter", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
@@ -215,7 +217,7 @@ var mutCases = []mutCase{
 		// unhashes it without the bucket lock, the owner of "bN" inserts
 		// its dentry; the stale store loses it, and a second lookup of
 		// "bN" becomes a second owner.
-		m: dcache.MutNoUnhashLock, patches: dcache.Mainline,
+		m: dcache.MutNoUnhashLock, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			b := mutSameBucketName(sb.SRoot, "a", "b")
 			w.Go("lookup-a", mutLookupTask(c, mutRoot(sb), "a", mutFateFail))
@@ -228,7 +230,7 @@ var mutCases = []mutCase{
 		// __d_add without d_lock enters start_dir_add with preemption
 		// enabled; its preempt_disable_nested() asserts otherwise (on v3,
 		// wake_up_var_locked's assertion would follow).
-		m: dcache.MutNoDLockInAdd, patches: dcache.Mainline,
+		m: dcache.MutNoDLockInAdd, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("owner", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
 			w.Go("waiter", mutLookupTask(c, mutRoot(sb), "foo", mutFateAdd))
@@ -239,7 +241,7 @@ var mutCases = []mutCase{
 		// d_alloc's child does not pin the mutRoot: killing the child drops
 		// the mutRoot's only reference, the mutRoot is killed and freed, and
 		// the next lookup in it touches freed memory.
-		m: dcache.MutNoParentDget, patches: dcache.Mainline,
+		m: dcache.MutNoParentDget, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("d_alloc", func(t *sim.Task) {
 				q := mutQstr(sb.SRoot, "foo")
@@ -254,7 +256,7 @@ var mutCases = []mutCase{
 	{
 		// The owner's ->lookup fails and d_lookup_done does nothing: its
 		// final dput kills a dentry still on the in-lookup hash.
-		m: dcache.MutNoLookupDone, patches: dcache.Mainline,
+		m: dcache.MutNoLookupDone, patches: variant.BaseToday,
 		setup: func(w *sim.World, c *dcache.Cache, sb *dcache.SuperBlock) {
 			w.Go("owner", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
 			w.Go("waiter", mutLookupTask(c, mutRoot(sb), "foo", mutFateFail))
@@ -263,17 +265,10 @@ var mutCases = []mutCase{
 	},
 }
 
-func mutName(m dcache.Mutants) string {
-	for _, n := range dcache.MutantNames {
-		if n.M == m {
-			return n.Name
-		}
-	}
-	return fmt.Sprintf("mutant %#x", uint32(m))
-}
+func mutName(m variant.Toggle) string { return m.Info().Name }
 
 // mutSlug makes a mutant's name fit a program or subtest name.
-func mutSlug(m dcache.Mutants) string {
+func mutSlug(m variant.Toggle) string {
 	return strings.NewReplacer(" ", "-", "/", "-").Replace(mutName(m))
 }
 
@@ -281,10 +276,10 @@ func mutSlug(m dcache.Mutants) string {
 func mutProgName(tc mutCase) string { return "mutant/" + tc.patches.String() + "/" + mutSlug(tc.m) }
 
 // mutProgram is the scenario of tc with the mutants mut switched on.
-func mutProgram(tc mutCase, mut dcache.Mutants) sim.Program {
+func mutProgram(tc mutCase, mut variant.Toggle) sim.Program {
 	return sim.Program{Name: mutProgName(tc), Setup: func(w *sim.World) {
 		c := dcache.NewCache(w, tc.patches)
-		c.Mutants = mut
+		c.V = c.V.With(mut)
 		sb := c.NewSuperBlock("t", nil)
 		tc.setup(w, c, sb)
 		w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
@@ -303,7 +298,7 @@ func mutOptions(clean bool) explore.Options {
 	return explore.Options{MaxPreemptions: 2, Budget: budget, RecheckEvery: 97}
 }
 
-func mutExplore(tc mutCase, mut dcache.Mutants, o explore.Options) *explore.Result {
+func mutExplore(tc mutCase, mut variant.Toggle, o explore.Options) *explore.Result {
 	return explore.DFS(mutProgram(tc, mut), o)
 }
 
@@ -311,9 +306,9 @@ func mutExplore(tc mutCase, mut dcache.Mutants, o explore.Options) *explore.Resu
 // (the checkers must not fire, and the protected path must be reached)
 // and reported with it.
 func TestMutantsCaught(t *testing.T) {
-	covered := dcache.Mutants(0)
+	var covered variant.ToggleSet
 	for _, tc := range mutCases {
-		covered |= tc.m
+		covered = covered.With(tc.m)
 		t.Run(mutSlug(tc.m), func(t *testing.T) {
 			clean := mutOptions(true)
 			clean.RequireMarks = tc.marks
@@ -344,7 +339,7 @@ func TestMutantsCaught(t *testing.T) {
 			if err != nil {
 				t.Fatalf("schedule %q: %v", r.Schedule, err)
 			}
-			again := sim.Execute(mutProgram(tc, tc.m), sim.Config{}, sim.NewReplay(s))
+			again := sim.Execute(mutProgram(tc, tc.m), sim.Config{}, sim.NewPrefixReplay(s))
 			if again.Err != nil || again.Report == nil || again.Report.Kind != r.Kind || again.Report.Rule != r.Rule {
 				t.Fatalf("replaying %s did not reproduce the report (err %v, report %v)", r.Schedule, again.Err, again.Report)
 			}
@@ -352,8 +347,8 @@ func TestMutantsCaught(t *testing.T) {
 				mutName(tc.m), tc.patches, rc.Runs, rc.Exhausted, r.Kind, r.Rule, rm.Runs, rm.FirstPreemptions, r.Title, r.Schedule)
 		})
 	}
-	for _, n := range dcache.MutantNames {
-		if covered&n.M == 0 {
+	for _, n := range variant.Toggles(variant.KindMutant) {
+		if !covered.Has(n.Toggle) {
 			t.Errorf("mutant %q has no scenario in mutCases", n.Name)
 		}
 	}

@@ -2,6 +2,7 @@ package dcache
 
 import (
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // How __d_alloc_parallel treats an in-lookup dentry it finds (v3 05/19).
@@ -62,7 +63,7 @@ func startDirAdd(t *sim.Task, dir *Inode) int64 {
 // __d_lookup_unhash said someone waits.
 func endDirAdd(t *sim.Task, dir *Inode, n int64, dWait *WaitQueue, doWake bool, de *Dentry) {
 	dir.IDirSeq.Store(t, n+2) // smp_store_release
-	if de.c.Has(P04WaitVarEvent) {
+	if de.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVarLocked(t, &de.Object, "d_flags", de.DLock())
 		}
@@ -100,7 +101,7 @@ func dMustWait(t *sim.Task, dentry *Dentry) bool {
 	if !inLookupLocked(dentry) {
 		return false
 	}
-	if !dentry.c.Mutants.Has(MutNoLockWaiter) {
+	if !dentry.c.On(MutNoLockWaiter) {
 		setFlags(t, dentry, DCACHE_LOCK_WAITER)
 	}
 	return true
@@ -116,7 +117,7 @@ func waitInLookup(t *sim.Task, dentry *Dentry) {
 	}
 	t.Mark("d_alloc_parallel: waited on in-lookup")
 	dentry.lookupMap.MightWait(t, dentry.DLock())
-	if dentry.c.Has(P04WaitVarEvent) {
+	if dentry.c.Has(variant.P04WaitVarEvent) {
 		sim.WaitVarEventSpinlock(t, &dentry.Object, "d_flags",
 			func() bool { return !dMustWait(t, dentry) }, dentry.DLock())
 		return
@@ -189,7 +190,7 @@ retry:
 		}
 
 		b.lock.Lock(t) // hlist_bl_lock
-		if !c.Mutants.Has(MutNoDirSeqRecheck) && parent.DInode.IDirSeq.Load(t) != seq {
+		if !c.On(MutNoDirSeqRecheck) && parent.DInode.IDirSeq.Load(t) != seq {
 			b.lock.Unlock(t)
 			sim.RCUReadUnlock(t)
 			continue
@@ -201,7 +202,7 @@ retry:
 				continue
 			}
 			b.lock.Unlock(t)
-			if c.Mutants.Has(MutNoGetNotDead) {
+			if c.On(MutNoGetNotDead) {
 				dentry.DLockref.Get(t)
 			} else if !dentry.DLockref.GetNotDead(t) {
 				sim.RCUReadUnlock(t)
@@ -209,10 +210,10 @@ retry:
 			}
 			sim.RCUReadUnlock(t)
 			dentry.DLock().Lock(t)
-			if c.Has(P05AllocNoblock) && how == allocParaFail && inLookupLocked(dentry) {
+			if c.Has(variant.P05AllocNoblock) && how == allocParaFail && inLookupLocked(dentry) {
 				dentry.DLock().Unlock(t)
 				Dput(t, nd)
-				if c.Has(P10NoblockReturn) && dentryp != nil {
+				if c.Has(variant.P10NoblockReturn) && dentryp != nil {
 					*dentryp = dentry // the reference goes to the caller
 				} else {
 					Dput(t, dentry)
@@ -222,7 +223,7 @@ retry:
 			}
 			waitInLookup(t, dentry)
 			// It is not in-lookup any more: did it become what we want?
-			if !c.Mutants.Has(MutNoRecheckAfterWait) {
+			if !c.On(MutNoRecheckAfterWait) {
 				if dentry.DName.Hash != hash || dentry.DParent != parent || !dentry.hashed ||
 					!DSameName(t, dentry, parent, name) {
 					t.Mark("d_alloc_parallel: mismatch after wait")
@@ -236,10 +237,10 @@ retry:
 			return dentry
 		}
 		sim.RCUReadUnlock(t)
-		if !c.Has(P04WaitVarEvent) {
+		if !c.Has(variant.P04WaitVarEvent) {
 			nd.dWait = wq
 		}
-		if !c.Mutants.Has(MutNoInLookupInsert) {
+		if !c.On(MutNoInLookupInsert) {
 			inLookupInsert(t, b, bi, nd)
 		}
 		b.lock.Unlock(t)
@@ -268,7 +269,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 	dentry.DLock().LockdepAssertHeld(t)
 	c := dentry.c
 	b, _ := c.inLookupHash(dentry.DParent, dentry.DName.Hash)
-	locked := !c.Mutants.Has(MutNoUnhashLock)
+	locked := !c.On(MutNoUnhashLock)
 	if locked {
 		b.lock.Lock(t)
 	}
@@ -285,7 +286,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		stale = b.chain
 	}
 	t.Write(&dentry.Object, "d_flags,d_in_lookup_hash")
-	if c.Has(P04WaitVarEvent) {
+	if c.Has(variant.P04WaitVarEvent) {
 		b.delMaybeStale(dentry, locked, stale)
 		doWake = dentry.DFlags&DCACHE_LOCK_WAITER != 0
 		dentry.DFlags &^= DCACHE_PAR_LOOKUP | DCACHE_LOCK_WAITER
@@ -323,7 +324,7 @@ func (b *bucket) delMaybeStale(d *Dentry, locked bool, stale []*Dentry) {
 func DLookupUnhashWake(t *sim.Task, dentry *Dentry) {
 	dentry.DLock().Lock(t)
 	w, doWake := dLookupUnhash(t, dentry)
-	if dentry.c.Has(P04WaitVarEvent) {
+	if dentry.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVarLocked(t, &dentry.Object, "d_flags", dentry.DLock())
 		}
@@ -336,7 +337,7 @@ func DLookupUnhashWake(t *sim.Task, dentry *Dentry) {
 // DLookupDone is d_lookup_done (include/linux/dcache.h, v6.18): if the
 // dentry is still in-lookup, end that state and wake its waiters.
 func DLookupDone(t *sim.Task, dentry *Dentry) {
-	if DInLookup(t, dentry) && !dentry.c.Mutants.Has(MutNoLookupDone) {
+	if DInLookup(t, dentry) && !dentry.c.On(MutNoLookupDone) {
 		DLookupUnhashWake(t, dentry)
 	}
 }

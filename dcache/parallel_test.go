@@ -10,6 +10,8 @@ package dcache_test
 import (
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -49,7 +51,7 @@ func (g *hbGate) Wait(t *sim.Task) {
 // hbWaitQueue declares the on-stack wait queue mainline d_alloc_parallel
 // callers need (nil with v3 04/19); release it with hbReleaseWQ.
 func hbWaitQueue(t *sim.Task, c *dcache.Cache) *dcache.WaitQueue {
-	if c.Has(dcache.P04WaitVarEvent) {
+	if c.Has(variant.P04WaitVarEvent) {
 		return nil
 	}
 	return dcache.NewOnStackWaitQueue(t)
@@ -107,7 +109,7 @@ func TestDAllocParallelMiss(t *testing.T) {
 func TestDAllocParallelENOMEM(t *testing.T) {
 	for _, p := range hbVersions {
 		t.Run(p.String(), func(t *testing.T) {
-			sched, err := sim.ParseSchedule("v1:" + t.Name() + ":f1")
+			sched, err := sim.ParseSchedule("v2:x:-:00000000:f1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +123,7 @@ func TestDAllocParallelENOMEM(t *testing.T) {
 					hbReleaseWQ(tk, wq)
 				})
 			})
-			hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewReplay(sched)))
+			hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewPrefixReplay(sched)))
 		})
 	}
 }
@@ -129,7 +131,7 @@ func TestDAllocParallelENOMEM(t *testing.T) {
 // hbWaitProgram: an owner makes "a" in-lookup and lets a second task run
 // into d_alloc_parallel on it (the spin point hands over), then ends its
 // lookup with end; the second task's result is checked by check.
-func hbWaitProgram(t *testing.T, p dcache.Patches, end func(tk *sim.Task, e *hbEnv, d *dcache.Dentry),
+func hbWaitProgram(t *testing.T, p variant.Variant, end func(tk *sim.Task, e *hbEnv, d *dcache.Dentry),
 	check func(tk *sim.Task, e *hbEnv, owner, got *dcache.Dentry)) sim.Program {
 	return hbProgram(t.Name(), p, nil, func(e *hbEnv) {
 		g := hbNewGate(e.w)
@@ -210,9 +212,9 @@ func TestDAllocParallelMismatch(t *testing.T) {
 
 // hbNoblockVersions are the patch sets with d_alloc_noblock: 05/19 alone
 // (with the 04/19 it is built on) and the whole series.
-var hbNoblockVersions = []dcache.Patches{
-	dcache.Mainline.With(dcache.P04WaitVarEvent).With(dcache.P05AllocNoblock),
-	dcache.V3,
+var hbNoblockVersions = []variant.Variant{
+	variant.BaseToday.WithPatch(variant.P04WaitVarEvent).WithPatch(variant.P05AllocNoblock),
+	variant.V3Today,
 }
 
 // TestDAllocNoblock: v3 05/19. A hashed name is returned by
@@ -257,7 +259,7 @@ func TestDAllocNoblock(t *testing.T) {
 					var ret *dcache.Dentry
 					got = dcache.DAllocNoblockReturn(tk, e.root, &dcache.Qstr{Name: "a"}, &ret)
 					hbExpect(t, sim.IsErr(got) && sim.PtrErr(got) == -int(sim.EWOULDBLOCK), "d_alloc_noblock_return(a) = %v", got)
-					if e.c.Has(dcache.P10NoblockReturn) {
+					if e.c.Has(variant.P10NoblockReturn) {
 						// v3 10/19: the reference to the in-lookup dentry is ours.
 						hbExpect(t, ret == owner && hbCount(owner) == 2, "*dentryp = %v (count %d), want the owner's dentry with a reference",
 							ret, hbCount(owner))
@@ -282,7 +284,7 @@ func TestDAllocNoblock(t *testing.T) {
 // stays hashed, so d_alloc_parallel keeps finding it, and nobody waits on
 // the twin. Allocation failure is ERR_PTR(-ENOMEM).
 func TestDDuplicate(t *testing.T) {
-	for _, p := range []dcache.Patches{dcache.Mainline.With(dcache.P06Duplicate), dcache.V3} {
+	for _, p := range []variant.Variant{variant.BaseToday.WithPatch(variant.P06Duplicate), variant.V3Today} {
 		t.Run(p.String(), func(t *testing.T) {
 			hbOnce(t, p, nil, func(tk *sim.Task, e *hbEnv) {
 				orig := hbAdd(tk, e.root, "a", e.sb.NewInode(tk, dcache.S_IFREG))
@@ -304,7 +306,7 @@ func TestDDuplicate(t *testing.T) {
 				dcache.Dput(tk, orig)
 			})
 
-			sched, err := sim.ParseSchedule("v1:" + t.Name() + "-enomem:f0.f1")
+			sched, err := sim.ParseSchedule("v2:x:-:00000000:f0.f1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +318,7 @@ func TestDDuplicate(t *testing.T) {
 					dcache.Dput(tk, orig)
 				})
 			})
-			hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewReplay(sched)))
+			hbClean(t, hbRun(t, prog, sim.Config{Faults: true}, sim.NewPrefixReplay(sched)))
 		})
 	}
 }

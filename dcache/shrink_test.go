@@ -13,6 +13,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -29,7 +31,7 @@ const (
 // the caller's dispose list (off the LRU) instead of being killed;
 // a kept one, or one still referenced, does not.
 func TestDputToList(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		var list dcache.ShrinkList
 		kept := hbAdd(tk, e.root, "kept", nil)
 		dcache.DputToList(tk, kept, &list)
@@ -64,7 +66,7 @@ func TestDputToList(t *testing.T) {
 // killed meanwhile (__dentry_kill leaves it to the list's owner) is freed
 // by shrink_dentry_list.
 func TestShrinkDentryListBusyAndKilled(t *testing.T) {
-	prog := hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 		e.w.Go("t", func(tk *sim.Task) {
 			var list dcache.ShrinkList
 			busy := dcache.DAlloc(tk, e.root, hbQ(e.root, "busy"))
@@ -110,7 +112,7 @@ func hbTree(tk *sim.Task, e *hbEnv, parent *dcache.Dentry) (a, b, x, y, z *dcach
 // TestShrinkDcacheParent: every unused descendant goes; a busy dentry
 // stays, and so do its ancestors, which it pins.
 func TestShrinkDcacheParent(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		a, b, x, y, z := hbTree(tk, e, e.root)
 		hbExpect(t, len(dcache.LRU(e.sb)) == 3, "LRU %v", dcache.LRU(e.sb)) // x, y, z; a and b are pinned
 		held := dcache.Dget(tk, y)
@@ -139,7 +141,7 @@ func TestShrinkDcacheParent(t *testing.T) {
 // referenced ones a second pass, and kills the rest (with the parents
 // whose last child they were); what it returns counts what left the LRU.
 func TestPruneDcacheSb(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
 		old := hbAdd(tk, d, "old", nil)
 		ref := hbAdd(tk, d, "ref", nil)
@@ -171,7 +173,7 @@ func TestPruneDcacheSb(t *testing.T) {
 // TestPruneRotateRevisit: with room in the scan, a referenced dentry
 // rotated to the tail is met again and goes in the same pass.
 func TestPruneRotateRevisit(t *testing.T) {
-	hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 		a := hbAdd(tk, e.root, "a", nil)
 		dcache.Dput(tk, a)
 		dcache.Dput(tk, dcache.DLookup(tk, e.root, hbQ(e.root, "a")))
@@ -190,7 +192,7 @@ func TestPruneRotateRevisit(t *testing.T) {
 func TestShrinkDcacheSbAndDropCaches(t *testing.T) {
 	for _, name := range []string{"shrink_dcache_sb", "drop_caches"} {
 		t.Run(name, func(t *testing.T) {
-			hbOnce(t, dcache.Mainline, nil, func(tk *sim.Task, e *hbEnv) {
+			hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
 				a, b, x, y, z := hbTree(tk, e, e.root)
 				dcache.Dput(tk, dcache.DLookup(tk, b, hbQ(b, "z"))) // referenced
 				held := dcache.DLookup(tk, a, hbQ(a, "x"))          // busy
@@ -225,7 +227,7 @@ func TestShrinkDcacheSbAndDropCaches(t *testing.T) {
 //     (lockref_get_not_dead fails, and the lookup starts again).
 func TestShrinkerRaces(t *testing.T) {
 	t.Run("two-shrinkers", func(t *testing.T) {
-		hbExplore(t, hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+		hbExplore(t, hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 			var d *dcache.Dentry
 			// With no other user, nothing unused may be left below d.
 			e.w.AtEnd(func(w *sim.World) {
@@ -249,7 +251,7 @@ func TestShrinkerRaces(t *testing.T) {
 		}), 20000, hbMarkKilledElsewhere, hbMarkVictim, hbMarkAscendKilled)
 	})
 	t.Run("walk-vs-kill", func(t *testing.T) {
-		hbExplore(t, hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+		hbExplore(t, hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 			e.w.Go("main", func(tk *sim.Task) {
 				d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
 				o := hbAdd(tk, d, "o", nil) // older than s: after it in d_children
@@ -267,7 +269,7 @@ func TestShrinkerRaces(t *testing.T) {
 		}), 20000, hbMarkAscendKilled)
 	})
 	t.Run("prune-vs-dput", func(t *testing.T) {
-		hbExplore(t, hbProgram(t.Name(), dcache.Mainline, nil, func(e *hbEnv) {
+		hbExplore(t, hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
 			e.w.Go("main", func(tk *sim.Task) {
 				a := hbAdd(tk, e.root, "a", nil)
 				b := hbAdd(tk, e.root, "b", nil)

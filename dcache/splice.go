@@ -2,6 +2,7 @@ package dcache
 
 import (
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // dUnalias is __d_unalias (fs/dcache.c, v6.18): move the connected
@@ -66,7 +67,7 @@ func DSpliceAliasOps(t *sim.Task, inode *Inode, dentry *Dentry, ops *DentryOpera
 	if sim.IsErr(inode) {
 		return sim.ErrCast[Dentry](inode)
 	}
-	if !c.Has(P02SpliceHashed) {
+	if !c.Has(variant.P02SpliceHashed) {
 		t.BugOn(!DUnhashed(t, dentry), "!d_unhashed(dentry)")
 	}
 	if inode == nil {

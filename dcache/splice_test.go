@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -14,7 +16,7 @@ import (
 
 // haHashedOK reports whether the version accepts a hashed dentry in
 // d_splice_alias (v3 02/19).
-func haHashedOK(p dcache.Patches) bool { return p.Has(dcache.P02SpliceHashed) }
+func haHashedOK(p variant.Variant) bool { return p.Has(variant.P02SpliceHashed) }
 
 // An ERR_PTR inode comes back as the same error; the dentry is untouched.
 func TestDSpliceAliasErrInode(tt *testing.T) {
@@ -357,7 +359,7 @@ func haSpliceLookup(t *sim.Task, e *haEnv, parent *dcache.Dentry, name string, d
 // keeps a single alias.
 func TestDSpliceAliasVsLookup(tt *testing.T) {
 	marks := []string{"d_splice_alias: splice IS_ROOT alias", "d_alloc_parallel: waited on in-lookup", "d_alloc_parallel: mismatch after wait"}
-	haExplore(tt, "ha/splice-vs-lookup", haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+	haExplore(tt, "ha/splice-vs-lookup", haMainV3, marks, func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			anon := haAnonDir(t, e)
@@ -384,7 +386,7 @@ func TestDSpliceAliasVsLookup(tt *testing.T) {
 // positive dentry for the directory.
 func TestDSpliceAliasVsAliasPut(tt *testing.T) {
 	marks := []string{"d_splice_alias: splice IS_ROOT alias", "test: alias killed first", "test: spliced alias evicted"}
-	haExplore(tt, "ha/splice-vs-put", haMainV3, marks, func(w *sim.World, p dcache.Patches) {
+	haExplore(tt, "ha/splice-vs-put", haMainV3, marks, func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			anon := haAnonDir(t, e)
@@ -424,7 +426,7 @@ func TestDSpliceAliasUnaliasRace(tt *testing.T) {
 		{"two-lookups", false, []string{"d_splice_alias: unalias connected directory", "test: moved twice"}},
 		{"vs-rename", true, []string{"d_splice_alias: unalias connected directory", "__d_unalias: s_vfs_rename_mutex busy"}},
 	} {
-		haExplore(tt, "ha/unalias-race-"+k.name, haMainV3, k.marks, func(w *sim.World, p dcache.Patches) {
+		haExplore(tt, "ha/unalias-race-"+k.name, haMainV3, k.marks, func(w *sim.World, p variant.Variant) {
 			e := haNewEnv(w, p, nil)
 			w.Go("setup", func(t *sim.Task) {
 				d1 := haAdd(t, e.root, "d1", dcache.S_IFDIR)
@@ -497,7 +499,7 @@ func TestDSpliceAliasPublicationOrder(tt *testing.T) {
 		markNeg  = "test: walk validated f negative"
 		markNoOp = "test: walk validated f without its d_op"
 	)
-	setup := func(w *sim.World, p dcache.Patches) {
+	setup := func(w *sim.World, p variant.Variant) {
 		e := haNewEnv(w, p, nil)
 		w.Go("setup", func(t *sim.Task) {
 			inode := e.sb.NewInode(t, dcache.S_IFREG)
@@ -529,15 +531,15 @@ func TestDSpliceAliasPublicationOrder(tt *testing.T) {
 	if testing.Short() {
 		bound = 1
 	}
-	for _, v := range []haVersion{{"mainline", dcache.Mainline}, {"04", dcache.Mainline.With(dcache.P04WaitVarEvent)},
-		{"02", dcache.Mainline.With(dcache.P02SpliceHashed)}, {"v3", dcache.V3}} {
+	for _, v := range []haVersion{{"mainline", variant.BaseToday}, {"04", variant.BaseToday.WithPatch(variant.P04WaitVarEvent)},
+		{"02", variant.BaseToday.WithPatch(variant.P02SpliceHashed)}, {"v3", variant.V3Today}} {
 		prog := sim.Program{Name: "ha/splice-publication", Setup: func(w *sim.World) { setup(w, v.p) }}
 		r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: 100_000, RequireMarks: []string{"test: walk found f"}})
 		if !r.Clean() || !r.Exhausted {
 			tt.Fatalf("%s: clean=%v exhausted=%v missing=%v first=%v", v.name, r.Clean(), r.Exhausted, r.MissingMarks, r.First)
 		}
 		seen := r.Marks[markNeg] > 0 && r.Marks[markNoOp] > 0
-		if v.p.Has(dcache.P02SpliceHashed) != seen {
+		if v.p.Has(variant.P02SpliceHashed) != seen {
 			tt.Errorf("%s: negative seen in %d runs, without d_op in %d runs", v.name, r.Marks[markNeg], r.Marks[markNoOp])
 		}
 		if seen {

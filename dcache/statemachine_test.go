@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
@@ -136,13 +138,13 @@ func smSort(s []smEntry) []smEntry {
 // smModel is the rapid state machine: the reference model and the
 // sequence drawn so far.
 type smModel struct {
-	p       dcache.Patches
+	p       variant.Variant
 	ents    []*smEnt
 	nextIno uint64
 	ops     []smOp
 }
 
-func newSMModel(p dcache.Patches) *smModel {
+func newSMModel(p variant.Variant) *smModel {
 	// Entity 0 is "sub", looked up (positive directory, inode 2) in the
 	// prologue and held until the teardown.
 	return &smModel{p: p, ents: []*smEnt{{dir: 0, name: "sub", hashed: true, ino: 2, held: 1}}, nextIno: 3}
@@ -449,7 +451,7 @@ func (m *smModel) DExchange(rt *rapid.T) {
 // the caller to d_lookup_done and dput in both of those cases.
 func (m *smModel) DSpliceAlias(rt *rapid.T) {
 	id := pick(rt, m.live(func(id int, e *smEnt) bool {
-		return e.held > 0 && e.ino == 0 && (!e.hashed || m.p.Has(dcache.P02SpliceHashed)) && m.noOtherAt(id)
+		return e.held > 0 && e.ino == 0 && (!e.hashed || m.p.Has(variant.P02SpliceHashed)) && m.noOtherAt(id)
 	}), "ent")
 	how := rapid.SampledFrom([]string{"inode", "NULL", "dir"}).Draw(rt, "inode")
 	e := m.ents[id]
@@ -556,7 +558,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 	var ents []*dcache.Dentry
 	var wqs []*dcache.WaitQueue // mainline: the on-stack queue of each in-lookup dentry's lookup
 	dirs := [2]*dcache.Dentry{e.root, nil}
-	v3 := e.c.Has(dcache.P04WaitVarEvent)
+	v3 := e.c.Has(variant.P04WaitVarEvent)
 	// entity maps a returned dentry to its entity number.
 	entity := func(d *dcache.Dentry) int {
 		if d == nil {
@@ -691,7 +693,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 
 // smExecute runs the drawn sequence in the simulator and compares each
 // step with the model.
-func (m *smModel) smExecute(rt *rapid.T, p dcache.Patches) {
+func (m *smModel) smExecute(rt *rapid.T, p variant.Variant) {
 	var results []smResult
 	prog := func(trace sim.TraceMode) *sim.Outcome {
 		results = nil

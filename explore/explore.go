@@ -83,6 +83,9 @@ type explorer struct {
 
 func newExplorer(p sim.Program, o Options) *explorer {
 	o.Config.Trace = sim.TraceOff
+	if o.Config.Fingerprint == 0 && p.Variant != "" {
+		o.Config.Fingerprint = p.Fingerprint(o.Config)
+	}
 	return &explorer{prog: p, opts: o, res: Result{Marks: map[string]int{}}, hashes: map[uint64]struct{}{}}
 }
 

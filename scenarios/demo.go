@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/dcsim/dcsim/sim"
+import (
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
 
 // The demo scenarios run on the bare primitives. They show each checker
 // catching a real bug class and a fixed variant staying quiet; the dcache
@@ -144,8 +147,8 @@ func init() {
 		Doc: "Two tasks take two spinlocks in opposite orders. Lockdep reports the inversion " +
 			"on the first interleaving that records both orders, even when that run does not " +
 			"deadlock; some interleavings also deadlock.",
-		Expect: sim.KindLockdep,
-		Setup: func(w *sim.World) {
+		Cells: []Cell{{Expect: Finds(sim.KindLockdep)}},
+		Setup: func(w *sim.World, _ variant.Variant) {
 			p := newDemoPair(w)
 			w.Go("ab", p.lockAB)
 			w.Go("ba", p.lockBA)
@@ -154,7 +157,7 @@ func init() {
 	Register(&Scenario{
 		Name: "demo/abba-ordered",
 		Doc:  "The fixed ABBA: both tasks take the locks in the same order. Explores clean.",
-		Setup: func(w *sim.World) {
+		Setup: func(w *sim.World, _ variant.Variant) {
 			p := newDemoPair(w)
 			w.Go("ab1", p.lockAB)
 			w.Go("ab2", p.lockAB)
@@ -166,9 +169,9 @@ func init() {
 			"plain increment, while an eviction clears the pointer and drops the last reference. " +
 			"The lookup can increment a freed object: a use after free. This is why a filesystem " +
 			"must take references with get-not-zero under RCU rather than trust a cached pointer.",
-		Expect: sim.KindKASAN,
-		Marks:  []string{"demo: last reference dropped"},
-		Setup: func(w *sim.World) {
+		Cells: []Cell{{Expect: Finds(sim.KindKASAN)}},
+		Marks: []string{"demo: last reference dropped"},
+		Setup: func(w *sim.World, _ variant.Variant) {
 			c := newDemoCache(w)
 			w.Roots(c.roots)
 			w.Go("lookup", c.lookupUnsafe)
@@ -181,7 +184,7 @@ func init() {
 			"reference only if the count is not zero (a cmpxchg loop); the object is freed " +
 			"with kfree_rcu. Explores clean.",
 		Marks: []string{"demo: last reference dropped"},
-		Setup: func(w *sim.World) {
+		Setup: func(w *sim.World, _ variant.Variant) {
 			c := newDemoCache(w)
 			w.Roots(c.roots)
 			w.Go("lookup", c.lookupRCU)
@@ -194,15 +197,15 @@ func init() {
 			"waiter bit is set. The waker samples the waiter bit in one lockless step and clears " +
 			"the flag in the next: a waiter that tests the flag and sets its bit in between " +
 			"goes to sleep, the waker skips the wake-up, and the waiter sleeps forever.",
-		Expect: sim.KindDeadlock,
-		Setup:  func(w *sim.World) { lostWakeup(w, false) },
+		Cells: []Cell{{Expect: Finds(sim.KindDeadlock)}},
+		Setup: func(w *sim.World, _ variant.Variant) { lostWakeup(w, false) },
 	})
 	Register(&Scenario{
 		Name: "demo/lost-wakeup-fixed",
 		Doc: "The fixed waiter-bit protocol: the waiter tests the flag and sets the bit under the " +
 			"lock, sleeping with wait_var_event_spinlock; the waker clears the flag, tests the " +
 			"bit and wakes under the same lock (wake_up_var_locked). Explores clean.",
-		Setup: func(w *sim.World) { lostWakeup(w, true) },
+		Setup: func(w *sim.World, _ variant.Variant) { lostWakeup(w, true) },
 	})
 }
 

@@ -1,6 +1,9 @@
-// Package scenarios is the catalogue of named programs that dcsim runs,
-// explores and replays. A schedule string names its scenario, so replay
-// finds the program again by name.
+// Package scenarios is the catalog: every named program that dcsim runs,
+// explores, replays and checks. A scenario is one program; the variants
+// it runs under are its cells, each with what exploring it must find. A
+// schedule names its scenario and variant, so replay finds the program
+// again. Scenarios come from Go (Register) or from scenario files
+// (docs/scenarios.md), embedded in the binary or read by path.
 package scenarios
 
 import (
@@ -9,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // Scenario is a named program with what it is meant to show.
@@ -16,37 +20,130 @@ type Scenario struct {
 	Name string
 	// Doc says, in a paragraph, what the scenario exercises.
 	Doc string
-	// Setup creates the objects and tasks of one run.
-	Setup func(w *sim.World)
+	// Setup creates the objects and tasks of one run under variant v.
+	Setup func(w *sim.World, v variant.Variant)
+	// Cells are the variants the catalog runs it under, each with its
+	// expectation. The first is the default for run and explore.
+	Cells []Cell
 	// Config holds the scenario's run settings (faults, signals, bounds).
 	Config sim.Config
-	// Expect is the report kind exploration should find ("" for clean).
-	Expect sim.Kind
 	// Marks lists coverage marks an exploration must hit.
 	Marks []string
-	// Bound is the preemption bound within which the scenario's tests
-	// explore it exhaustively (0 means 3). Larger scenarios use a smaller
-	// bound so that the test suite stays fast; the CLI can go further.
+	// Source is where the scenario is defined: "go" or FILE:LINE.
+	Source string
+}
+
+// Cell is one variant of a scenario in the catalog matrix.
+type Cell struct {
+	Variant variant.Variant
+	Expect  Expect
+	// Bound is the preemption bound `dcsim check` explores the cell to
+	// (0: DefaultBound).
 	Bound int
+	// Budget caps the runs `dcsim check` spends on the cell (0:
+	// DefaultBudget).
+	Budget int
+	// MaxFaults bounds the injected faults per run when the scenario
+	// enables faults (0: 1).
+	MaxFaults int
 }
 
-// TestBound is the preemption bound the scenario's tests explore to.
-func (s *Scenario) TestBound() int {
-	if s.Bound == 0 {
-		return 3
+// The defaults of a cell's exploration.
+const (
+	DefaultBound  = 2
+	DefaultBudget = 20_000
+)
+
+// Bounds returns the cell's preemption bound, budget and fault bound with
+// the defaults filled in.
+func (c Cell) Bounds() (bound, budget, faults int) {
+	bound, budget, faults = c.Bound, c.Budget, c.MaxFaults
+	if bound == 0 {
+		bound = DefaultBound
 	}
-	return s.Bound
+	if budget == 0 {
+		budget = DefaultBudget
+	}
+	if faults == 0 {
+		faults = 1
+	}
+	return
 }
 
-// Program is the scenario as a sim.Program.
-func (s *Scenario) Program() sim.Program { return sim.Program{Name: s.Name, Setup: s.Setup} }
+// Expect is what exploring a cell must find: nothing (the zero value), or
+// a report of a kind, and if Rule is set, of that rule.
+type Expect struct {
+	Kind sim.Kind
+	Rule string
+}
+
+// Clean is the expectation that nothing is reported.
+var Clean = Expect{}
+
+// Finds is the expectation of a report of kind k (any rule).
+func Finds(k sim.Kind) Expect { return Expect{Kind: k} }
+
+// FindsRule is the expectation of a report of kind k and rule.
+func FindsRule(k sim.Kind, rule string) Expect { return Expect{Kind: k, Rule: rule} }
+
+func (e Expect) String() string {
+	switch {
+	case e.Kind == "":
+		return "clean"
+	case e.Rule == "":
+		return string(e.Kind)
+	}
+	return string(e.Kind) + " " + e.Rule
+}
+
+// Met reports whether a report (nil: clean) meets the expectation.
+func (e Expect) Met(r *sim.Report) bool {
+	if r == nil {
+		return e.Kind == ""
+	}
+	return r.Kind == e.Kind && (e.Rule == "" || e.Rule == r.Rule)
+}
+
+// Program is the scenario under variant v as a sim.Program.
+func (s *Scenario) Program(v variant.Variant) sim.Program {
+	return sim.Program{Name: s.Name, Variant: v.String(), Setup: func(w *sim.World) { s.Setup(w, v) }}
+}
+
+// Default is the scenario's first cell.
+func (s *Scenario) Default() Cell {
+	if len(s.Cells) == 0 {
+		return Cell{}
+	}
+	return s.Cells[0]
+}
+
+// Cell finds the cell of variant v; a variant the catalog does not list
+// gets a cell with no expectation of its own (ok false).
+func (s *Scenario) Cell(v variant.Variant) (Cell, bool) {
+	for _, c := range s.Cells {
+		if c.Variant == v {
+			return c, true
+		}
+	}
+	return Cell{Variant: v}, false
+}
 
 var registry = map[string]*Scenario{}
 
-// Register adds a scenario; names are unique.
+// Register adds a scenario to the catalog; names are unique. A scenario
+// with no cells runs under the base variant and expects to be clean.
 func Register(s *Scenario) {
 	if _, dup := registry[s.Name]; dup {
 		panic("scenarios: duplicate scenario " + s.Name)
+	}
+	if s.Name == "" || strings.ContainsAny(s.Name, "@: \t\n") {
+		panic(fmt.Sprintf("scenarios: bad scenario name %q", s.Name))
+	}
+	if len(s.Cells) == 0 {
+		s.Cells = []Cell{{}}
+	}
+	if s.Source == "" {
+		s.Source = "go"
 	}
 	registry[s.Name] = s
 }
@@ -56,7 +153,56 @@ func Lookup(name string) (*Scenario, error) {
 	if s, ok := registry[name]; ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(Names(), ", "))
+	return nil, fmt.Errorf("unknown scenario %q%s", name, suggest(name, Names()))
+}
+
+// suggest names the known names nearest to name.
+func suggest(name string, known []string) string {
+	type cand struct {
+		n string
+		d int
+	}
+	var cs []cand
+	for _, k := range known {
+		d := editDistance(name, k)
+		if strings.HasPrefix(k, name) || strings.Contains(k, name) && name != "" {
+			d = min(d, 2)
+		}
+		cs = append(cs, cand{k, d})
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int { return a.d - b.d })
+	var out []string
+	for _, c := range cs {
+		if len(out) == 3 || c.d > max(3, len(name)/2) {
+			break
+		}
+		out = append(out, c.n)
+	}
+	if len(out) == 0 {
+		return " (dcsim list shows the catalog)"
+	}
+	return "; did you mean " + strings.Join(out, ", ") + "?"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Names lists every scenario name, sorted.
@@ -78,5 +224,5 @@ func All() []*Scenario {
 	return out
 }
 
-// Default is the scenario the CLI uses when none is named.
-const Default = "demo/abba"
+// DefaultName is the scenario the CLI uses when none is named.
+const DefaultName = "demo/abba"

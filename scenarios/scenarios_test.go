@@ -35,12 +35,12 @@ func TestRegistry(t *testing.T) {
 		if sc.Doc == "" || sc.Setup == nil {
 			t.Errorf("%s: missing Doc or Setup", sc.Name)
 		}
-		if p := sc.Program(); p.Name != sc.Name {
+		if p := sc.Program(sc.Default().Variant); p.Name != sc.Name {
 			t.Errorf("%s: Program().Name = %q", sc.Name, p.Name)
 		}
 	}
-	if _, err := scenarios.Lookup(scenarios.Default); err != nil {
-		t.Errorf("the default scenario %q is not registered: %v", scenarios.Default, err)
+	if _, err := scenarios.Lookup(scenarios.DefaultName); err != nil {
+		t.Errorf("the default scenario %q is not registered: %v", scenarios.DefaultName, err)
 	}
 }
 
@@ -54,11 +54,20 @@ func TestLookupUnknown(t *testing.T) {
 		if !strings.Contains(msg, "unknown scenario") || !strings.Contains(msg, `"`+name+`"`) {
 			t.Errorf("Lookup(%q): %q does not name the unknown scenario", name, msg)
 		}
-		for _, n := range scenarios.Names() {
-			if !strings.Contains(msg, n) {
-				t.Errorf("Lookup(%q): %q does not list %s", name, msg, n)
-			}
+		if len(msg) > 200 {
+			t.Errorf("Lookup(%q): %d-byte error; it should suggest, not list the catalog", name, len(msg))
 		}
+	}
+}
+
+func TestLookupSuggests(t *testing.T) {
+	_, err := scenarios.Lookup("demo/abab")
+	if err == nil || !strings.Contains(err.Error(), "did you mean demo/abba") {
+		t.Errorf("Lookup(demo/abab) = %v, want a suggestion of demo/abba", err)
+	}
+	_, err = scenarios.Lookup("zzzzzzzzzzzzzzzzzzzz")
+	if err == nil || !strings.Contains(err.Error(), "dcsim list") {
+		t.Errorf("Lookup of a far name = %v, want a pointer to dcsim list", err)
 	}
 }
 
@@ -68,53 +77,47 @@ func TestRegisterDuplicatePanics(t *testing.T) {
 			t.Errorf("duplicate Register: recover() = %v", r)
 		}
 	}()
-	scenarios.Register(&scenarios.Scenario{Name: scenarios.Default})
+	scenarios.Register(&scenarios.Scenario{Name: scenarios.DefaultName})
 }
 
-// TestExploreEveryScenario: each scenario explores to exactly the report
-// kind it expects (or clean), hits its marks, and its first report replays.
+// TestExploreEveryScenario: each cell of each scenario explores to the
+// report it expects (or clean, exhausted within its bound), hits its
+// marks, and its first report replays.
 func TestExploreEveryScenario(t *testing.T) {
 	for _, sc := range scenarios.All() {
-		t.Run(sc.Name, func(t *testing.T) {
-			r := explore.DFS(sc.Program(), explore.Options{MaxPreemptions: sc.TestBound(), Budget: 20000,
-				Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10})
-			if r.Err != nil {
-				t.Fatalf("input error: %v", r.Err)
-			}
-			if len(r.MissingMarks) > 0 {
-				t.Errorf("marks never hit: %q (hit: %v)", r.MissingMarks, r.Marks)
-			}
-			if sc.Expect == "" {
-				if r.First != nil {
-					t.Fatalf("expected clean, found:\n%s", r.First.Format())
+		for _, cell := range sc.Cells {
+			t.Run(sc.Name+"@"+cell.Variant.String(), func(t *testing.T) {
+				bound, budget, faults := cell.Bounds()
+				prog := sc.Program(cell.Variant)
+				r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: budget, MaxFaults: faults,
+					Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10})
+				if r.Err != nil {
+					t.Fatalf("input error: %v", r.Err)
 				}
-				if !r.Exhausted {
-					t.Errorf("clean, but not exhausted within bound %d and %d runs", sc.TestBound(), r.Runs)
+				if !cell.Expect.Met(r.First) {
+					t.Fatalf("expected %s, found %v", cell.Expect, r.First)
 				}
-				return
-			}
-			if r.First == nil {
-				t.Fatalf("expected %s, explored clean (%d runs, exhausted %v)", sc.Expect, r.Runs, r.Exhausted)
-			}
-			if r.First.Kind != sc.Expect {
-				t.Fatalf("expected %s, found:\n%s", sc.Expect, r.First.Format())
-			}
-			s, err := sim.ParseSchedule(r.First.Schedule)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := sc.Config
-			cfg.Trace = sim.TraceFull
-			out := sim.Execute(sc.Program(), cfg, sim.NewReplay(s))
-			if out.Err != nil || out.Report == nil || out.Report.Kind != r.First.Kind ||
-				out.Report.Rule != r.First.Rule || out.Report.Title != r.First.Title {
-				t.Fatalf("schedule %s does not replay to %s [%s] %s: err %v, report %+v",
-					r.First.Schedule, r.First.Kind, r.First.Rule, r.First.Title, out.Err, out.Report)
-			}
-			if out.Report.Format() != r.First.Format() {
-				t.Errorf("replayed report differs:\n%s\n---\n%s", out.Report.Format(), r.First.Format())
-			}
-		})
+				if r.First == nil {
+					if len(r.MissingMarks) > 0 {
+						t.Errorf("marks never hit: %q (hit: %v)", r.MissingMarks, r.Marks)
+					}
+					if !r.Exhausted {
+						t.Errorf("clean, but not exhausted within bound %d and %d runs", bound, r.Runs)
+					}
+					return
+				}
+				s, err := sim.ParseSchedule(r.First.Schedule)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg := sc.Config
+				cfg.Trace = sim.TraceFull
+				out := sim.Execute(prog, cfg, sim.NewPrefixReplay(s))
+				if out.Err != nil || out.Report == nil || out.Report.Format() != r.First.Format() {
+					t.Fatalf("schedule %s does not replay to its report: err %v, report %+v", r.First.Schedule, out.Err, out.Report)
+				}
+			})
+		}
 	}
 }
 
@@ -142,7 +145,7 @@ func determinismRuns(t *testing.T, n int) []string {
 		}
 		violations, distinct := 0, map[string]bool{}
 		for seed := range uint64(n) {
-			first, sched, err := runText(sc.Program(), sc.Config, sim.NewRandom(seed))
+			first, sched, err := runText(sc.Program(sc.Default().Variant), sc.Config, sim.NewRandom(seed))
 			if err != nil {
 				t.Fatalf("%s seed %d: %v", name, seed, err)
 			}
@@ -150,7 +153,7 @@ func determinismRuns(t *testing.T, n int) []string {
 			if err != nil {
 				t.Fatalf("%s seed %d: schedule %q: %v", name, seed, sched, err)
 			}
-			again, sched2, err := runText(sc.Program(), sc.Config, sim.NewReplay(s))
+			again, sched2, err := runText(sc.Program(sc.Default().Variant), sc.Config, sim.NewPrefixReplay(s))
 			if err != nil {
 				t.Fatalf("%s seed %d: replay of %s: %v", name, seed, sched, err)
 			}

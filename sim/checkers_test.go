@@ -21,7 +21,7 @@ func assertReplays(t *testing.T, prog sim.Program, cfg sim.Config, rep *sim.Repo
 	if rep.Schedule == "" {
 		t.Fatalf("report [%s] %q has no schedule", rep.Rule, rep.Title)
 	}
-	if !strings.HasPrefix(rep.Schedule, "v1:"+prog.Name+":") {
+	if !strings.HasPrefix(rep.Schedule, "v2:"+prog.Name+":") {
 		t.Fatalf("schedule %q does not name program %q", rep.Schedule, prog.Name)
 	}
 	s, err := sim.ParseSchedule(rep.Schedule)
@@ -32,7 +32,7 @@ func assertReplays(t *testing.T, prog sim.Program, cfg sim.Config, rep *sim.Repo
 		t.Fatalf("schedule does not round-trip: %q -> %q", rep.Schedule, got)
 	}
 	cfg.Trace = sim.TraceFull
-	out := sim.Execute(prog, cfg, sim.NewReplay(s))
+	out := sim.Execute(prog, cfg, sim.NewPrefixReplay(s))
 	if out.Err != nil {
 		t.Fatalf("replay of %q: %v", rep.Schedule, out.Err)
 	}
@@ -102,11 +102,11 @@ func ckOne(name string, body func(t *sim.Task, o *ckObj)) sim.Program {
 // end of the string the run takes default decisions.
 func ckReplay(t *testing.T, prog sim.Program, decisions string) sim.Strategy {
 	t.Helper()
-	s, err := sim.ParseSchedule("v1:" + prog.Name + ":" + decisions)
+	s, err := sim.ParseSchedule("v2:" + prog.Name + ":-:00000000:" + decisions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sim.NewReplay(s)
+	return sim.NewPrefixReplay(s)
 }
 
 // ckFire runs prog and requires the report kind/rule/title, then replays it.
@@ -199,7 +199,7 @@ func TestCheckerDeadlockABBA(t *testing.T) {
 		"T0 ab waits for spin_lock(ckobj#1.b), held by T1 ba",
 		"T1 ba waits for spin_lock(ckobj#1.a), held by T0 ab",
 		"cycle: T0 -> T1 -> T0")
-	if rep.Schedule != "v1:"+prog.Name+":"+ckABBADeadlock {
+	if rep.Schedule != "v2:"+prog.Name+":-:00000000:"+ckABBADeadlock {
 		t.Errorf("schedule %q, want the replayed one", rep.Schedule)
 	}
 

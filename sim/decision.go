@@ -168,19 +168,35 @@ func (r *Random) Decide(_ *World, d *Decision) int {
 }
 
 // Replay replays a decision log. Past its end it takes defaults, so a
-// prefix is a valid replay (explorers use this); Strict makes leftover or
-// ill-fitting decisions an input error instead.
+// prefix is a valid replay (explorers use this); Strict makes leftover,
+// missing or ill-fitting decisions an input error instead.
 type Replay struct {
 	Log    []Decision
 	pos    int
 	Strict bool
+	// Prefix lets a strict replay run on past its log with defaults.
+	Prefix bool
+	short  bool
 }
 
-// NewReplay replays the decisions of s.
+// NewReplay replays the decisions of s strictly: every decision must fit,
+// and the run must use exactly the decisions the schedule has.
 func NewReplay(s *Schedule) *Replay { return &Replay{Log: s.Decisions, Strict: true} }
+
+// NewPrefixReplay replays the decisions of s as a prefix: they must fit,
+// and past them the run takes defaults (each task runs until it blocks),
+// as hand-written schedules in tests rely on.
+func NewPrefixReplay(s *Schedule) *Replay {
+	return &Replay{Log: s.Decisions, Strict: true, Prefix: true}
+}
 
 func (r *Replay) Decide(w *World, d *Decision) int {
 	if r.pos >= len(r.Log) {
+		if r.Strict && !r.Prefix && !r.short {
+			r.short = true
+			w.inputError(fmt.Errorf("schedule ended after %d decisions, but the run asks for more (decision %d is %s)",
+				len(r.Log), r.pos+1, d.describe(w.label)))
+		}
 		return d.Default()
 	}
 	want := r.Log[r.pos]

@@ -21,11 +21,11 @@ var (
 // schedule syntax ("0.0.1*2.s1").
 func ptReplay(t testing.TB, dec string) *sim.Replay {
 	t.Helper()
-	s, err := sim.ParseSchedule("v1:pt:" + dec)
+	s, err := sim.ParseSchedule("v2:pt:-:00000000:" + dec)
 	if err != nil {
 		t.Fatalf("ptReplay(%q): %v", dec, err)
 	}
-	return sim.NewReplay(s)
+	return sim.NewPrefixReplay(s)
 }
 
 // ptExact runs setup under the strict replay of dec and fails unless every
@@ -1284,8 +1284,8 @@ func TestPrimFault(t *testing.T) {
 	if !slices.Equal(res, []bool{false, true}) {
 		t.Errorf("with Config.Faults and f0.f1: %v", res)
 	}
-	if got := o.Schedule().String(); got != "v1:pt:f0.f1" {
-		t.Errorf("schedule %q, want v1:pt:f0.f1", got)
+	if got := o.Schedule().String(); got != "v2:pt:faults:00000000:f0.f1" {
+		t.Errorf("schedule %q, want v2:pt:faults:00000000:f0.f1", got)
 	}
 	for _, d := range o.Decisions {
 		if d.Kind != sim.DecideFault || d.N != 2 {
@@ -1322,7 +1322,7 @@ func TestPrimChoose(t *testing.T) {
 		var first, again []int
 		o := ptRun(sim.Config{}, sim.NewRandom(seed), prog(&first))
 		ptClean(t, o)
-		r := ptRun(sim.Config{}, sim.NewReplay(o.Schedule()), prog(&again))
+		r := ptRun(sim.Config{}, sim.NewPrefixReplay(o.Schedule()), prog(&again))
 		ptClean(t, r)
 		if !slices.Equal(first, again) || r.Hash != o.Hash {
 			t.Fatalf("seed %d: choices %v replayed as %v", seed, first, again)

@@ -14,7 +14,7 @@ import (
 
 // stToken is one decision as the schedule syntax writes it.
 func stToken(d sim.Decision) string {
-	return strings.TrimPrefix((&sim.Schedule{Program: "p", Decisions: []sim.Decision{d}}).String(), "v1:p:")
+	return strings.TrimPrefix((&sim.Schedule{Program: "p", Decisions: []sim.Decision{d}}).String(), "v2:p:-:00000000:")
 }
 
 // stDecisionGen generates a decision of any kind with a value the syntax
@@ -44,7 +44,9 @@ var stRunsGen = rapid.Custom(func(t *rapid.T) []sim.Decision {
 	return out
 })
 
-var stProgramGen = rapid.StringMatching(`[a-zA-Z0-9_/.:-]{1,16}`)
+var stProgramGen = rapid.StringMatching(`[a-zA-Z0-9_/.-]{1,16}`)
+
+var stVariantGen = rapid.StringMatching(`([a-z0-9+=/,-]{1,12})?`)
 
 func stKV(ds []sim.Decision) []sim.Decision {
 	out := make([]sim.Decision, len(ds))
@@ -56,7 +58,12 @@ func stKV(ds []sim.Decision) []sim.Decision {
 
 func TestScheduleRoundTripProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		s := &sim.Schedule{Program: stProgramGen.Draw(t, "program")}
+		s := &sim.Schedule{Program: stProgramGen.Draw(t, "program"), Variant: stVariantGen.Draw(t, "variant"),
+			Faults: rapid.Bool().Draw(t, "faults"), Signals: rapid.Bool().Draw(t, "signals"),
+			MaxSteps: rapid.Int64Range(0, 1e6).Draw(t, "steps"), Fingerprint: rapid.Uint32().Draw(t, "fp")}
+		if s.MaxSteps == sim.DefaultMaxSteps {
+			s.MaxSteps = 0
+		}
 		if rapid.Bool().Draw(t, "runs") {
 			s.Decisions = stRunsGen.Draw(t, "decisions")
 		} else {
@@ -67,8 +74,9 @@ func TestScheduleRoundTripProperty(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseSchedule(%q): %v", str, err)
 		}
-		if got.Program != s.Program {
-			t.Fatalf("program %q came back as %q", s.Program, got.Program)
+		if got.Program != s.Program || got.Variant != s.Variant || got.Faults != s.Faults ||
+			got.Signals != s.Signals || got.MaxSteps != s.MaxSteps || got.Fingerprint != s.Fingerprint {
+			t.Fatalf("%q: header %+v came back as %+v", str, s, got)
 		}
 		if !slices.Equal(stKV(got.Decisions), stKV(s.Decisions)) {
 			t.Fatalf("%q: decisions %v came back as %v", str, s.Decisions, got.Decisions)
@@ -118,7 +126,7 @@ func TestScheduleRLEParseProperty(t *testing.T) {
 				want = append(want, d)
 			}
 		}
-		str := "v1:prog:" + strings.Join(toks, ".")
+		str := "v2:prog:-:00000000:" + strings.Join(toks, ".")
 		got, err := sim.ParseSchedule(str)
 		if err != nil {
 			t.Fatalf("ParseSchedule(%q): %v", str, err)
@@ -140,11 +148,11 @@ func TestScheduleStringExample(t *testing.T) {
 	s := &sim.Schedule{Program: "demo/abba", Decisions: slices.Concat(
 		d(sim.DecideSchedule, 0, 7), d(sim.DecideSchedule, 1, 4), d(sim.DecideSchedule, 0, 2),
 		d(sim.DecideFault, 1, 1), d(sim.DecideChoice, 2, 1), d(sim.DecideSignal, 0, 3), d(sim.DecideChoice, 12, 2))}
-	const want = "v1:demo/abba:0*7.1*4.0*2.f1.c2.s0*3.c12*2"
+	const want = "v2:demo/abba:-:00000000:0*7.1*4.0*2.f1.c2.s0*3.c12*2"
 	if got := s.String(); got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	if got := (&sim.Schedule{Program: "p"}).String(); got != "v1:p:" {
+	if got := (&sim.Schedule{Program: "p"}).String(); got != "v2:p:-:00000000:" {
 		t.Errorf("empty schedule = %q", got)
 	}
 	p, err := sim.ParseSchedule("  " + want + "\n")
@@ -163,26 +171,33 @@ func TestScheduleParseErrors(t *testing.T) {
 		{"empty input", "", 1},
 		{"missing version number", "v:demo:0", 2},
 		{"bad version", "vx:demo:0", 2},
-		{"unsupported version", "v2:demo:0", 2},
-		{"no colon after version", "v1", 3},
-		{"no decisions colon", "v1:demo", 8},
-		{"empty program", "v1::0", 4},
-		{"empty decision", "v1:p:0..1", 8},
-		{"trailing dot", "v1:p:0.", 8},
-		{"not a decision", "v1:p:x", 6},
-		{"zero repeat", "v1:p:1*0", 8},
-		{"zero repeat later", "v1:p:0.1*0", 10},
-		{"bad repeat", "v1:p:1*x", 8},
-		{"huge repeat", "v1:p:1*4194305", 8},
-		{"missing repeat", "v1:p:1*", 8},
-		{"fault out of range", "v1:p:f2", 6},
-		{"signal out of range", "v1:p:0.s2", 8},
-		{"task out of range", "v1:p:64", 6},
-		{"negative choice", "v1:p:c-1", 6},
-		{"bare fault", "v1:p:f", 6},
-		{"repeat of nothing", "v1:p:*3", 6},
-		{"repeat of nothing later", "v1:p:0.*2", 8},
-		{"leading space", "  v1:p:x", 8},
+		{"old version", "v1:demo:0", 2},
+		{"unsupported version", "v9:demo:0", 2},
+		{"no colon after version", "v2", 3},
+		{"too few fields", "v2:demo:0", 10},
+		{"empty program", "v2::-:00000000:0", 4},
+		{"empty variant", "v2:p@:-:00000000:0", 6},
+		{"bad setting", "v2:p:fault:00000000:0", 6},
+		{"bad step bound", "v2:p:faults,steps=0:00000000:0", 13},
+		{"short fingerprint", "v2:p:-:0000:0", 8},
+		{"bad fingerprint", "v2:p:-:0000000g:0", 8},
+		{"empty decision", "v2:p:-:00000000:0..1", 19},
+		{"trailing dot", "v2:p:-:00000000:0.", 19},
+		{"not a decision", "v2:p:-:00000000:x", 17},
+		{"zero repeat", "v2:p:-:00000000:1*0", 19},
+		{"zero repeat later", "v2:p:-:00000000:0.1*0", 21},
+		{"bad repeat", "v2:p:-:00000000:1*x", 19},
+		{"huge repeat", "v2:p:-:00000000:1*4194305", 19},
+		{"missing repeat", "v2:p:-:00000000:1*", 19},
+		{"fault out of range", "v2:p:-:00000000:f2", 17},
+		{"signal out of range", "v2:p:-:00000000:0.s2", 19},
+		{"task out of range", "v2:p:-:00000000:64", 17},
+		{"negative choice", "v2:p:-:00000000:c-1", 17},
+		{"bare fault", "v2:p:-:00000000:f", 17},
+		{"repeat of nothing", "v2:p:-:00000000:*3", 17},
+		{"repeat of nothing later", "v2:p:-:00000000:0.*2", 19},
+		{"leading space", "  v2:p:-:00000000:x", 19},
+		{"decision cap", "v2:p:-:00000000:" + strings.Repeat("0*4194304.", 2) + "1", 27},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -316,6 +331,16 @@ func stTwo() sim.Program {
 	}}
 }
 
+// stReplayPrefix replays str as a prefix (defaults past its end).
+func stReplayPrefix(t *testing.T, p sim.Program, str string) *sim.Outcome {
+	t.Helper()
+	s, err := sim.ParseSchedule(str)
+	if err != nil {
+		t.Fatalf("ParseSchedule(%q): %v", str, err)
+	}
+	return sim.Execute(p, sim.Config{}, sim.NewPrefixReplay(s))
+}
+
 func stReplay(t *testing.T, p sim.Program, cfg sim.Config, str string) *sim.Outcome {
 	t.Helper()
 	s, err := sim.ParseSchedule(str)
@@ -337,14 +362,14 @@ func stReplay(t *testing.T, p sim.Program, cfg sim.Config, str string) *sim.Outc
 func TestScheduleStrictReplayErrors(t *testing.T) {
 	// The fitting schedule: start T0, T0 yields to T1, T1 goes on past its
 	// yield and exits, T0 runs alone.
-	o := stReplay(t, stTwo(), sim.Config{}, "v1:st/two:0.1.1")
+	o := stReplay(t, stTwo(), sim.Config{}, "v2:st/two:-:00000000:0.1.1")
 	ptClean(t, o)
 	if len(o.Decisions) != 3 {
 		t.Fatalf("st/two took %d decisions, want 3", len(o.Decisions))
 	}
 
 	// The first decision names a task that does not exist.
-	o = stReplay(t, stTwo(), sim.Config{}, "v1:st/two:5")
+	o = stReplay(t, stTwo(), sim.Config{}, "v2:st/two:-:00000000:5")
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "does not fit") {
 		t.Errorf("task 5 of 2: err %v", o.Err)
 	}
@@ -353,7 +378,7 @@ func TestScheduleStrictReplayErrors(t *testing.T) {
 	}
 
 	// At a task's scheduling point, a task that does not exist.
-	o = stReplay(t, stTwo(), sim.Config{}, "v1:st/two:0.5")
+	o = stReplay(t, stTwo(), sim.Config{}, "v2:st/two:-:00000000:0.5")
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "does not fit") {
 		t.Errorf("task 5 at a scheduling point: err %v", o.Err)
 	}
@@ -373,9 +398,13 @@ func TestScheduleStrictReplayErrors(t *testing.T) {
 		})
 		w.Go("other", func(t *sim.Task) { t.Yield() })
 	}}
-	o = stReplay(t, blocked, sim.Config{}, "v1:st/blocked:0.0.1.1.2")
+	o = stReplay(t, blocked, sim.Config{}, "v2:st/blocked:-:00000000:0.0.1.1.2")
+	if o.Err == nil || !strings.Contains(o.Err.Error(), "schedule ended after 5 decisions") {
+		t.Errorf("a schedule that runs out before the run ends: err %v", o.Err)
+	}
+	o = stReplayPrefix(t, blocked, "v2:st/blocked:-:00000000:0.0.1.1.2")
 	ptClean(t, o) // sanity: with T2 picked the schedule is a valid prefix
-	o = stReplay(t, blocked, sim.Config{}, "v1:st/blocked:0.0.1.1.1")
+	o = stReplay(t, blocked, sim.Config{}, "v2:st/blocked:-:00000000:0.0.1.1.1")
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "does not fit") {
 		t.Errorf("picking a blocked task: err %v", o.Err)
 	}
@@ -384,13 +413,13 @@ func TestScheduleStrictReplayErrors(t *testing.T) {
 	}
 
 	// A decision of the wrong kind (a fault where a task is chosen).
-	o = stReplay(t, stTwo(), sim.Config{}, "v1:st/two:0.f1")
+	o = stReplay(t, stTwo(), sim.Config{}, "v2:st/two:-:00000000:0.f1")
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "does not fit") {
 		t.Errorf("fault token at a schedule decision: err %v", o.Err)
 	}
 
 	// Leftover decisions.
-	o = stReplay(t, stTwo(), sim.Config{}, "v1:st/two:0.1.1.1.0.0")
+	o = stReplay(t, stTwo(), sim.Config{}, "v2:st/two:-:00000000:0.1.1.1.0.0")
 	if o.Err == nil || !strings.Contains(o.Err.Error(), "does not fit") {
 		t.Errorf("leftover decisions: err %v", o.Err)
 	}
@@ -402,7 +431,7 @@ func TestScheduleStrictReplayErrors(t *testing.T) {
 	}
 
 	// A lenient replay takes the same prefix and only counts the leftover.
-	s, _ := sim.ParseSchedule("v1:st/two:0.1.1.1.0.0")
+	s, _ := sim.ParseSchedule("v2:st/two:-:00000000:0.1.1.1.0.0")
 	o = sim.Execute(stTwo(), sim.Config{}, &sim.Replay{Log: s.Decisions})
 	if o.Err != nil || o.Leftover != 3 {
 		t.Errorf("lenient replay: err %v leftover %d", o.Err, o.Leftover)

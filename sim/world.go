@@ -12,8 +12,29 @@ import (
 // schedule) and a setup function that creates the objects and spawns the
 // tasks.
 type Program struct {
-	Name  string
-	Setup func(w *World)
+	Name string
+	// Variant is the text form of the variant the setup builds (package
+	// variant); schedules record it.
+	Variant string
+	Setup   func(w *World)
+}
+
+// Fingerprint identifies the program's behaviour: a hash of every step of
+// its default run (each task runs until it blocks or exits, no fault, no
+// signal) under cfg's faults, signals and step bound. A change to the
+// model or the scenario that changes any step of that run changes it.
+// Schedules carry it for catalog programs (those with a Variant); a
+// program of a test's own, whose setup may capture the test's state, is
+// not run again for it and records 00000000.
+func (p Program) Fingerprint(cfg Config) uint32 {
+	w := NewWorld(p.Name, Config{Faults: cfg.Faults, Signals: cfg.Signals, MaxSteps: cfg.MaxSteps}, DefaultStrategy{})
+	w.prog, w.fingerprinting = p, true
+	if p.Setup != nil {
+		p.Setup(w)
+	}
+	out := w.Run()
+	defer out.Release()
+	return uint32(out.Hash) ^ uint32(out.Hash>>32)
 }
 
 // Config tunes a run. The zero value is usable.
@@ -30,6 +51,9 @@ type Config struct {
 	// RecentSteps is how many trailing steps a report shows (full tracing).
 	// 0 means 40.
 	RecentSteps int
+	// Fingerprint is the program's fingerprint when the caller knows it
+	// (an explorer computes it once); 0: computed when a schedule is made.
+	Fingerprint uint32
 }
 
 // DefaultMaxSteps is the livelock bound when Config.MaxSteps is 0.
@@ -37,9 +61,13 @@ const DefaultMaxSteps = 200_000
 
 // World is one run: its tasks, objects, decision log and checkers.
 type World struct {
-	name     string
-	cfg      Config
-	strategy Strategy
+	name string
+	prog Program
+	// fingerprinting: this run computes a fingerprint and makes no
+	// schedule of its own.
+	fingerprinting bool
+	cfg            Config
+	strategy       Strategy
 
 	tasks    []*Task
 	cur      *Task // the task chosen to run
@@ -103,6 +131,7 @@ func (o *Outcome) Release() {
 // Execute runs p once under cfg and s.
 func Execute(p Program, cfg Config, s Strategy) *Outcome {
 	w := NewWorld(p.Name, cfg, s)
+	w.prog = p
 	if p.Setup != nil {
 		p.Setup(w)
 	}
@@ -170,11 +199,26 @@ type Outcome struct {
 	Trace     []Step // with Config.Trace != TraceOff
 	Leftover  int    // decisions of a Replay the run did not use
 	world     *World
+	fp        uint32
+	fpDone    bool
 }
 
-// Schedule is the schedule that replays this run.
+// Schedule is the schedule that replays this run. The first call computes
+// the program's fingerprint (one more run).
 func (o *Outcome) Schedule() *Schedule {
-	return &Schedule{Program: o.world.name, Decisions: o.Decisions}
+	w := o.world
+	if !o.fpDone {
+		o.fp, o.fpDone = w.cfg.Fingerprint, true
+		if o.fp == 0 && w.prog.Variant != "" {
+			o.fp = w.prog.Fingerprint(w.cfg)
+		}
+	}
+	s := &Schedule{Program: w.name, Variant: w.prog.Variant, Faults: w.cfg.Faults, Signals: w.cfg.Signals,
+		Fingerprint: o.fp, Decisions: o.Decisions}
+	if w.cfg.MaxSteps != DefaultMaxSteps {
+		s.MaxSteps = w.cfg.MaxSteps
+	}
+	return s
 }
 
 // FormatTrace renders the recorded trace, one step a line.
@@ -212,7 +256,7 @@ func (w *World) Run() *Outcome {
 				len(w.log), out.Leftover)
 		}
 	}
-	if w.report != nil {
+	if w.report != nil && !w.fingerprinting {
 		w.report.Schedule = out.Schedule().String()
 	}
 	return out

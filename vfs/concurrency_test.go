@@ -22,10 +22,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
-	"github.com/dcsim/dcsim/vfs"
 )
 
 // scenario is a setup script (one task, before the racers start), one
@@ -241,7 +241,7 @@ func TestV3SameAsV3No12(t *testing.T) {
 		}
 		for _, r := range regimes {
 			var got [2]string
-			for i, p := range []dcache.Patches{dcache.V3, V3No12} {
+			for i, p := range []variant.Variant{variant.V3Today, V3No12} {
 				res := explore.DFS(ccProgram("same", sc, p, r, thirds[0]), explore.Options{MaxPreemptions: 1})
 				got[i] = fmt.Sprintf("%s runs=%d distinct=%d steps=%d marks=%v", outcomeOf(res), res.Runs, res.Distinct, res.Steps, res.Marks)
 			}
@@ -266,7 +266,7 @@ var thirds = []third{
 // ccProgram builds the program of one combination. A setup task runs the
 // setup script (each line must give its result) and then starts the
 // racers.
-func ccProgram(name string, sc scenario, p dcache.Patches, r vfs.Regime, th third) sim.Program {
+func ccProgram(name string, sc scenario, p variant.Variant, r variant.Regime, th third) sim.Program {
 	return sim.Program{Name: name, Setup: func(w *sim.World) {
 		e := newEnv(w, p, r)
 		scripts := slices.Clone(sc.tasks)
@@ -305,11 +305,11 @@ func ccProgram(name string, sc scenario, p dcache.Patches, r vfs.Regime, th thir
 
 // ccExpect is the outcome each combination must have: "clean", or the
 // checker (kind[rule]) of the first report.
-func ccExpect(sc string, v string, r vfs.Regime) string {
+func ccExpect(sc string, v string, r variant.Regime) string {
 	switch {
 	case sc == "whiteout-lookup" && v == "v3":
 		return "warn[WARN_ON]" // v3 12/19: d_make_persistent on the in-lookup twin
-	case sc == "rename-lookup" && r == vfs.Pdirops:
+	case sc == "rename-lookup" && r == variant.Pdirops:
 		// __start_renaming's lookup_one_qstr_excl d_allocs and hashes
 		// the target while an unlocked lookup owns an in-lookup dentry
 		// of the same name.
@@ -358,7 +358,7 @@ func TestConcurrentMatrix(t *testing.T) {
 				t.Run(v.name+"/"+r.String(), func(t *testing.T) {
 					t.Parallel()
 					for _, sc := range scenarios {
-						if v.p == dcache.V3 && !sc.whiteout() {
+						if v.p == variant.V3Today && !sc.whiteout() {
 							continue // the same program as v3-no12: TestV3SameAsV3No12
 						}
 						for _, th := range thirds {
@@ -384,7 +384,7 @@ func TestConcurrentMatrix(t *testing.T) {
 }
 
 // ccExplore explores one combination and checks its outcome.
-func ccExplore(t *testing.T, sc scenario, th third, v version, r vfs.Regime, b2, b3, budget int) ccResult {
+func ccExplore(t *testing.T, sc scenario, th third, v version, r variant.Regime, b2, b3, budget int) ccResult {
 	name := ccName(sc, th, v, r)
 	expect := ccExpect(sc.name, v.name, r)
 	bound := b2
@@ -419,7 +419,7 @@ func ccExplore(t *testing.T, sc scenario, th third, v version, r vfs.Regime, b2,
 	return row
 }
 
-func ccName(sc scenario, th third, v version, r vfs.Regime) string {
+func ccName(sc scenario, th third, v version, r variant.Regime) string {
 	n := sc.name
 	if th.name != "" {
 		n += "+" + th.name
@@ -428,7 +428,7 @@ func ccName(sc scenario, th third, v version, r vfs.Regime) string {
 }
 
 // ccOrder sorts the table: scenario, third task, version, regime.
-func ccOrder(sc scenario, th third, v version, r vfs.Regime) int {
+func ccOrder(sc scenario, th third, v version, r variant.Regime) int {
 	si := slices.IndexFunc(scenarios, func(x scenario) bool { return x.name == sc.name })
 	ti := slices.IndexFunc(thirds, func(x third) bool { return x.name == th.name })
 	vi := slices.IndexFunc(versions, func(x version) bool { return x.name == v.name })
@@ -524,7 +524,7 @@ func TestReplay(t *testing.T) {
 	if !ok {
 		t.Fatalf("no program %q", sched.Program)
 	}
-	out := sim.Execute(prog, sim.Config{Trace: sim.TraceFull, RecentSteps: 400}, sim.NewReplay(sched))
+	out := sim.Execute(prog, sim.Config{Trace: sim.TraceFull, RecentSteps: 400}, sim.NewPrefixReplay(sched))
 	defer out.Release()
 	if out.Report == nil {
 		t.Log("clean")

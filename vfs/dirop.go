@@ -3,6 +3,7 @@ package vfs
 import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // StartDirop is __start_dirop / start_dirop (fs/namei.c, 7.0): lock the
@@ -16,7 +17,7 @@ import (
 // between is looked up again.
 func (s *System) StartDirop(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
 	dir := parent.DInode
-	if s.Regime == Pdirops {
+	if s.Regime == variant.Pdirops {
 		return s.startDiropPdirops(t, parent, name, flags)
 	}
 	InodeLockNested(t, dir, I_MUTEX_PARENT)

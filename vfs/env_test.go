@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
@@ -18,19 +20,19 @@ import (
 // V3No12 is the v3 series without patch 12 (shmem_whiteout with
 // d_duplicate, which warns on every whiteout; docs/findings.md "v3
 // 12/19").
-const V3No12 = dcache.V3 &^ (1 << dcache.P12ShmemDuplicate)
+var V3No12 = variant.V3Today.WithoutPatch(variant.P12ShmemDuplicate)
 
-var regimes = []vfs.Regime{vfs.Today, vfs.Pdirops}
+var regimes = []variant.Regime{variant.Today, variant.Pdirops}
 
 type version struct {
 	name string
-	p    dcache.Patches
+	p    variant.Variant
 }
 
 var versions = []version{
-	{"mainline", dcache.Mainline},
+	{"mainline", variant.BaseToday},
 	{"v3-no12", V3No12},
-	{"v3", dcache.V3},
+	{"v3", variant.V3Today},
 }
 
 // env is one run's VFS over a tmpfs root.
@@ -42,9 +44,9 @@ type env struct {
 
 // newEnv makes the run's VFS and registers the end-of-run checks: the
 // dcache invariants, the leak walker and the reference check.
-func newEnv(w *sim.World, p dcache.Patches, r vfs.Regime) *env {
-	c := dcache.NewCache(w, p)
-	s := vfs.NewSystem(w, c, r)
+func newEnv(w *sim.World, p variant.Variant, r variant.Regime) *env {
+	c := dcache.NewCache(w, p.In(r))
+	s := vfs.NewSystem(w, c)
 	fs := shmem.New(s, "tmp")
 	s.Root = fs.Root()
 	e := &env{c: c, s: s, fs: fs}

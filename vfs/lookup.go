@@ -3,6 +3,7 @@ package vfs
 import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // errPtrOrNull is ERR_PTR(status) for a status that may be 0: the kernel's
@@ -192,7 +193,7 @@ func revalidateFound(t *sim.Task, inode *dcache.Inode, name *dcache.Qstr, dentry
 // mainline d_alloc_parallel; nil from v3 04/19 on, which dropped it. The
 // caller releases it (releaseWaitQueue) when its frame returns.
 func (s *System) onStackWaitQueue(t *sim.Task) *dcache.WaitQueue {
-	if s.Has(dcache.P04WaitVarEvent) {
+	if s.Has(variant.P04WaitVarEvent) {
 		return nil
 	}
 	return dcache.NewOnStackWaitQueue(t)
@@ -214,7 +215,7 @@ func (s *System) dAllocParallel(t *sim.Task, dir *dcache.Dentry, name *dcache.Qs
 // around ->lookup.
 func (s *System) LookupSlow(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	inode := dir.DInode
-	if s.Regime == Pdirops {
+	if s.Regime == variant.Pdirops {
 		return s.lookupSlowPdirops(t, name, dir, flags|LOOKUP_SHARED)
 	}
 	InodeLockShared(t, inode)

@@ -3,6 +3,7 @@ package vfs
 import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // dentryNotSet is DENTRY_NOT_SET, the marker ->atomic_open must replace.
@@ -49,7 +50,7 @@ func (s *System) atomicOpen(t *sim.Task, dir *dcache.Dentry, dentry *dcache.Dent
 func (s *System) lookupOpen(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, file *File, openFlags int, mode dcache.Mode, ndFlags LookupFlags, wq *dcache.WaitQueue) *dcache.Dentry {
 	dirInode := dir.DInode
 	var sharedFlag LookupFlags
-	if openFlags&O_CREAT == 0 && s.Has(dcache.P07LookupShared) {
+	if openFlags&O_CREAT == 0 && s.Has(variant.P07LookupShared) {
 		sharedFlag = LOOKUP_SHARED
 	}
 	if IsDeadDir(dirInode) {
@@ -141,7 +142,7 @@ func (s *System) openLastLookups(t *sim.Task, dir *dcache.Dentry, last string, f
 	}
 	wq := s.onStackWaitQueue(t)
 	defer releaseWaitQueue(t, wq)
-	if s.Regime == Pdirops {
+	if s.Regime == variant.Pdirops {
 		return s.openLastPdirops(t, dir, &q, file, openFlags, ndFlags, wq)
 	}
 	inode := dir.DInode

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
@@ -45,7 +47,7 @@ func lockedLookupOne(t *sim.Task, e *env, name string) {
 	vfs.InodeUnlock(t, dir.DInode)
 }
 
-func regimesProgram(p dcache.Patches, r vfs.Regime) sim.Program {
+func regimesProgram(p variant.Variant, r variant.Regime) sim.Program {
 	return sim.Program{Name: "vfs/locked-lookup_one-vs-lookup/" + r.String(), Setup: func(w *sim.World) {
 		e := newEnv(w, p, r)
 		var res string
@@ -60,14 +62,14 @@ func regimesProgram(p dcache.Patches, r vfs.Regime) sim.Program {
 }
 
 func TestRegimesDiffer(t *testing.T) {
-	for _, v := range []version{{"mainline", dcache.Mainline}, {"v3", dcache.V3}} {
+	for _, v := range []version{{"mainline", variant.BaseToday}, {"v3", variant.V3Today}} {
 		t.Run(v.name, func(t *testing.T) {
 			opts := explore.Options{MaxPreemptions: 2, RecheckEvery: 97}
-			today := explore.DFS(regimesProgram(v.p, vfs.Today), opts)
+			today := explore.DFS(regimesProgram(v.p, variant.Today), opts)
 			if !today.Clean() || !today.Exhausted {
 				t.Fatalf("today: %s, exhausted %v after %d runs\n%v", outcomeOf(today), today.Exhausted, today.Runs, today.First)
 			}
-			pd := explore.DFS(regimesProgram(v.p, vfs.Pdirops), opts)
+			pd := explore.DFS(regimesProgram(v.p, variant.Pdirops), opts)
 			rep := pd.First
 			if rep == nil || rep.Kind != sim.KindLockdep || rep.Rule != "circular" {
 				t.Fatalf("pdirops: want a lockdep circular dependency, got %s after %d runs", outcomeOf(pd), pd.Runs)
@@ -88,7 +90,7 @@ func TestRegimesDiffer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again := sim.Execute(regimesProgram(v.p, vfs.Pdirops), sim.Config{}, sim.NewReplay(sched))
+			again := sim.Execute(regimesProgram(v.p, variant.Pdirops), sim.Config{}, sim.NewPrefixReplay(sched))
 			defer again.Release()
 			if again.Report == nil || again.Report.Title != rep.Title {
 				t.Errorf("replay: %v, want %s", again.Report, rep.Title)
@@ -100,7 +102,7 @@ func TestRegimesDiffer(t *testing.T) {
 // TestR4 checks rule R4 both ways.
 func TestR4(t *testing.T) {
 	t.Run("three-lookups-clean", func(t *testing.T) {
-		for _, v := range []version{{"mainline", dcache.Mainline}, {"v3", dcache.V3}} {
+		for _, v := range []version{{"mainline", variant.BaseToday}, {"v3", variant.V3Today}} {
 			for _, r := range regimes {
 				prog := sim.Program{Name: "vfs/r4/three-lookups", Setup: func(w *sim.World) {
 					e := newEnv(w, v.p, r)
@@ -126,7 +128,7 @@ func TestR4(t *testing.T) {
 	t.Run("excl-lookup-under-shared-lock-fires", func(t *testing.T) {
 		for _, r := range regimes {
 			prog := sim.Program{Name: "vfs/r4/lookup_one_qstr_excl-under-shared-lock/" + r.String(), Setup: func(w *sim.World) {
-				e := newEnv(w, dcache.Mainline, r)
+				e := newEnv(w, variant.BaseToday, r)
 				for _, n := range []string{"A", "B"} {
 					w.Go(n, func(t *sim.Task) {
 						dir := e.s.Root

@@ -3,6 +3,8 @@ package vfs
 import (
 	"fmt"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
@@ -12,7 +14,7 @@ import (
 type System struct {
 	sim.Object
 	C      *dcache.Cache
-	Regime Regime
+	Regime variant.Regime
 	// Root is the namespace's root dentry (the root of the root
 	// filesystem; mounts other than overlayfs layering are not modeled).
 	Root *dcache.Dentry
@@ -26,15 +28,16 @@ type lookupKey struct {
 	name string
 }
 
-// NewSystem makes the VFS of a run on top of a dcache.
-func NewSystem(w *sim.World, c *dcache.Cache, regime Regime) *System {
-	s := &System{C: c, Regime: regime, lookups: map[lookupKey]*sim.Task{}}
+// NewSystem makes the VFS of a run on top of a dcache, in the locking
+// regime of the dcache's variant.
+func NewSystem(w *sim.World, c *dcache.Cache) *System {
+	s := &System{C: c, Regime: c.V.Regime, lookups: map[lookupKey]*sim.Task{}}
 	w.NewStatic(&s.Object, "vfs")
 	return s
 }
 
-// Has reports whether v3 patch n is in effect.
-func (s *System) Has(n int) bool { return s.C.Has(n) }
+// Has reports whether patch p is applied.
+func (s *System) Has(p variant.Patch) bool { return s.C.Has(p) }
 
 // InodeLock is inode_lock: i_rwsem for write.
 func InodeLock(t *sim.Task, inode *dcache.Inode) { inode.IRwsem.DownWrite(t) }
@@ -92,7 +95,7 @@ func (s *System) callLookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentr
 // lookupShared is the LOOKUP_SHARED flag v3 07/19 adds where ->lookup may
 // be called with the parent's lock held shared.
 func (s *System) lookupShared() LookupFlags {
-	if s.Has(dcache.P07LookupShared) {
+	if s.Has(variant.P07LookupShared) {
 		return LOOKUP_SHARED
 	}
 	return 0

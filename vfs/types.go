@@ -1,35 +1,9 @@
 package vfs
 
 import (
-	"fmt"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 )
-
-// Regime is the directory-locking regime of a run.
-type Regime uint8
-
-const (
-	// Today takes the parent's i_rwsem before d_alloc_parallel.
-	Today Regime = iota
-	// Pdirops calls d_alloc_parallel before taking the parent's lock and
-	// calls ->lookup with the lock shared.
-	Pdirops
-)
-
-func (r Regime) String() string { return [...]string{"today", "pdirops"}[r] }
-
-// ParseRegime reads "today" or "pdirops".
-func ParseRegime(s string) (Regime, error) {
-	switch s {
-	case "today", "":
-		return Today, nil
-	case "pdirops":
-		return Pdirops, nil
-	}
-	return 0, fmt.Errorf("unknown regime %q (want today or pdirops)", s)
-}
 
 // LookupFlags are the LOOKUP_* intent and mode bits.
 type LookupFlags uint32

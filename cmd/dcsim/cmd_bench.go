@@ -19,15 +19,15 @@ func cmdBench(args []string, out io.Writer) error {
 	if *runs < 1 {
 		return usagef("--runs must be positive")
 	}
-	sc, cfg, err := rf.resolve()
+	tg, err := rf.resolve()
 	if err != nil {
 		return err
 	}
 	// Exploration stops at the first violation; bench keeps going.
 	start := time.Now()
-	r := explore.Random(sc.Program(), explore.Options{Seed: 1, Budget: *runs, Config: cfg, KeepGoing: true})
+	r := explore.Random(tg.program(), explore.Options{Seed: 1, Budget: *runs, Config: tg.cfg, KeepGoing: true})
 	el := time.Since(start)
-	fmt.Fprintf(out, "scenario %s: %d runs, %d steps in %v\n", sc.Name, r.Runs, r.Steps, el.Round(time.Millisecond))
+	fmt.Fprintf(out, "scenario %s: %d runs, %d steps in %v\n", tg.title(), r.Runs, r.Steps, el.Round(time.Millisecond))
 	fmt.Fprintf(out, "  %.0f runs/s, %.1f ns/step (random walk, checkers on, tracing off)\n",
 		float64(r.Runs)/el.Seconds(), float64(el.Nanoseconds())/float64(max(r.Steps, 1)))
 	return nil

@@ -76,16 +76,16 @@ func cmdExplore(args []string, out io.Writer) error {
 }
 
 func (ef *exploreFlags) explore(seed uint64) (*explore.Result, error) {
-	sc, cfg, err := ef.resolve()
+	tg, err := ef.resolve()
 	if err != nil {
 		return nil, err
 	}
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
-		MaxFaults: ef.maxFaults, Config: cfg, RecheckEvery: ef.recheck, RequireMarks: sc.Marks}
+		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks}
 	if ef.strategy == "random" {
-		return explore.Random(sc.Program(), o), nil
+		return explore.Random(tg.program(), o), nil
 	}
-	return explore.DFS(sc.Program(), o), nil
+	return explore.DFS(tg.program(), o), nil
 }
 
 func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result) {
@@ -122,12 +122,9 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 		if r.First != nil {
 			found, sched = string(r.First.Kind), r.First.Schedule
 		}
-		want := "clean"
-		if sc.Expect != "" {
-			want = string(sc.Expect)
-		}
+		want := sc.Default().Expect.String()
 		mark := ""
-		if found != want || len(r.MissingMarks) > 0 {
+		if !sc.Default().Expect.Met(r.First) || len(r.MissingMarks) > 0 {
 			mark, bad = "  <-- unexpected", bad+1
 		}
 		fmt.Fprintf(out, "%-28s %-10s %-10s %7d  %s%s\n", sc.Name, want, found, r.Runs, sched, mark)

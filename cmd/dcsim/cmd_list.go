@@ -14,11 +14,11 @@ func cmdList(args []string, out io.Writer) error {
 		return err
 	}
 	for _, s := range scenarios.All() {
-		exp := "clean"
-		if s.Expect != "" {
-			exp = string(s.Expect)
+		fmt.Fprintf(out, "%s  (%s)\n%s\n", s.Name, s.Source, wrap(s.Doc, 76, "    "))
+		for _, c := range s.Cells {
+			fmt.Fprintf(out, "    @%-34s expects %s\n", c.Variant, c.Expect)
 		}
-		fmt.Fprintf(out, "%s  (expects: %s)\n%s\n\n", s.Name, exp, wrap(s.Doc, 76, "    "))
+		fmt.Fprintln(out)
 	}
 	return nil
 }

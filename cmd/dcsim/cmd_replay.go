@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -24,25 +23,14 @@ func cmdReplay(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sc, err := scenarios.Lookup(s.Program)
+	tg, err := scheduleTarget(s, out)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	cfg := sc.Config
+	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
-	cfg.Faults = cfg.Faults || hasKind(s, sim.DecideFault)
-	cfg.Signals = cfg.Signals || hasKind(s, sim.DecideSignal)
-	fmt.Fprintf(out, "scenario %s\n\n", sc.Name)
-	return printOutcome(out, sim.Execute(sc.Program(), cfg, sim.NewReplay(s)), *quiet)
-}
-
-func hasKind(s *sim.Schedule, k sim.DecisionKind) bool {
-	for _, d := range s.Decisions {
-		if d.Kind == k {
-			return true
-		}
-	}
-	return false
+	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
+	return printOutcome(out, sim.Execute(tg.program(), cfg, sim.NewReplay(s)), *quiet)
 }
 
 // loadSchedule reads a schedule string, or the schedule line of a report
@@ -60,7 +48,7 @@ func loadSchedule(arg string) (*sim.Schedule, error) {
 	data, err := os.ReadFile(arg)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("%q is neither a schedule string (v1:SCENARIO:DECISIONS) nor a readable file", arg)
+			return nil, usagef("%q is neither a schedule string (v2:SCENARIO@VARIANT:SETTINGS:FINGERPRINT:DECISIONS) nor a readable file", arg)
 		}
 		return nil, usagef("%v", err)
 	}

@@ -23,23 +23,25 @@ func cmdRun(args []string, out io.Writer) error {
 		return usagef("unexpected argument %q (flags go before it? see dcsim run -h)", fs.Arg(0))
 	}
 	var strategy sim.Strategy
-	seedSet, scenarioSet := false, false
-	fs.Visit(func(f *flag.Flag) {
-		seedSet = seedSet || f.Name == "seed"
-		scenarioSet = scenarioSet || f.Name == "scenario"
-	})
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var tg *target
 	if *schedule != "" {
-		if seedSet {
-			return usagef("--seed and --schedule are exclusive")
+		for _, f := range []string{"seed", "variant", "faults", "signals", "max-steps"} {
+			if set[f] {
+				return usagef("--%s and --schedule are exclusive (the schedule records it)", f)
+			}
 		}
-		s, err := sim.ParseSchedule(*schedule)
+		s, err := loadSchedule(*schedule)
 		if err != nil {
-			return usagef("--schedule: %v", err)
+			return err
 		}
-		if scenarioSet && rf.scenario != s.Program {
+		if set["scenario"] && rf.scenario != s.Program {
 			return usagef("--scenario %s does not match the schedule's scenario %s", rf.scenario, s.Program)
 		}
-		rf.scenario = s.Program
+		if tg, err = scheduleTarget(s, out); err != nil {
+			return err
+		}
 		strategy = sim.NewReplay(s)
 	} else {
 		n, err := strconv.ParseUint(*seed, 0, 64)
@@ -47,12 +49,12 @@ func cmdRun(args []string, out io.Writer) error {
 			return usagef("--seed %q is not a non-negative integer", *seed)
 		}
 		strategy = sim.NewRandom(n)
+		if tg, err = rf.resolve(); err != nil {
+			return err
+		}
 	}
-	sc, cfg, err := rf.resolve()
-	if err != nil {
-		return err
-	}
+	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
-	fmt.Fprintf(out, "scenario %s\n\n", sc.Name)
-	return printOutcome(out, sim.Execute(sc.Program(), cfg, strategy), *quiet)
+	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
+	return printOutcome(out, sim.Execute(tg.program(), cfg, strategy), *quiet)
 }

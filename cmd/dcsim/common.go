@@ -6,11 +6,13 @@ import (
 
 	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // runFlags are the settings every command that runs a scenario shares.
 type runFlags struct {
 	scenario string
+	variant  string
 	faults   bool
 	signals  bool
 	maxSteps int64
@@ -21,27 +23,75 @@ func (f *runFlags) register(fs interface {
 	BoolVar(*bool, string, bool, string)
 	Int64Var(*int64, string, int64, string)
 }) {
-	fs.StringVar(&f.scenario, "scenario", scenarios.Default, "scenario to run (see dcsim list)")
+	fs.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "scenario to run (see dcsim list)")
+	fs.StringVar(&f.variant, "variant", "", "variant, e.g. v3/pdirops or 01-09+fix/today (default: the scenario's first cell)")
 	fs.BoolVar(&f.faults, "faults", false, "make allocation failures decisions (fault injection)")
 	fs.BoolVar(&f.signals, "signals", false, "let fatal signals arrive in killable waits")
 	fs.Int64Var(&f.maxSteps, "max-steps", 0, "livelock bound in steps (0: the runtime default)")
 }
 
-func (f *runFlags) resolve() (*scenarios.Scenario, sim.Config, error) {
-	s, err := scenarios.Lookup(f.scenario)
+// target is a scenario under one variant with its run settings.
+type target struct {
+	sc   *scenarios.Scenario
+	cell scenarios.Cell
+	cfg  sim.Config
+}
+
+func (t *target) program() sim.Program { return t.sc.Program(t.cell.Variant) }
+
+func (t *target) title() string { return t.sc.Name + "@" + t.cell.Variant.String() }
+
+func (f *runFlags) resolve() (*target, error) {
+	sc, err := scenarios.Lookup(f.scenario)
 	if err != nil {
-		return nil, sim.Config{}, usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
-	cfg := s.Config
+	cell := sc.Default()
+	if f.variant != "" {
+		v, err := variant.Parse(f.variant)
+		if err != nil {
+			return nil, usagef("--variant: %v", err)
+		}
+		cell, _ = sc.Cell(v)
+	}
+	cfg := sc.Config
 	cfg.Faults = cfg.Faults || f.faults
 	cfg.Signals = cfg.Signals || f.signals
 	if f.maxSteps < 0 {
-		return nil, cfg, usagef("--max-steps must not be negative")
+		return nil, usagef("--max-steps must not be negative")
 	}
 	if f.maxSteps > 0 {
 		cfg.MaxSteps = f.maxSteps
 	}
-	return s, cfg, nil
+	return &target{sc: sc, cell: cell, cfg: cfg}, nil
+}
+
+// scheduleTarget resolves the scenario, variant and settings a schedule
+// names, and says when the program has changed since it was recorded.
+func scheduleTarget(s *sim.Schedule, warn io.Writer) (*target, error) {
+	sc, err := scenarios.Lookup(s.Program)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	cell := sc.Default()
+	if s.Variant != "" {
+		v, err := variant.Parse(s.Variant)
+		if err != nil {
+			return nil, usagef("schedule: %v", err)
+		}
+		cell, _ = sc.Cell(v)
+	}
+	cfg := sc.Config
+	cfg.Faults, cfg.Signals = s.Faults, s.Signals
+	if s.MaxSteps > 0 {
+		cfg.MaxSteps = s.MaxSteps
+	}
+	tg := &target{sc: sc, cell: cell, cfg: cfg}
+	if fp := tg.program().Fingerprint(cfg); fp != s.Fingerprint {
+		fmt.Fprintf(warn, "warning: the program %s has changed since this schedule was recorded (fingerprint %08x, now %08x); the replay may not reproduce it\n\n",
+			tg.title(), s.Fingerprint, fp)
+	}
+	return tg, nil
 }
 
 // printOutcome prints a traced run: its steps, then its result.

@@ -70,20 +70,23 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"list", "--frob"}, 2, "", "flag provided but not defined"},
 		{[]string{"bench", "--frob"}, 2, "", "flag provided but not defined"},
 		{[]string{"run", "--seed"}, 2, "", "flag needs an argument"},
-		{[]string{"run", "--scenario", "nope"}, 2, "", `unknown scenario "nope" (known: `},
+		{[]string{"run", "--scenario", "nope"}, 2, "", `unknown scenario "nope"`},
 		{[]string{"explore", "--scenario", "nope"}, 2, "", `unknown scenario "nope"`},
 		{[]string{"bench", "--scenario", "nope"}, 2, "", `unknown scenario "nope"`},
-		{[]string{"replay", "v1:nope:0.1"}, 2, "", `unknown scenario "nope"`},
-		{[]string{"run", "--seed", "3", "--schedule", "v1:demo/abba:0"}, 2, "", "--seed and --schedule are exclusive"},
-		{[]string{"run", "--schedule", "v1:demo/abba:0..1"}, 2, "", "schedule:1:16: empty decision"},
-		{[]string{"run", "--schedule", "v1:demo/abba:0.x"}, 2, "", "schedule:1:16: bad decision"},
-		{[]string{"run", "--schedule", "garbage"}, 2, "", "schedule:1:1:"},
+		{[]string{"replay", "v2:nope:-:00000000:0.1"}, 2, "", `unknown scenario "nope"`},
+		{[]string{"run", "--seed", "3", "--schedule", "v2:demo/abba:-:00000000:0"}, 2, "", "--seed and --schedule are exclusive"},
+		{[]string{"run", "--schedule", "v2:demo/abba@mainline/today:-:00000000:0..1"}, 2, "", "schedule:1:42: empty decision"},
+		{[]string{"run", "--schedule", "v2:demo/abba@mainline/today:-:00000000:0.x"}, 2, "", "schedule:1:42: bad decision"},
+		{[]string{"run", "--schedule", "garbage"}, 2, "", "is neither a schedule string"},
+		{[]string{"run", "--schedule", "v2:demo/abba@mainline/today:-:00000000:0"}, 2, "", "schedule ended after 1 decisions"},
+		{[]string{"replay", "v2:demo/abba@nope/today:-:00000000:0"}, 2, "", "bad patch number"},
+		{[]string{"replay", "v2:" + "demo/abba@mainline/today:-:00000000:" + strings.Repeat("0*4194304.", 3) + "1"}, 2, "", "expands to more than"},
 		{[]string{"run", "--schedule", "v9:demo/abba:0"}, 2, "", "schedule:1:2: schedule version 9"},
-		{[]string{"replay", "v1:demo/abba:0.1*x"}, 2, "", "schedule:1:"},
-		{[]string{"replay", "v1:demo/abba:0*500"}, 2, "", "schedule does not fit"},
-		{[]string{"run", "--schedule", "v1:demo/abba:7"}, 2, "", "schedule does not fit"},
-		{[]string{"run", "--scenario", "demo/refcount", "--schedule", "v1:demo/abba:0"}, 2, "", "does not match"},
-		{[]string{"run", "--scenario", scenarios.Default, "--schedule", "v1:demo/refcount:0"}, 2, "", "does not match"},
+		{[]string{"replay", "v2:demo/abba:-:00000000:0.1*x"}, 2, "", "schedule:1:"},
+		{[]string{"replay", "v2:demo/abba@mainline/today:-:00000000:0*500"}, 2, "", "schedule does not fit"},
+		{[]string{"run", "--schedule", "v2:demo/abba@mainline/today:-:00000000:7"}, 2, "", "schedule does not fit"},
+		{[]string{"run", "--scenario", "demo/refcount", "--schedule", "v2:demo/abba:-:00000000:0"}, 2, "", "does not match"},
+		{[]string{"run", "--scenario", scenarios.DefaultName, "--schedule", "v2:demo/refcount:-:00000000:0"}, 2, "", "does not match"},
 		{[]string{"run", "--seed", "-1"}, 2, "", "not a non-negative integer"},
 		{[]string{"run", "--seed", "x"}, 2, "", "not a non-negative integer"},
 		{[]string{"run", "extra"}, 2, "", `unexpected argument "extra"`},
@@ -131,7 +134,7 @@ func TestRunThenReplayIsIdentical(t *testing.T) {
 				t.Fatalf("dcsim %q: exit %d\n%s", args, code, out)
 			}
 			sched, ok := sim.ScheduleFromReport(out)
-			if !ok || !strings.HasPrefix(sched, "v1:"+name+":") {
+			if !ok || !strings.HasPrefix(sched, "v2:"+name+"@") {
 				t.Fatalf("dcsim %q: no schedule line in\n%s", args, out)
 			}
 			code2, out2, errOut := dcsim(t, "replay", sched)
@@ -225,10 +228,7 @@ func TestExploreAll(t *testing.T) {
 		t.Errorf("a scenario explored unexpectedly:\n%s", out)
 	}
 	for _, sc := range scenarios.All() {
-		want := "clean"
-		if sc.Expect != "" {
-			want = string(sc.Expect)
-		}
+		want := sc.Default().Expect.String()
 		if !strings.Contains(out, fmt.Sprintf("%-28s %-10s %-10s", sc.Name, want, want)) {
 			t.Errorf("no row for %s expecting and finding %s:\n%s", sc.Name, want, out)
 		}
@@ -241,19 +241,20 @@ func TestList(t *testing.T) {
 		t.Fatalf("list: exit %d, stderr %q", code, errOut)
 	}
 	for _, sc := range scenarios.All() {
-		exp := "clean"
-		if sc.Expect != "" {
-			exp = string(sc.Expect)
+		if !strings.Contains(out, sc.Name+"  ("+sc.Source+")\n") {
+			t.Errorf("list lacks %s:\n%s", sc.Name, out)
 		}
-		if !strings.Contains(out, sc.Name+"  (expects: "+exp+")\n") {
-			t.Errorf("list lacks %s (expects: %s):\n%s", sc.Name, exp, out)
+		for _, c := range sc.Cells {
+			if !strings.Contains(out, fmt.Sprintf("    @%-34s expects %s\n", c.Variant, c.Expect)) {
+				t.Errorf("list lacks the cell %s@%s", sc.Name, c.Variant)
+			}
 		}
 		if w := strings.Fields(sc.Doc); !strings.Contains(out, "    "+w[0]) {
 			t.Errorf("list lacks the doc of %s", sc.Name)
 		}
 	}
 	for _, l := range strings.Split(out, "\n") {
-		if len(l) > 76 && strings.HasPrefix(l, "    ") {
+		if len(l) > 76 && strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "    @") {
 			t.Errorf("doc line longer than 76 columns: %q", l)
 		}
 	}
@@ -264,7 +265,7 @@ func TestBench(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("bench: exit %d, stderr %q\n%s", code, errOut, out)
 	}
-	if !strings.Contains(out, "scenario "+scenarios.Default+": 200 runs") || !strings.Contains(out, "runs/s") {
+	if !strings.Contains(out, "scenario "+scenarios.DefaultName+"@mainline/today: 200 runs") || !strings.Contains(out, "runs/s") {
 		t.Errorf("bench output:\n%s", out)
 	}
 	if code, out, _ := dcsim(t, "bench", "--runs", "50", "--scenario", "demo/refcount-rcu"); code != 0 || !strings.Contains(out, ": 50 runs") {

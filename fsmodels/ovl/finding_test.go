@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
@@ -72,7 +74,7 @@ func replay(t *testing.T, p sim.Program, cfg sim.Config, sched string) *sim.Repo
 		t.Fatal(err)
 	}
 	cfg.Trace = sim.TraceFull
-	out := sim.Execute(p, cfg, sim.NewReplay(s))
+	out := sim.Execute(p, cfg, sim.NewPrefixReplay(s))
 	if out.Err != nil {
 		t.Fatalf("replay %s: %v", sched, out.Err)
 	}
@@ -81,7 +83,7 @@ func replay(t *testing.T, p sim.Program, cfg sim.Config, sched string) *sim.Repo
 
 // singleReaddir reads /m in one task; with cached, after looking up its
 // names.
-func singleReaddir(v version, r vfs.Regime, cached bool) sim.Program {
+func singleReaddir(v version, r variant.Regime, cached bool) sim.Program {
 	name := fmt.Sprintf("ovl/finding/readdir-%s/%s/%s", map[bool]string{false: "uncached", true: "cached"}[cached], v.name, r)
 	return program(name, v, r, raceLower, raceUpper, func(t *sim.Task, e *env) {
 		if cached {
@@ -166,7 +168,7 @@ func TestPosted10ResplicePastR8(t *testing.T) {
 // racedReaddir is readdir of /m racing a lookup of /m/a, where /m is a
 // merge directory whose only entry is "a" (any other name would fire R5
 // or, under 10, R8 first).
-func racedReaddir(v version, r vfs.Regime) sim.Program {
+func racedReaddir(v version, r variant.Regime) sim.Program {
 	return program(fmt.Sprintf("ovl/finding/raced-readdir/%s/%s", v.name, r), v, r,
 		layer{"m/", "m/a"}, layer{"m/"}, cacheM, scReaddirLookup.workers, func(w *sim.World, e *env) {
 			got := e.res["readdir"]
@@ -194,7 +196,7 @@ const (
 // preemption. The today regime cannot reach -EWOULDBLOCK.
 func TestPostedReaddirRacedHidesEntry(t *testing.T) {
 	for _, v := range []version{v09, v10} {
-		p := racedReaddir(v, vfs.Pdirops)
+		p := racedReaddir(v, variant.Pdirops)
 		out := search(p, sim.Config{}, taskReaddir, 400, 0, "ovl-result")
 		if out == nil {
 			t.Fatalf("%s: no single-preemption schedule hides the entry", p.Name)
@@ -206,10 +208,10 @@ func TestPostedReaddirRacedHidesEntry(t *testing.T) {
 		}
 		fixed := v
 		fixed.fixed = true
-		if rep := replay(t, racedReaddir(fixed, vfs.Pdirops), sim.Config{}, sched); rep != nil {
+		if rep := replay(t, racedReaddir(fixed, variant.Pdirops), sim.Config{}, sched); rep != nil {
 			t.Errorf("fixed %s on %s: %s", v.name, sched, rep.Format())
 		}
-		if out := search(racedReaddir(v, vfs.Today), sim.Config{}, taskReaddir, 400, 0, "ovl-result"); out != nil {
+		if out := search(racedReaddir(v, variant.Today), sim.Config{}, taskReaddir, 400, 0, "ovl-result"); out != nil {
 			t.Errorf("today regime hides an entry: %s", out.Report.Schedule)
 		}
 	}
@@ -222,7 +224,7 @@ func TestPostedReaddirRacedHidesEntry(t *testing.T) {
 func TestPostedReaddirNullDeref(t *testing.T) {
 	cfg := sim.Config{Faults: true}
 	for _, v := range []version{v09, v10} {
-		p := racedReaddir(v, vfs.Pdirops)
+		p := racedReaddir(v, variant.Pdirops)
 		out := search(p, cfg, taskReaddir, 400, 60, "null-deref")
 		if out == nil {
 			t.Fatalf("%s: no schedule with one preemption and one fault dereferences NULL", p.Name)
@@ -234,7 +236,7 @@ func TestPostedReaddirNullDeref(t *testing.T) {
 		}
 		fixed := v
 		fixed.fixed = true
-		rep := replay(t, racedReaddir(fixed, vfs.Pdirops), cfg, sched)
+		rep := replay(t, racedReaddir(fixed, variant.Pdirops), cfg, sched)
 		if rep == nil || rep.Rule != "ovl-result" {
 			t.Errorf("fixed %s on %s: want the readdir to fail cleanly (ovl-result), got %v", v.name, sched, rep)
 		} else {
@@ -254,8 +256,8 @@ func TestPostedReaddirNullDeref(t *testing.T) {
 func TestVfsPdiropsRenameR1(t *testing.T) {
 	for _, r := range regimes {
 		p := sim.Program{Name: "ovl/finding/vfs-pdirops-rename/" + r.String(), Setup: func(w *sim.World) {
-			c := dcache.NewCache(w, dcache.Mainline)
-			s := vfs.NewSystem(w, c, r)
+			c := dcache.NewCache(w, variant.BaseToday.In(r))
+			s := vfs.NewSystem(w, c)
 			fs := shmem.New(s, "tmp")
 			s.Root = fs.Root()
 			w.Go("setup", func(t *sim.Task) {
@@ -282,7 +284,7 @@ func TestVfsPdiropsRenameR1(t *testing.T) {
 		} else {
 			t.Logf("%s: clean, %d runs, exhausted %v", p.Name, res.Runs, res.Exhausted)
 		}
-		want := map[vfs.Regime]string{vfs.Today: "clean", vfs.Pdirops: "R1"}[r]
+		want := map[variant.Regime]string{variant.Today: "clean", variant.Pdirops: "R1"}[r]
 		if got != want {
 			t.Errorf("%s: %s, want %s", p.Name, got, want)
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
@@ -16,26 +18,26 @@ import (
 // whether the fixed ovl_cache_update is used.
 type version struct {
 	name    string
-	patches dcache.Patches
+	patches variant.Variant
 	fixed   bool
 }
 
 var (
-	vMainline = version{"mainline", dcache.Mainline, false}
+	vMainline = version{"mainline", variant.BaseToday, false}
 	v09       = version{"01-09", mustPatches("01-09"), false}
 	v09Fixed  = version{"01-09+fix", mustPatches("01-09"), true}
 	v10       = version{"01-10", mustPatches("01-10"), false}
 	v10Fixed  = version{"01-10+fix", mustPatches("01-10"), true}
 )
 
-var regimes = []vfs.Regime{vfs.Today, vfs.Pdirops}
+var regimes = []variant.Regime{variant.Today, variant.Pdirops}
 
-func mustPatches(s string) dcache.Patches {
-	p, err := dcache.ParsePatches(s)
+func mustPatches(s string) variant.Variant {
+	p, err := variant.ParsePatches(s)
 	if err != nil {
 		panic(err)
 	}
-	return p
+	return variant.Of(p)
 }
 
 // env is one run's overlay and its layers.
@@ -118,16 +120,18 @@ func (e *env) build(t *sim.Task, lower, upper layer) {
 // program makes a program whose setup task builds the layers, mounts the
 // overlay, runs pre (single-task), then spawns the workers. check runs
 // at the end of the run (no task).
-func program(name string, v version, regime vfs.Regime, lower, upper layer,
+func program(name string, v version, regime variant.Regime, lower, upper layer,
 	pre func(t *sim.Task, e *env), workers map[string]func(t *sim.Task, e *env), check func(w *sim.World, e *env)) sim.Program {
 	return sim.Program{Name: name, Setup: func(w *sim.World) {
 		e := &env{w: w, res: map[string]string{}}
-		e.c = dcache.NewCache(w, v.patches)
-		e.s = vfs.NewSystem(w, e.c, regime)
+		e.c = dcache.NewCache(w, v.patches.In(regime))
+		e.s = vfs.NewSystem(w, e.c)
 		e.upper = shmem.New(e.s, "upper")
 		e.lower = shmem.New(e.s, "lower")
 		e.fs = New(e.s, e.upper, e.lower, "overlay")
-		e.fs.FixedReaddir = v.fixed
+		if v.fixed {
+			e.c.V = e.c.V.With(FixReaddir)
+		}
 		names := make([]string, 0, len(workers))
 		for n := range workers {
 			names = append(names, n)

@@ -3,6 +3,8 @@ package ovl
 import (
 	"fmt"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
@@ -46,7 +48,7 @@ func (fs *FS) lookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flag
 		return sim.ErrPtr[dcache.Dentry](sim.ENAMETOOLONG)
 	}
 	switch {
-	case fs.s.Has(dcache.P10NoblockReturn):
+	case fs.s.Has(variant.P10NoblockReturn):
 		if dentryTestFlag(t, OVL_E_RACED_READDIR, dentry) {
 			dentryClearFlag(t, OVL_E_RACED_READDIR, dentry)
 			alias := dcache.TryLookupNoperm(t, &dcache.Qstr{Name: dentry.DName.Name}, dentry.DParent)
@@ -55,7 +57,7 @@ func (fs *FS) lookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flag
 				return alias
 			}
 		}
-	case fs.s.Has(dcache.P09OvlNoLookupOne):
+	case fs.s.Has(variant.P09OvlNoLookupOne):
 		alias := dcache.TryLookupNoperm(t, &dcache.Qstr{Name: dentry.DName.Name}, dentry.DParent)
 		if alias != nil && !sim.IsErr(alias) {
 			t.Mark("ovl_lookup: alias found")

@@ -3,6 +3,8 @@ package ovl
 import (
 	"fmt"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
@@ -50,15 +52,15 @@ type FS struct {
 	dirOps  *vfs.InodeOperations
 	fileOps *vfs.InodeOperations
 	dirFOp  *vfs.FileOperations
-
-	// FixedReaddir is not kernel code: it selects the fix of the findings
-	// on the posted v3 09/19 and 10/19 ovl_cache_update (docs/findings.md,
-	// "Issue 4: overlayfs"): the lookup is done when the dentry is
-	// unhashed (in-lookup or from d_alloc_name), not when it is hashed,
-	// and a NULL d_alloc_name is turned into ERR_PTR(-ENOMEM). It has no
-	// effect on mainline.
-	FixedReaddir bool
 }
+
+// FixReaddir is not kernel code: it selects the fix of the findings on
+// the posted v3 09/19 and 10/19 ovl_cache_update (docs/findings.md): the
+// lookup is done when the dentry is unhashed (in-lookup or from
+// d_alloc_name), not when it is hashed, and a NULL d_alloc_name is turned
+// into ERR_PTR(-ENOMEM). It has no effect on the base.
+var FixReaddir = variant.NewFix("ovl", "ovl-readdir",
+	"v3 09/19 and 10/19 ovl_cache_update looks up unhashed dentries and tests d_alloc_name for NULL")
 
 type icacheEntry struct {
 	key   *dcache.Inode

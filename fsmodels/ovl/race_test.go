@@ -5,7 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
@@ -163,14 +164,14 @@ func scPressure(upper bool) scenario {
 
 // vAll is the whole posted series (patch 12's shmem_whiteout included),
 // with the readdir fix.
-var vAll = version{"v3", dcache.V3, true}
+var vAll = version{"v3", variant.V3Today, true}
 
 // raceCase is one combination and the outcome it must have: "clean", or
 // the rule of the first report (the checker that fires).
 type raceCase struct {
 	sc     scenario
 	v      version
-	regime vfs.Regime
+	regime variant.Regime
 	want   string
 }
 
@@ -254,12 +255,12 @@ func TestRaces(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%s/%s", c.sc.name, c.v.name, c.regime), func(t *testing.T) {
 			t.Parallel()
 			marks := c.sc.marks
-			raced := c.sc.name == scReaddirLookup.name && c.v.fixed && c.v.patches != 0
-			if raced && c.regime == vfs.Pdirops {
+			raced := c.sc.name == scReaddirLookup.name && c.v.fixed && c.v.patches.Patches != 0
+			if raced && c.regime == variant.Pdirops {
 				// the fixed code met the -EWOULDBLOCK path, and the lookup
 				// that owned the in-lookup dentry found readdir's dentry
 				alias := "ovl_lookup: alias found"
-				if c.v.patches.Has(dcache.P10NoblockReturn) {
+				if c.v.patches.Has(variant.P10NoblockReturn) {
 					alias = "ovl_lookup: alias after raced readdir"
 				}
 				marks = append(marks, "ovl_cache_update: d_alloc_noblock would block", alias)
@@ -289,7 +290,7 @@ func TestRaces(t *testing.T) {
 			if len(res.MissingMarks) > 0 {
 				t.Errorf("marks not hit: %v", res.MissingMarks)
 			}
-			if raced && c.regime == vfs.Today && res.Marks["ovl_cache_update: d_alloc_noblock would block"] > 0 {
+			if raced && c.regime == variant.Today && res.Marks["ovl_cache_update: d_alloc_noblock would block"] > 0 {
 				t.Errorf("d_alloc_noblock would block in the today regime")
 			}
 		})

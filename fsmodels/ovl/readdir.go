@@ -3,6 +3,7 @@ package ovl
 import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
 )
 
@@ -383,7 +384,7 @@ func (fs *FS) cachePut(t *sim.Task, od *dirFile, inode *dcache.Inode) {
 // ovl_lookup(); v3 10/19 by d_alloc_noblock_return(), tagging the other
 // lookup's in-lookup dentry with OVL_E_RACED_READDIR. Both are
 // transcribed as posted, with their inverted "!d_unhashed(this)" test and
-// the unchecked NULL from d_alloc_name(); FS.FixedReaddir selects the fix
+// the unchecked NULL from d_alloc_name(); FixReaddir selects the fix
 // (not kernel code).
 func (fs *FS) cacheUpdate(t *sim.Task, dir *dcache.Dentry, p *cacheEntry, updateIno bool) int {
 	var this *dcache.Dentry
@@ -400,7 +401,7 @@ func (fs *FS) cacheUpdate(t *sim.Task, dir *dcache.Dentry, p *cacheEntry, update
 	}
 	// "This checks also for xwhiteouts"
 	switch {
-	case fs.s.Has(dcache.P09OvlNoLookupOne) || fs.s.Has(dcache.P10NoblockReturn):
+	case fs.s.Has(variant.P09OvlNoLookupOne) || fs.s.Has(variant.P10NoblockReturn):
 		this = fs.cacheUpdateLookupV3(t, dir, p)
 		if sim.IsErr(this) || this.DInode == nil {
 			p.isWhiteout = true // "Mark a stale entry"
@@ -446,30 +447,30 @@ fail:
 }
 
 // cacheUpdateLookupV3 is the part of ovl_cache_update that v3 09/19 and
-// 10/19 change, as posted (with FixedReaddir: as fixed). The result is
+// 10/19 change, as posted (with FixReaddir: as fixed). The result is
 // handled by the caller as the kernel's "if (IS_ERR(this) ||
 // !this->d_inode)" does.
 func (fs *FS) cacheUpdateLookupV3(t *sim.Task, dir *dcache.Dentry, p *cacheEntry) *dcache.Dentry {
 	var this, inLookup *dcache.Dentry
 	q := &dcache.Qstr{Name: p.name}
-	if fs.s.Has(dcache.P10NoblockReturn) {
+	if fs.s.Has(variant.P10NoblockReturn) {
 		this = dcache.DAllocNoblockReturn(t, dir, q, &inLookup)
 	} else {
 		this = dcache.DAllocNoblock(t, dir, q)
 	}
 	if sim.IsErr(this) && sim.PtrErr(this) == -int(sim.EWOULDBLOCK) {
 		t.Mark("ovl_cache_update: d_alloc_noblock would block")
-		if fs.s.Has(dcache.P10NoblockReturn) {
+		if fs.s.Has(variant.P10NoblockReturn) {
 			dentrySetFlag(t, OVL_E_RACED_READDIR, inLookup)
 			dcache.Dput(t, inLookup)
 		}
 		this = dcache.DAllocName(t, dir, p.name)
-		if fs.FixedReaddir && this == nil {
+		if fs.s.C.On(FixReaddir) && this == nil {
 			this = sim.ErrPtr[dcache.Dentry](sim.ENOMEM)
 		}
 	}
 	var lookUp bool
-	if fs.FixedReaddir {
+	if fs.s.C.On(FixReaddir) {
 		lookUp = !sim.IsErr(this) && dcache.DUnhashed(t, this) // in-lookup, or our own unhashed
 	} else {
 		lookUp = !sim.IsErr(this) && !dcache.DUnhashed(t, this) // as posted: inverted

@@ -4,12 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/sim"
 )
 
 // TestWhiteoutV3Patch12Fixed: the fixed variant of v3 12/19's
-// shmem_whiteout (dcache.FixShmemWhiteout) renames with a whiteout
+// shmem_whiteout (shmem.FixWhiteout) renames with a whiteout
 // without a WARN, and fails each fallible step with an errno, never an
 // oops.
 func TestWhiteoutV3Patch12Fixed(t *testing.T) {
@@ -18,8 +20,8 @@ func TestWhiteoutV3Patch12Fixed(t *testing.T) {
 			armed := false
 			var res string
 			prog := sim.Program{Name: "shmem/whiteout-fixed/" + r.String(), Setup: func(w *sim.World) {
-				e := newEnv(w, dcache.V3, r)
-				e.s.C.Fixes = dcache.FixShmemWhiteout
+				e := newEnv(w, variant.V3Today, r)
+				e.s.C.V = e.s.C.V.With(shmem.FixWhiteout)
 				w.Go("sh", func(t *sim.Task) {
 					for _, line := range whiteoutScript[:4] {
 						call, _, _ := strings.Cut(line, " = ")

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
@@ -108,6 +110,13 @@ func offsetRemove(dir *dcache.Inode, dentry *dcache.Dentry) {
 	}
 }
 
+// FixWhiteout selects the fixed variant of v3 12/19's shmem_whiteout: it
+// tests d_duplicate's result with IS_ERR, and the in-lookup twin is hashed
+// through __d_add (dcache.DAddPersistent) rather than instantiated while
+// still in-lookup by d_make_persistent (docs/findings.md).
+var FixWhiteout = variant.NewFix("shmem", "shmem-whiteout",
+	"v3 12/19 shmem_whiteout tests IS_ERR and hashes the in-lookup twin through __d_add")
+
 // mknod is shmem_mknod (mm/shmem.c, 6.19): a new inode, its readdir slot,
 // and d_make_persistent, which instantiates, pins and (if needed) hashes
 // the dentry. The caller holds dir's i_rwsem exclusive.
@@ -118,6 +127,10 @@ func (fs *FS) mknod(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, mode 
 		return sim.PtrErr(inode)
 	}
 	offsetAdd(dir, dentry)
+	if fs.s.C.On(FixWhiteout) && dcache.DInLookup(t, dentry) {
+		dcache.DAddPersistent(t, dentry, inode) // the fix, see whiteout
+		return 0
+	}
 	dcache.DMakePersistent(t, dentry, inode)
 	return 0
 }
@@ -191,12 +204,12 @@ func (fs *FS) rmdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int {
 // hashes beside the original ("d_lookup() will find one of the two").
 // v3 12/19 makes the twin with d_duplicate instead, and ends its
 // in-lookup state after mknod; as posted it tests the result for NULL,
-// though d_duplicate returns ERR_PTR(-ENOMEM). dcache.FixShmemWhiteout
-// selects the fixed variant (docs/findings.md, "v3 12/19").
+// though d_duplicate returns ERR_PTR(-ENOMEM). FixWhiteout selects
+// the fixed variant (docs/findings.md, "v3 12/19").
 func (fs *FS) whiteout(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry) int {
-	if fs.s.Has(dcache.P12ShmemDuplicate) {
+	if fs.s.Has(variant.P12ShmemDuplicate) {
 		wh := dcache.DDuplicate(t, oldDentry)
-		if fs.s.C.Fixes.Has(dcache.FixShmemWhiteout) && sim.IsErr(wh) {
+		if fs.s.C.On(FixWhiteout) && sim.IsErr(wh) {
 			return sim.PtrErr(wh) // the fix: d_duplicate returns ERR_PTR, not NULL
 		}
 		if wh == nil {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
@@ -23,15 +25,15 @@ import (
 
 // V3No12 is the v3 series without patch 12 (shmem_whiteout with
 // d_duplicate), which warns on every whiteout.
-const V3No12 = dcache.V3 &^ (1 << dcache.P12ShmemDuplicate)
+var V3No12 = variant.V3Today.WithoutPatch(variant.P12ShmemDuplicate)
 
-var regimes = []vfs.Regime{vfs.Today, vfs.Pdirops}
+var regimes = []variant.Regime{variant.Today, variant.Pdirops}
 
 var versions = []struct {
 	name string
-	p    dcache.Patches
+	p    variant.Variant
 }{
-	{"mainline", dcache.Mainline},
+	{"mainline", variant.BaseToday},
 	{"v3-no12", V3No12},
 }
 
@@ -42,9 +44,9 @@ type env struct {
 	fs *shmem.FS
 }
 
-func newEnv(w *sim.World, p dcache.Patches, r vfs.Regime) *env {
-	c := dcache.NewCache(w, p)
-	s := vfs.NewSystem(w, c, r)
+func newEnv(w *sim.World, p variant.Variant, r variant.Regime) *env {
+	c := dcache.NewCache(w, p.In(r))
+	s := vfs.NewSystem(w, c)
 	fs := shmem.New(s, "tmp")
 	s.Root = fs.Root()
 	e := &env{c: c, s: s, fs: fs}
@@ -393,7 +395,7 @@ var seqCases = []seqCase{
 
 // seqProgram runs a script in one task and writes each line's result into
 // got.
-func seqProgram(name string, p dcache.Patches, r vfs.Regime, script []string, got []string, dump *string) sim.Program {
+func seqProgram(name string, p variant.Variant, r variant.Regime, script []string, got []string, dump *string) sim.Program {
 	return sim.Program{Name: name, Setup: func(w *sim.World) {
 		e := newEnv(w, p, r)
 		w.Go("sh", func(t *sim.Task) {

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/variant"
+
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -32,14 +33,14 @@ func TestWhiteoutV3Patch12Warns(t *testing.T) {
 			name := "shmem/whiteout-v3/" + r.String()
 			got := make([]string, len(whiteoutScript))
 			var dump string
-			prog := seqProgram(name, dcache.V3, r, whiteoutScript, got, &dump)
+			prog := seqProgram(name, variant.V3Today, r, whiteoutScript, got, &dump)
 			out := sim.Execute(prog, sim.Config{Trace: sim.TraceFull}, nil)
 			defer out.Release()
 			rep := out.Report
 			if rep == nil || rep.Kind != sim.KindWarn || rep.Title != "WARN_ON(d_in_lookup(dentry))" {
 				t.Fatalf("want WARN_ON(d_in_lookup(dentry)) from d_make_persistent, got %v", rep)
 			}
-			if want := "v1:" + name + ":"; rep.Schedule != want {
+			if want := "v2:" + name + ":-:00000000:"; rep.Schedule != want {
 				t.Errorf("schedule %q, want %q (one task, no decisions)", rep.Schedule, want)
 			}
 			for i := range 4 {
@@ -60,7 +61,7 @@ func TestWhiteoutV3Patch12Warns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again := sim.Execute(prog, sim.Config{}, sim.NewReplay(sched))
+			again := sim.Execute(prog, sim.Config{}, sim.NewPrefixReplay(sched))
 			defer again.Release()
 			if again.Report == nil || again.Report.Title != rep.Title {
 				t.Errorf("replay of %s: %v", rep.Schedule, again.Report)
@@ -98,8 +99,8 @@ func (f *failNth) Decide(w *sim.World, d *sim.Decision) int {
 func TestWhiteoutV3Patch12ErrPtr(t *testing.T) {
 	for _, v := range []struct {
 		name string
-		p    dcache.Patches
-	}{{"v3", dcache.V3}, {"mainline", dcache.Mainline}, {"v3-no12", V3No12}} {
+		p    variant.Variant
+	}{{"v3", variant.V3Today}, {"mainline", variant.BaseToday}, {"v3-no12", V3No12}} {
 		for _, r := range regimes {
 			t.Run(v.name+"/"+r.String(), func(t *testing.T) {
 				var outcomes []string
@@ -130,7 +131,7 @@ func TestWhiteoutV3Patch12ErrPtr(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						again := sim.Execute(prog, sim.Config{Faults: true}, sim.NewReplay(sched))
+						again := sim.Execute(prog, sim.Config{Faults: true}, sim.NewPrefixReplay(sched))
 						if again.Report == nil || again.Report.Title != rep.Title {
 							t.Errorf("replay of %s: %v", rep.Schedule, again.Report)
 						}

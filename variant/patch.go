@@ -1,0 +1,133 @@
+package variant
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Patch is one numbered patch of the lift-lookup series: v3 NN/19
+// (Message-IDs in docs/versions.md).
+type Patch uint8
+
+// The patches whose code is modeled. A patch without a constant here is
+// still part of "v3": it changes nothing the model has.
+const (
+	P02SpliceHashed   Patch = 2  // d_splice_alias() on hashed negative dentries too
+	P03AllocNameHash  Patch = 3  // d_alloc_name() applies ->d_hash
+	P04WaitVarEvent   Patch = 4  // d_alloc_parallel() waits with wait_var_event and DCACHE_LOCK_WAITER
+	P05AllocNoblock   Patch = 5  // d_alloc_noblock()
+	P06Duplicate      Patch = 6  // d_duplicate()
+	P07LookupShared   Patch = 7  // LOOKUP_SHARED
+	P08AddCIDropLock  Patch = 8  // d_add_ci() drops the parent lock around d_alloc_parallel()
+	P09OvlNoLookupOne Patch = 9  // ovl readdir without lookup_one()
+	P10NoblockReturn  Patch = 10 // d_alloc_noblock_return(), OVL_E_RACED_READDIR
+	P12ShmemDuplicate Patch = 12 // shmem_whiteout() with d_duplicate()
+
+	// SeriesLast is the last patch of the v3 series.
+	SeriesLast Patch = 19
+)
+
+// requires lists, for a patch, the patches its code cannot run without.
+// 06/19's d_duplicate() makes an in-lookup dentry with no wait queue
+// head, which only 04/19's wait_var_event waiters can wait on (base code
+// would wake_up_all() a NULL d_wait); 10/19's d_alloc_noblock_return()
+// extends 05/19's d_alloc_noblock().
+var requires = map[Patch][]Patch{
+	6:  {4},
+	10: {5},
+}
+
+// PatchSet is a set of patches. The zero value is the series base
+// ("mainline").
+type PatchSet uint64
+
+// Mainline is no patch applied; V3 is the whole posted series.
+const (
+	Mainline PatchSet = 0
+	V3       PatchSet = (1<<(SeriesLast+1) - 1) &^ 1
+)
+
+// Has reports whether patch p is in the set.
+func (s PatchSet) Has(p Patch) bool { return s&(1<<p) != 0 }
+
+// With returns s with p added.
+func (s PatchSet) With(p Patch) PatchSet { return s | 1<<p }
+
+// Through returns the patches 01 to p: the series applied up to p.
+func Through(p Patch) PatchSet { return (1<<(p+1) - 1) &^ 1 }
+
+// String lists the set as ParsePatches reads it: "mainline", "v3", or
+// ranges such as "01-06,08".
+func (s PatchSet) String() string {
+	switch s {
+	case Mainline:
+		return "mainline"
+	case V3:
+		return "v3"
+	}
+	var parts []string
+	for n := Patch(1); n <= SeriesLast; n++ {
+		if !s.Has(n) {
+			continue
+		}
+		m := n
+		for m+1 <= SeriesLast && s.Has(m+1) {
+			m++
+		}
+		if m > n {
+			parts = append(parts, fmt.Sprintf("%02d-%02d", n, m))
+		} else {
+			parts = append(parts, fmt.Sprintf("%02d", n))
+		}
+		n = m
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParsePatches reads "mainline", "v3", or a comma list of patch numbers
+// and ranges ("01-06,08"). A set in which a patch lacks one it depends on
+// is refused: its code would run on state the series never creates.
+func ParsePatches(str string) (PatchSet, error) {
+	switch strings.TrimSpace(str) {
+	case "mainline":
+		return Mainline, nil
+	case "v3":
+		return V3, nil
+	case "":
+		return 0, fmt.Errorf(`empty patch set (want "mainline", "v3" or patch numbers such as "01-09")`)
+	}
+	var s PatchSet
+	for _, part := range strings.Split(str, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 1 || a > int(SeriesLast) {
+			return 0, fmt.Errorf("bad patch number %q (want 01-%02d)", lo, SeriesLast)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a || b > int(SeriesLast) {
+				return 0, fmt.Errorf("bad patch range %q", part)
+			}
+		}
+		for n := a; n <= b; n++ {
+			s = s.With(Patch(n))
+		}
+	}
+	return s, s.check()
+}
+
+// check refuses a set in which a patch lacks one it depends on.
+func (s PatchSet) check() error {
+	for n := Patch(1); n <= SeriesLast; n++ {
+		if !s.Has(n) {
+			continue
+		}
+		for _, r := range requires[n] {
+			if !s.Has(r) {
+				return fmt.Errorf("patch %02d needs patch %02d, which the set %s lacks", n, r, s)
+			}
+		}
+	}
+	return nil
+}
