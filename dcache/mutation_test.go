@@ -1,6 +1,6 @@
 package dcache_test
 
-// Mutation test (issue 3): each protective step of the model that
+// Mutation test: each protective step of the model that
 // dcache.Mutants can switch off is switched off alone, and a scenario
 // written for it must be reported by a checker within the exploration
 // budget, while the same scenario explores clean on the faithful model.

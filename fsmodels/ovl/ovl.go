@@ -53,7 +53,7 @@ type FS struct {
 
 	// FixedReaddir is not kernel code: it selects the fix of the findings
 	// on the posted v3 09/19 and 10/19 ovl_cache_update (docs/findings.md,
-	// "Issue 4: overlayfs"): the lookup is done when the dentry is
+	// "overlayfs"): the lookup is done when the dentry is
 	// unhashed (in-lookup or from d_alloc_name), not when it is hashed,
 	// and a NULL d_alloc_name is turned into ERR_PTR(-ENOMEM). It has no
 	// effect on mainline.
