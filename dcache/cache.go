@@ -23,13 +23,6 @@ type Cache struct {
 	inLookup   [inLookupHashBuckets]bucket
 
 	sbs []*SuperBlock
-	// lookups tracks ->lookup calls in progress, for rule R4.
-	lookups map[lookupKey]*sim.Task
-}
-
-type lookupKey struct {
-	parent *Dentry
-	name   string
 }
 
 // bucket is an hlist_bl_head: a chain with a bit lock. Readers walking

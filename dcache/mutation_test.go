@@ -1,7 +1,7 @@
 package dcache_test
 
-// Mutation test (issue 3): each protective step of the model that
-// variant.Toggle can switch off is switched off alone, and a scenario
+// Mutation test: each protective step of the model that
+// variant.NewMutant registers is switched off alone, and a scenario
 // written for it must be reported by a checker within the exploration
 // budget, while the same scenario explores clean on the faithful model.
 // docs/findings.md lists the results.

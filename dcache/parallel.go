@@ -30,16 +30,11 @@ func DUnhashed(t *sim.Task, d *Dentry) bool {
 	return !d.hashed
 }
 
-// setFlags and clearFlags store d_flags; the caller holds d_lock. The
-// store is a step because lockless readers (d_in_lookup) may observe it.
+// setFlags stores d_flags; the caller holds d_lock. The store is a step
+// because lockless readers (d_in_lookup) may observe it.
 func setFlags(t *sim.Task, d *Dentry, f uint32) {
 	t.Write(&d.Object, "d_flags")
 	d.DFlags |= f
-}
-
-func clearFlags(t *sim.Task, d *Dentry, f uint32) {
-	t.Write(&d.Object, "d_flags")
-	d.DFlags &^= f
 }
 
 // startDirAdd is start_dir_add (fs/dcache.c, v6.18): make i_dir_seq odd,

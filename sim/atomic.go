@@ -11,26 +11,26 @@ func (a *AtomicInt) Init(o *Object, field string) { a.init(o, field, nil) }
 
 // Load is atomic_read.
 func (a *AtomicInt) Load(t *Task) int64 {
-	t.point(OpAtomicRead, a.id, a.obj, a.field, AccRead)
+	t.point(opAtomicRead, a.id, a.obj, a.field, AccRead)
 	return a.v
 }
 
 // Store is atomic_set.
 func (a *AtomicInt) Store(t *Task, v int64) {
-	t.point(OpAtomicWrite, a.id, a.obj, a.field, AccWrite)
+	t.point(opAtomicWrite, a.id, a.obj, a.field, AccWrite)
 	a.v = v
 }
 
 // Add is atomic_add_return.
 func (a *AtomicInt) Add(t *Task, d int64) int64 {
-	t.point(OpAtomicRMW, a.id, a.obj, a.field, AccWrite)
+	t.point(opAtomicRMW, a.id, a.obj, a.field, AccWrite)
 	a.v += d
 	return a.v
 }
 
 // CmpXchg is atomic_cmpxchg: returns the old value.
 func (a *AtomicInt) CmpXchg(t *Task, old, new int64) int64 {
-	t.point(OpCmpXchg, a.id, a.obj, a.field, AccWrite)
+	t.point(opCmpXchg, a.id, a.obj, a.field, AccWrite)
 	v := a.v
 	if v == old {
 		a.v = new
@@ -65,19 +65,19 @@ func (a *AtomicPtr[P]) Init(o *Object, field string) { a.init(o, field, nil) }
 
 // Load is READ_ONCE / rcu_dereference.
 func (a *AtomicPtr[P]) Load(t *Task) P {
-	t.point(OpAtomicRead, a.id, a.obj, a.field, AccRead)
+	t.point(opAtomicRead, a.id, a.obj, a.field, AccRead)
 	return a.v
 }
 
 // Store is WRITE_ONCE / rcu_assign_pointer.
 func (a *AtomicPtr[P]) Store(t *Task, v P) {
-	t.point(OpAtomicWrite, a.id, a.obj, a.field, AccWrite)
+	t.point(opAtomicWrite, a.id, a.obj, a.field, AccWrite)
 	a.v = v
 }
 
 // CmpXchg is cmpxchg: returns the old value.
 func (a *AtomicPtr[P]) CmpXchg(t *Task, old, new P) P {
-	t.point(OpCmpXchg, a.id, a.obj, a.field, AccWrite)
+	t.point(opCmpXchg, a.id, a.obj, a.field, AccWrite)
 	v := a.v
 	if v == old {
 		a.v = new
@@ -96,7 +96,7 @@ func (a *AtomicPtr[P]) TryCmpXchg(t *Task, old *P, new P) bool {
 
 // Xchg is xchg.
 func (a *AtomicPtr[P]) Xchg(t *Task, new P) P {
-	t.point(OpAtomicRMW, a.id, a.obj, a.field, AccWrite)
+	t.point(opAtomicRMW, a.id, a.obj, a.field, AccWrite)
 	v := a.v
 	a.v = new
 	return v

@@ -23,7 +23,7 @@ func (c *Completion) WaitKillable(t *Task) int { return c.wait(t, true) }
 
 func (c *Completion) wait(t *Task, killable bool) int {
 	t.MightSleep("wait_for_completion")
-	t.point(OpWaitCompletion, c.id, c.obj, c.field, AccAcquire)
+	t.point(opWaitCompletion, c.id, c.obj, c.field, AccAcquire)
 	for c.done == 0 {
 		if killable && t.signalArrives("wait_for_completion_killable") {
 			return -int(EINTR)
@@ -39,7 +39,7 @@ func (c *Completion) wait(t *Task, killable bool) int {
 
 // Complete is complete: one waiter may proceed.
 func (c *Completion) Complete(t *Task) {
-	t.point(OpComplete, c.id, c.obj, c.field, AccRelease)
+	t.point(opComplete, c.id, c.obj, c.field, AccRelease)
 	if c.done != completeAll {
 		c.done++
 	}
@@ -48,7 +48,7 @@ func (c *Completion) Complete(t *Task) {
 
 // CompleteAll is complete_all.
 func (c *Completion) CompleteAll(t *Task) {
-	t.point(OpComplete, c.id, c.obj, c.field, AccRelease)
+	t.point(opComplete, c.id, c.obj, c.field, AccRelease)
 	c.done = completeAll
 	c.q.wakeAll(t.w)
 }

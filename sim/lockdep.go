@@ -388,7 +388,7 @@ func (l *LockMap) Init(o *Object, field string, c *LockClass) { l.init(o, field,
 
 // Acquire is lock_map_acquire (read false) or lock_map_acquire_read.
 func (l *LockMap) Acquire(t *Task, read bool) {
-	t.point(OpLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+	t.point(opLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
 	r := int8(lockExclusive)
 	if read {
 		r = lockRecursive
@@ -398,13 +398,13 @@ func (l *LockMap) Acquire(t *Task, read bool) {
 
 // AcquireTry is lock_map_acquire_try: held, but no dependency into it.
 func (l *LockMap) AcquireTry(t *Task) {
-	t.point(OpLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+	t.point(opLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
 	t.lockAcquire(&l.lockMeta, 0, lockExclusive, true)
 }
 
 // Release is lock_map_release.
 func (l *LockMap) Release(t *Task) {
-	t.point(OpLockMapRelease, l.id, l.obj, l.field, AccRelease)
+	t.point(opLockMapRelease, l.id, l.obj, l.field, AccRelease)
 	t.lockRelease(&l.lockMeta)
 }
 

@@ -14,8 +14,9 @@ import (
 // same way; here each case is a new World). A FAILURE case must be reported
 // by lockdep on that single sequential run: no second task, no
 // interleaving and no deadlock are needed, which is the point of lockdep.
-// A SUCCESS case must leave lockdep silent. Expected results are those of
-// the kernel's selftest table (see /work/notes/lockdep.md, section 5).
+// A SUCCESS case must leave lockdep silent. Expected results are those
+// lib/locking-selftest.c gives each case (its dotest() calls with
+// FAILURE or SUCCESS).
 
 // The self-test lock classes. X1 and X2 are two instances of class X (and
 // likewise Y, Z); A, B, C and D are classes of their own.

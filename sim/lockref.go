@@ -25,7 +25,7 @@ func (l *Lockref) Init(o *Object, field string, c *LockClass, n int) {
 }
 
 func (l *Lockref) fast(t *Task, what string) bool {
-	t.point(OpLockref, l.Lock.id, l.Lock.obj, l.Lock.field, AccWrite)
+	t.point(opLockref, l.Lock.id, l.Lock.obj, l.Lock.field, AccWrite)
 	t.Annotate("%s count=%d", what, l.count)
 	return l.Lock.holder == nil
 }

@@ -106,7 +106,7 @@ func (w *World) allocObject(o *Object, class string, task int) {
 
 // Free reclaims o at once (kfree). Freeing a freed object is a double free.
 func (t *Task) Free(o *Object) {
-	t.point(OpFree, o.id, o, "", AccWrite)
+	t.point(opFree, o.id, o, "", AccWrite)
 	if t.w.checkFreeable(t, o) {
 		o.state = objFreed
 		o.freeStep = t.w.step

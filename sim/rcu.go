@@ -61,7 +61,7 @@ func (w *World) rcuObj() *Object {
 // RCUReadLock is rcu_read_lock.
 func RCUReadLock(t *Task) {
 	o := t.w.rcuObj()
-	t.point(OpRCULock, o.id, o, "", AccRead)
+	t.point(opRCULock, o.id, o, "", AccRead)
 	if t.rcuDepth == 0 {
 		// Under a spinlock the task is already a reader: the section
 		// goes on from when preemption was disabled.
@@ -77,7 +77,7 @@ func RCUReadLock(t *Task) {
 // RCUReadUnlock is rcu_read_unlock.
 func RCUReadUnlock(t *Task) {
 	o := t.w.rcuObj()
-	t.point(OpRCUUnlock, o.id, o, "", AccRead)
+	t.point(opRCUUnlock, o.id, o, "", AccRead)
 	if t.rcuDepth == 0 {
 		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "rcu-unbalanced", Title: "rcu_read_unlock without rcu_read_lock"})
 		return
@@ -97,7 +97,7 @@ func RCUReadLockHeld(t *Task) bool { return t.inRCUReader() }
 // reader section that began before the call.
 func CallRCU(t *Task, o *Object, fn func(t *Task)) {
 	ro := t.w.rcuObj()
-	t.point(OpCallRCU, ro.id, o, "", AccWrite)
+	t.point(opCallRCU, ro.id, o, "", AccWrite)
 	if o != nil {
 		if !t.w.checkFreeable(t, o) {
 			return
@@ -117,7 +117,7 @@ func KFreeRCU(t *Task, o *Object) { CallRCU(t, o, nil) }
 func SynchronizeRCU(t *Task) {
 	t.MightSleep("synchronize_rcu")
 	o := t.w.rcuObj()
-	t.point(OpSyncRCU, o.id, o, "", AccWrite)
+	t.point(opSyncRCU, o.id, o, "", AccWrite)
 	target := t.w.step
 	for !t.w.gpOver(target) {
 		t.w.rcu.syncQ.add(t)
@@ -164,7 +164,7 @@ func (w *World) rcuRunReady(t *Task) {
 		}
 		w.rcu.pending = append(w.rcu.pending[:i], w.rcu.pending[i+1:]...)
 		if w.cfg.Trace != TraceOff {
-			w.record(t, OpRCUFree, objIDOf(cb.o), cb.o, "", AccWrite, "")
+			w.record(t, opRCUFree, objIDOf(cb.o), cb.o, "", AccWrite, "")
 		}
 		if cb.fn != nil {
 			t.inRCUCallback = true

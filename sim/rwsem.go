@@ -68,9 +68,9 @@ func (s *RWSem) DownWriteKillableNested(t *Task, subclass int) int {
 }
 
 func (s *RWSem) down(t *Task, sub int, write, killable bool) int {
-	op, read := OpDownRead, int8(lockShared)
+	op, read := opDownRead, int8(lockShared)
 	if write {
-		op, read = OpDownWrite, lockExclusive
+		op, read = opDownWrite, lockExclusive
 	}
 	t.MightSleep(op.String())
 	t.point(op, s.id, s.obj, s.field, AccAcquire)
@@ -143,7 +143,7 @@ func (s *RWSem) wakeWaiters() {
 
 // DownReadTrylock is down_read_trylock: 1 on success.
 func (s *RWSem) DownReadTrylock(t *Task) bool {
-	t.point(OpDownReadTry, s.id, s.obj, s.field, AccAcquire)
+	t.point(opDownReadTry, s.id, s.obj, s.field, AccAcquire)
 	if len(s.waiters) > 0 || !s.free(false) {
 		return false
 	}
@@ -154,7 +154,7 @@ func (s *RWSem) DownReadTrylock(t *Task) bool {
 
 // DownWriteTrylock is down_write_trylock.
 func (s *RWSem) DownWriteTrylock(t *Task) bool {
-	t.point(OpDownWriteTry, s.id, s.obj, s.field, AccAcquire)
+	t.point(opDownWriteTry, s.id, s.obj, s.field, AccAcquire)
 	if !s.free(true) {
 		return false
 	}
@@ -165,7 +165,7 @@ func (s *RWSem) DownWriteTrylock(t *Task) bool {
 
 // UpRead is up_read.
 func (s *RWSem) UpRead(t *Task) {
-	t.point(OpUpRead, s.id, s.obj, s.field, AccRelease)
+	t.point(opUpRead, s.id, s.obj, s.field, AccRelease)
 	i := slices.Index(s.readers, t)
 	if i < 0 {
 		s.unbalanced(t, "up_read")
@@ -180,7 +180,7 @@ func (s *RWSem) UpRead(t *Task) {
 
 // UpWrite is up_write.
 func (s *RWSem) UpWrite(t *Task) {
-	t.point(OpUpWrite, s.id, s.obj, s.field, AccRelease)
+	t.point(opUpWrite, s.id, s.obj, s.field, AccRelease)
 	if s.writer != t {
 		s.unbalanced(t, "up_write")
 		return
@@ -193,7 +193,7 @@ func (s *RWSem) UpWrite(t *Task) {
 // DowngradeWrite is downgrade_write: the writer becomes a reader and
 // queued readers may join it.
 func (s *RWSem) DowngradeWrite(t *Task) {
-	t.point(OpDowngrade, s.id, s.obj, s.field, AccRelease)
+	t.point(opDowngrade, s.id, s.obj, s.field, AccRelease)
 	if s.writer != t {
 		s.unbalanced(t, "downgrade_write")
 		return

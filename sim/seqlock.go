@@ -24,7 +24,7 @@ func (s *SeqCount) String() string { return "seqcount(" + s.lockMeta.String() + 
 // ReadBegin is read_seqcount_begin: waits (spinning) while a write is in
 // progress and returns the even count.
 func (s *SeqCount) ReadBegin(t *Task) uint32 {
-	t.point(OpSeqBegin, s.id, s.obj, s.field, AccRead)
+	t.point(opSeqBegin, s.id, s.obj, s.field, AccRead)
 	for s.seq&1 != 0 {
 		s.q.add(t)
 		t.blockOn(s)
@@ -35,13 +35,13 @@ func (s *SeqCount) ReadBegin(t *Task) uint32 {
 // RawBegin is raw_seqcount_begin: does not wait; an odd count is rounded
 // down so that the following retry fails.
 func (s *SeqCount) RawBegin(t *Task) uint32 {
-	t.point(OpSeqBegin, s.id, s.obj, s.field, AccRead)
+	t.point(opSeqBegin, s.id, s.obj, s.field, AccRead)
 	return s.seq &^ 1
 }
 
 // Retry is read_seqcount_retry: true if the section must be retried.
 func (s *SeqCount) Retry(t *Task, start uint32) bool {
-	t.point(OpSeqRetry, s.id, s.obj, s.field, AccRead)
+	t.point(opSeqRetry, s.id, s.obj, s.field, AccRead)
 	return s.seq != start
 }
 
@@ -50,7 +50,7 @@ func (s *SeqCount) Sequence() uint32 { return s.seq }
 
 // WriteBegin is write_seqcount_begin.
 func (s *SeqCount) WriteBegin(t *Task) {
-	t.point(OpSeqWriteBegin, s.id, s.obj, s.field, AccWrite)
+	t.point(opSeqWriteBegin, s.id, s.obj, s.field, AccWrite)
 	if s.seq&1 != 0 { // the message is built only when it is needed: this is a hot path
 		t.WarnOn(true, "write_seqcount_begin on an odd seqcount ("+s.lockMeta.String()+")")
 	}
@@ -60,7 +60,7 @@ func (s *SeqCount) WriteBegin(t *Task) {
 
 // WriteEnd is write_seqcount_end.
 func (s *SeqCount) WriteEnd(t *Task) {
-	t.point(OpSeqWriteEnd, s.id, s.obj, s.field, AccWrite)
+	t.point(opSeqWriteEnd, s.id, s.obj, s.field, AccWrite)
 	if s.seq&1 == 0 {
 		t.WarnOn(true, "write_seqcount_end on an even seqcount ("+s.lockMeta.String()+")")
 	}
@@ -72,7 +72,7 @@ func (s *SeqCount) WriteEnd(t *Task) {
 // Invalidate is write_seqcount_invalidate: every reader that sampled the
 // count before now will retry.
 func (s *SeqCount) Invalidate(t *Task) {
-	t.point(OpSeqInvalidate, s.id, s.obj, s.field, AccWrite)
+	t.point(opSeqInvalidate, s.id, s.obj, s.field, AccWrite)
 	s.seq += 2
 }
 

@@ -46,7 +46,7 @@ func (l *SpinLock) LockNested(t *Task, subclass int) {
 
 // TryLock is spin_trylock.
 func (l *SpinLock) TryLock(t *Task) bool {
-	t.point(OpSpinTrylock, l.id, l.obj, l.field, AccAcquire)
+	t.point(opSpinTrylock, l.id, l.obj, l.field, AccAcquire)
 	if l.holder != nil {
 		return false
 	}
@@ -58,7 +58,7 @@ func (l *SpinLock) TryLock(t *Task) bool {
 
 // Unlock is spin_unlock.
 func (l *SpinLock) Unlock(t *Task) {
-	t.point(OpSpinUnlock, l.id, l.obj, l.field, AccRelease)
+	t.point(opSpinUnlock, l.id, l.obj, l.field, AccRelease)
 	if l.holder != t {
 		t.lockRelease(&l.lockMeta) // reports the imbalance
 		return

@@ -149,7 +149,7 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 			t.switchOut()
 		}
 	}
-	if o == nil && id == 0 && op >= OpSpinLock && op <= OpLockMapRelease {
+	if o == nil && id == 0 && op >= OpSpinLock && op <= opLockMapRelease {
 		w.raise(t, &Report{Kind: KindOops, Rule: "uninitialised-lock",
 			Title: op.String() + " on a lock that was never initialised (inside an ERR_PTR, or uninitialised memory)"})
 	}
@@ -194,13 +194,13 @@ func (t *Task) Tracing() bool { return t.w.cfg.Trace == TraceFull }
 
 // Read is a scheduling point for a modeled read of a shared field that
 // another task may write concurrently (a lockless d_flags test, say).
-func (t *Task) Read(o *Object, field string) { t.point(OpRead, o.id, o, field, AccRead) }
+func (t *Task) Read(o *Object, field string) { t.point(opRead, o.id, o, field, AccRead) }
 
 // Write is a scheduling point for a modeled store to a shared field.
-func (t *Task) Write(o *Object, field string) { t.point(OpWrite, o.id, o, field, AccWrite) }
+func (t *Task) Write(o *Object, field string) { t.point(opWrite, o.id, o, field, AccWrite) }
 
 // Yield is a bare scheduling point (cond_resched).
-func (t *Task) Yield() { t.point(OpRead, 0, nil, "cond_resched", AccRead) }
+func (t *Task) Yield() { t.point(opRead, 0, nil, "cond_resched", AccRead) }
 
 // CPURelax is the scheduling point of a task that spins: cpu_relax in a
 // retry loop, or a "goto retry" that will find the same state until
@@ -218,9 +218,9 @@ func (t *Task) CPURelax() {
 		}
 	}
 	w.step++
-	w.hash = (w.hash ^ (uint64(OpYield)<<8 | uint64(t.id))) * 1099511628211
+	w.hash = (w.hash ^ (uint64(opYield)<<8 | uint64(t.id))) * 1099511628211
 	if w.cfg.Trace != TraceOff {
-		w.record(t, OpYield, 0, nil, "", AccRead, "")
+		w.record(t, opYield, 0, nil, "", AccRead, "")
 	}
 	if w.step > w.cfg.MaxSteps {
 		w.livelock(t)
@@ -274,7 +274,7 @@ func (t *Task) Choose(label string, n int) int {
 	}
 	v := t.w.decide(DecideChoice, t.id, n, label)
 	if t.w.cfg.Trace != TraceOff {
-		t.w.record(t, OpChoose, 0, nil, label, AccRead, fmt.Sprintf("= %d of %d", v, n))
+		t.w.record(t, opChoose, 0, nil, label, AccRead, fmt.Sprintf("= %d of %d", v, n))
 	}
 	return v
 }

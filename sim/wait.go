@@ -174,7 +174,7 @@ func WaitVarEvent(t *Task, o *Object, field string, cond func() bool) {
 		return
 	}
 	k := varKey{o, field, -1}
-	t.point(OpWait, o.id, o, field, AccRead)
+	t.point(opWait, o.id, o, field, AccRead)
 	t.waitEvent(t.w.varQueue(k), varWait{k, "wait_var_event"}, cond, nil, nil)
 }
 
@@ -186,14 +186,14 @@ func WaitVarEventSpinlock(t *Task, o *Object, field string, cond func() bool, lo
 		return
 	}
 	k := varKey{o, field, -1}
-	t.point(OpWait, o.id, o, field, AccRead)
+	t.point(opWait, o.id, o, field, AccRead)
 	t.waitEvent(t.w.varQueue(k), varWait{k, "wait_var_event_spinlock"}, cond,
 		func() { lock.Unlock(t) }, func() { lock.Lock(t) })
 }
 
 // WakeUpVar is wake_up_var(&o->field).
 func WakeUpVar(t *Task, o *Object, field string) {
-	t.point(OpWake, o.id, o, field, AccWrite)
+	t.point(opWake, o.id, o, field, AccWrite)
 	if q := t.w.waitVars[varKey{o, field, -1}]; q != nil {
 		q.wakeAll(t.w)
 	}
@@ -210,14 +210,14 @@ func WakeUpVarLocked(t *Task, o *Object, field string, lock *SpinLock) {
 // set) holds.
 func WaitOnBit(t *Task, o *Object, field string, bit int, test func() bool) {
 	t.MightSleep("wait_on_bit")
-	t.point(OpWait, o.id, o, field, AccRead)
+	t.point(opWait, o.id, o, field, AccRead)
 	k := varKey{o, field, bit}
 	t.waitEvent(t.w.varQueue(k), varWait{k, "wait_on_bit"}, func() bool { return !test() }, nil, nil)
 }
 
 // WakeUpBit is wake_up_bit(&o->field, bit).
 func WakeUpBit(t *Task, o *Object, field string, bit int) {
-	t.point(OpWake, o.id, o, field, AccWrite)
+	t.point(opWake, o.id, o, field, AccWrite)
 	if q := t.w.waitVars[varKey{o, field, bit}]; q != nil {
 		q.wakeAll(t.w)
 	}

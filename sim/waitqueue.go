@@ -18,13 +18,13 @@ func (h *WaitQueueHead) String() string   { return "wait_queue_head(" + h.lockMe
 
 // Add is add_wait_queue(head, current).
 func (h *WaitQueueHead) Add(t *Task) {
-	t.point(OpWait, h.id, h.obj, h.field, AccWrite)
+	t.point(opWait, h.id, h.obj, h.field, AccWrite)
 	h.q.add(t)
 }
 
 // Remove is remove_wait_queue.
 func (h *WaitQueueHead) Remove(t *Task) {
-	t.point(OpWait, h.id, h.obj, h.field, AccWrite)
+	t.point(opWait, h.id, h.obj, h.field, AccWrite)
 	h.q.remove(t)
 }
 
@@ -32,7 +32,7 @@ func (h *WaitQueueHead) Remove(t *Task) {
 // tasks stay queued (the kernel's default wake function does not dequeue
 // them); they leave with Remove.
 func (h *WaitQueueHead) WakeUpAll(t *Task) {
-	t.point(OpWake, h.id, h.obj, h.field, AccWrite)
+	t.point(opWake, h.id, h.obj, h.field, AccWrite)
 	for _, u := range h.q.waiters {
 		t.w.wake(u)
 	}
@@ -40,7 +40,7 @@ func (h *WaitQueueHead) WakeUpAll(t *Task) {
 
 // HasSleeper is wq_has_sleeper.
 func (h *WaitQueueHead) HasSleeper(t *Task) bool {
-	t.point(OpWait, h.id, h.obj, h.field, AccRead)
+	t.point(opWait, h.id, h.obj, h.field, AccRead)
 	return len(h.q.waiters) > 0
 }
 

@@ -10,7 +10,7 @@ package vfs_test
 // the scenario's own check of the syscalls' results; ->lookup is checked
 // against R4 on every call. The expected outcome of every combination,
 // clean or the checker that fires, is in ccExpect, and the table is in
-// docs/findings.md ("Issue 4: shmem and VFS outcomes"). Set
+// docs/findings.md ("tmpfs and VFS outcomes"). Set
 // DCSIM_OUTCOMES=FILE to write the table afresh.
 
 import (

@@ -10,7 +10,7 @@ package vfs_test
 // both tasks order i_rwsem before the in-lookup dentry, and every
 // interleaving is clean. Under "pdirops" the plain lookup owns the
 // in-lookup dentry before it takes i_rwsem, so the two orders form a
-// cycle, which lockdep reports (docs/findings.md, "Issue 4").
+// cycle, which lockdep reports (docs/findings.md, "The regimes differ").
 //
 // TestR4: ->lookup never runs twice at once for one name, in any regime
 // or version, with three tasks looking the name up; and the check fires

@@ -110,11 +110,3 @@ func Iop(inode *dcache.Inode) *InodeOperations {
 	op, _ := inode.IOp.(*InodeOperations)
 	return op
 }
-
-// FilesystemType is the per-type data lockdep keys by, as in the kernel
-// (struct file_system_type's i_mutex keys).
-type FilesystemType struct {
-	Name string
-	// FOp is the file operations the type's directories use.
-	DirFOp *FileOperations
-}

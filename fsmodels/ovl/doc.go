@@ -8,9 +8,10 @@
 // (d_alloc_noblock_return and OVL_E_RACED_READDIR), selected by the run's
 // patches (dcache.P09OvlNoLookupOne, dcache.P10NoblockReturn).
 //
-// Sources: /work/notes/fsmodels.md §1 and §3 (paraphrases of
-// fs/overlayfs/{namei,dir,copy_up,readdir,util}.c and fs/namei.c),
-// /work/notes/dcache-v3.md patches 09 and 10. Functions name the kernel
+// Sources: fs/overlayfs/{namei,dir,copy_up,readdir,util}.c and
+// fs/namei.c of the v3 series base (docs/versions.md), and v3 09/19 and
+// 10/19 as posted in the thread of
+// <20260427040517.828226-1-neilb@ownmail.net>. Functions name the kernel
 // function they follow; NULL and ERR_PTR returns, dget/dput and lock
 // drops are where the C has them. Simplifications are marked
 // "Divergence:".

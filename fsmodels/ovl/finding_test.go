@@ -14,7 +14,7 @@ import (
 )
 
 // The findings on the posted v3 09/19 and 10/19 ovl_cache_update
-// (docs/findings.md, "Issue 4: overlayfs"): each test finds the minimal
+// (docs/findings.md, "overlayfs"): each test finds the minimal
 // schedule of one finding, checks that it replays to the same report,
 // and that the fixed variant runs the same decisions clean.
 

@@ -203,7 +203,7 @@ func raceCases() []raceCase {
 	})
 	// Pdirops: the VFS model's rename looks the target up with
 	// lookup_one_qstr_excl under lock_rename, while a lookup may own an
-	// in-lookup dentry for that name (docs/findings.md, issue 4). The
+	// in-lookup dentry for that name (docs/findings.md, "VFS model: pdirops rename"). The
 	// whole series fires patch 12's WARN in shmem_whiteout first.
 	add(scRenameLookup, []version{vMainline, v10Fixed, vAll}, map[string]string{
 		"mainline/pdirops":  "R1",
