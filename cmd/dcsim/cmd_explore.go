@@ -8,6 +8,7 @@ import (
 
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/scenarios"
+	"github.com/dcsim/dcsim/sim"
 )
 
 type exploreFlags struct {
@@ -19,10 +20,11 @@ type exploreFlags struct {
 	maxFaults   int
 	recheck     int
 	output      string
+	verbose     bool
 }
 
 func cmdExplore(args []string, out io.Writer) error {
-	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
 	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound) or random (seeded walk)")
@@ -32,6 +34,7 @@ func cmdExplore(args []string, out io.Writer) error {
 	fs.IntVar(&ef.maxFaults, "max-faults", 1, "injected faults per DFS run (with --faults)")
 	fs.IntVar(&ef.recheck, "recheck", 50, "replay every k-th run from its log and compare (0: never)")
 	fs.StringVar(&ef.output, "o", "", "write the first report to this file")
+	fs.BoolVar(&ef.verbose, "v", false, "show every recent step of the report (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,10 +60,11 @@ func cmdExplore(args []string, out io.Writer) error {
 	}
 	printResult(out, ef.scenario, &ef, res)
 	if res.First != nil {
+		text := res.First.FormatWith(sim.FormatOptions{Verbose: ef.verbose})
 		fmt.Fprintln(out)
-		fmt.Fprint(out, res.First.Format())
+		fmt.Fprint(out, text)
 		if ef.output != "" {
-			if err := os.WriteFile(ef.output, []byte(res.First.Format()), 0o644); err != nil {
+			if err := os.WriteFile(ef.output, []byte(text), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "report written to %s\n", ef.output)

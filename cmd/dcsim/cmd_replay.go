@@ -12,8 +12,9 @@ import (
 )
 
 func cmdReplay(args []string, out io.Writer) error {
-	fs := newFlags("replay", "replay [-q] SCHEDULE|REPORT-FILE", out)
+	fs := newFlags("replay", "replay [-q] [-v] SCHEDULE|REPORT-FILE", out)
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
+	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +34,7 @@ func cmdReplay(args []string, out io.Writer) error {
 	cfg.Faults = cfg.Faults || hasKind(s, sim.DecideFault)
 	cfg.Signals = cfg.Signals || hasKind(s, sim.DecideSignal)
 	fmt.Fprintf(out, "scenario %s\n\n", sc.Name)
-	return printOutcome(out, sim.Execute(sc.Program(), cfg, sim.NewReplay(s)), *quiet)
+	return printOutcome(out, sim.Execute(sc.Program(), cfg, sim.NewReplay(s)), *quiet, *verbose)
 }
 
 func hasKind(s *sim.Schedule, k sim.DecisionKind) bool {
