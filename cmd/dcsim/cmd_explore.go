@@ -101,14 +101,21 @@ func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result
 		}
 	}
 	fmt.Fprintln(out)
-	switch {
-	case r.First != nil:
-		fmt.Fprintf(out, "violation: %s [%s] after %d runs, %d preemption(s)\n", r.First.Kind, r.First.Rule, r.Runs, r.FirstPreemptions)
-	case r.Err == nil:
+	switch r.Status() {
+	case explore.StatusViolation:
+		if r.First != nil {
+			fmt.Fprintf(out, "violation: %s [%s] after %d runs, %d preemption(s)\n", r.First.Kind, r.First.Rule, r.Runs, r.FirstPreemptions)
+		}
+		for _, m := range r.MissingMarks {
+			fmt.Fprintf(out, "required mark never reached: %q\n", m)
+		}
+	case explore.StatusIncomplete:
+		// Not clean: what the scenario exists to cover never happened.
+		for _, m := range r.MissingMarks {
+			fmt.Fprintf(out, "incomplete: required mark %q never reached in %d runs\n", m, r.Runs)
+		}
+	case explore.StatusClean:
 		fmt.Fprintln(out, "no violation found")
-	}
-	for _, m := range r.MissingMarks {
-		fmt.Fprintf(out, "required mark never hit: %q\n", m)
 	}
 }
 
@@ -125,6 +132,8 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 		found, sched := "clean", ""
 		if r.First != nil {
 			found, sched = string(r.First.Kind), r.First.Schedule
+		} else if r.Status() == explore.StatusIncomplete {
+			found = string(explore.StatusIncomplete)
 		}
 		want := "clean"
 		if sc.Expect != "" {

@@ -56,6 +56,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "--scenario", "demo/abba-ordered", "--max-steps", "3"}, 1, "livelock", ""},
 		{[]string{"explore", "--scenario", "demo/abba-ordered"}, 0, "no violation found", ""},
 		{[]string{"explore", "--scenario", "demo/lost-wakeup"}, 1, "violation: deadlock", ""},
+		// A required mark never reached is its own outcome (exit 1), not "no violation found".
+		{[]string{"explore", "--scenario", "dcache/parallel-lookup/mainline", "--preemptions", "0", "--budget", "1"}, 1,
+			"\nincomplete: required mark \"d_alloc_parallel: waited on in-lookup\" never reached in 1 runs\n", ""},
 		{[]string{"explore", "--scenario", "demo/refcount", "--strategy", "random", "--seed", "5"}, 1, "violation: kasan", ""},
 		{[]string{"help"}, 0, "usage: dcsim <command>", ""},
 		{[]string{"run", "-h"}, 0, "\n  -seed string\n", ""},
@@ -269,5 +272,18 @@ func TestBench(t *testing.T) {
 	}
 	if code, out, _ := dcsim(t, "bench", "--runs", "50", "--scenario", "demo/refcount-rcu"); code != 0 || !strings.Contains(out, ": 50 runs") {
 		t.Errorf("bench refcount-rcu: exit %d\n%s", code, out)
+	}
+}
+
+// A missing mark prints the incomplete outcome and nothing that reads
+// as clean; with the mark reached the same scenario is clean.
+func TestExploreIncomplete(t *testing.T) {
+	code, out, _ := dcsim(t, "explore", "--scenario", "dcache/parallel-lookup/mainline", "--preemptions", "0", "--budget", "1")
+	if code != 1 || !strings.Contains(out, "incomplete: required mark") || strings.Contains(out, "no violation found") {
+		t.Errorf("missing mark: exit %d:\n%s", code, out)
+	}
+	code, out, _ = dcsim(t, "explore", "--scenario", "dcache/parallel-lookup/mainline", "--preemptions", "1")
+	if code != 0 || strings.Contains(out, "incomplete") || !strings.Contains(out, "no violation found") {
+		t.Errorf("mark reached: exit %d:\n%s", code, out)
 	}
 }
