@@ -501,8 +501,8 @@ func cleanFunc(fn string) (name string, closure bool) {
 		switch {
 		case isFuncN(sg) || sg == "gowrap1" || sg == "deferwrap1":
 			closure = true
-		case isNumber(sg):
-			// an init function's or a nested closure's number
+		case sg == "" || isNumber(sg):
+			// an init function's or a nested closure's number; "glob.."
 		default:
 			named = append(named, sg)
 		}
