@@ -287,3 +287,36 @@ func TestExploreIncomplete(t *testing.T) {
 		t.Errorf("mark reached: exit %d:\n%s", code, out)
 	}
 }
+
+// Setup steps fold into one line; -v shows them. Output is the same
+// byte for byte on every replay, folded or not.
+func TestVerboseUnfoldsSetup(t *testing.T) {
+	const sched = "v1:ovl/readdir-vs-lookup/01-09/today:1*65"
+	for _, cmd := range [][]string{{"replay"}, {"run", "--schedule"}} {
+		code, out, _ := dcsim(t, append(cmd, sched)...)
+		tr := traceSection(t, out)
+		if code != 1 || !strings.HasPrefix(tr, "  1-361  setup  (361 steps folded; -v shows them)\n  362  d1-2  T1 readdir ") ||
+			strings.Contains(tr, "T0 setup") {
+			t.Errorf("%q: exit %d, folded trace begins:\n%.300s", cmd, code, tr)
+		}
+		if _, again, _ := dcsim(t, append(cmd, sched)...); again != out {
+			t.Errorf("%q: a second replay prints different output", cmd)
+		}
+		vcmd := append(append([]string{cmd[0], "-v"}, cmd[1:]...), sched)
+		code, vout, _ := dcsim(t, vcmd...)
+		vtr := traceSection(t, vout)
+		if code != 1 || strings.Contains(vtr, "folded") || !strings.HasPrefix(vtr, "    1        T0 setup ") ||
+			strings.Count(vtr, " T0 setup ") < 361 || !strings.Contains(vtr, "\n  361        T0 setup ") {
+			t.Errorf("%q: exit %d, verbose trace begins:\n%.300s", vcmd, code, vtr)
+		}
+		if _, again, _ := dcsim(t, vcmd...); again != vout {
+			t.Errorf("%q: a second replay prints different output", vcmd)
+		}
+	}
+	// explore -v prints the same report as replay -v.
+	code, out, _ := dcsim(t, "explore", "-v", "--scenario", "demo/abba")
+	_, rout, _ := dcsim(t, "replay", "-v", "v1:demo/abba:0*5")
+	if code != 1 || !strings.Contains(out, strings.SplitN(rout, "\n\n", 3)[2]) {
+		t.Errorf("explore -v report differs from replay -v:\n%s\n---\n%s", out, rout)
+	}
+}
