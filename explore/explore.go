@@ -67,6 +67,37 @@ type Result struct {
 // Clean reports whether nothing was found and every required mark was hit.
 func (r *Result) Clean() bool { return r.Violations == 0 && len(r.MissingMarks) == 0 && r.Err == nil }
 
+// Status is the outcome of an exploration, in one word.
+type Status string
+
+const (
+	// StatusClean: no violation, and every required mark was reached.
+	StatusClean Status = "clean"
+	// StatusViolation: a checker fired (First is its report).
+	StatusViolation Status = "violation"
+	// StatusIncomplete: no violation, but a required mark was never
+	// reached, so the exploration did not show what it was meant to
+	// cover: not a clean result.
+	StatusIncomplete Status = "incomplete"
+	// StatusError: the program's input did not fit (Err).
+	StatusError Status = "error"
+)
+
+// Status says which of the outcomes the exploration had. A violation
+// outranks missing marks: a run that stops at a report may never reach
+// the branch a mark proves.
+func (r *Result) Status() Status {
+	switch {
+	case r.Err != nil:
+		return StatusError
+	case r.Violations > 0:
+		return StatusViolation
+	case len(r.MissingMarks) > 0:
+		return StatusIncomplete
+	}
+	return StatusClean
+}
+
 func (o *Options) budget() int {
 	if o.Budget <= 0 {
 		return DefaultBudget

@@ -377,9 +377,17 @@ func TestRequireMarks(t *testing.T) {
 		if !slices.Equal(r.MissingMarks, want) || r.Clean() || r.Violations != 0 || r.Marks["a ran"] != r.Runs {
 			t.Errorf("missing %q (want %q), clean %v, marks %v after %d runs", r.MissingMarks, want, r.Clean(), r.Marks, r.Runs)
 		}
+		if r.Status() != explore.StatusIncomplete {
+			t.Errorf("missing marks: status %q, want incomplete", r.Status())
+		}
 	}
-	if r := explore.DFS(p, explore.Options{RequireMarks: []string{"a ran"}}); !r.Clean() || len(r.MissingMarks) != 0 {
-		t.Errorf("all marks hit, but missing %q", r.MissingMarks)
+	if r := explore.DFS(p, explore.Options{RequireMarks: []string{"a ran"}}); !r.Clean() || len(r.MissingMarks) != 0 || r.Status() != explore.StatusClean {
+		t.Errorf("all marks hit, but missing %q (status %q)", r.MissingMarks, r.Status())
+	}
+	// A violation outranks a missing mark.
+	r := explore.DFS(twoPreemptionBug, explore.Options{MaxPreemptions: 2, RequireMarks: []string{"never"}})
+	if r.Status() != explore.StatusViolation || len(r.MissingMarks) != 1 {
+		t.Errorf("violation and a missing mark: status %q, missing %q", r.Status(), r.MissingMarks)
 	}
 	// A mark reached only by a preempted interleaving is missing at bound
 	// 0 and hit at bound 2.

@@ -24,12 +24,18 @@ func (c *Completion) WaitKillable(t *Task) int { return c.wait(t, true) }
 func (c *Completion) wait(t *Task, killable bool) int {
 	t.MightSleep("wait_for_completion")
 	t.point(opWaitCompletion, c.id, c.obj, c.field, AccAcquire)
+	slept := false
 	for c.done == 0 {
 		if killable && t.signalArrives("wait_for_completion_killable") {
+			t.blockStart = 0
 			return -int(EINTR)
 		}
 		c.q.add(t)
 		t.blockOn(c)
+		slept = true
+	}
+	if slept {
+		t.unblocked(opWakes, c)
 	}
 	if c.done != completeAll {
 		c.done--

@@ -102,6 +102,31 @@ func (w *World) allocObject(o *Object, class string, task int) {
 	o.allocStep = w.step
 	o.allocTask = task
 	w.objects = append(w.objects, o)
+	w.noteSite(o, true)
+}
+
+// objSites are the model call sites that allocated and freed an object,
+// kept with full tracing for KASAN reports. They live in the World, not in
+// the Object, so that untraced runs pay nothing for them.
+type objSites struct{ alloc, free string }
+
+func (w *World) noteSite(o *Object, alloc bool) {
+	if w.cfg.Trace != TraceFull {
+		return
+	}
+	if w.sites == nil {
+		w.sites = map[*Object]*objSites{}
+	}
+	s := w.sites[o]
+	if s == nil {
+		s = &objSites{}
+		w.sites[o] = s
+	}
+	if alloc {
+		s.alloc = callSite()
+	} else {
+		s.free = callSite()
+	}
 }
 
 // Free reclaims o at once (kfree). Freeing a freed object is a double free.
@@ -111,6 +136,7 @@ func (t *Task) Free(o *Object) {
 		o.state = objFreed
 		o.freeStep = t.w.step
 		o.freeTask = t.id
+		t.w.noteSite(o, false)
 	}
 }
 
@@ -134,8 +160,9 @@ func (w *World) checkFreeable(t *Task, o *Object) bool {
 }
 
 // check is the KASAN-style validation every access to an object goes
-// through. A nil o means the primitive lives outside any object.
-func (w *World) check(t *Task, o *Object, field string) {
+// through. A nil o means the primitive lives outside any object. op and
+// acc are the access, for the report.
+func (w *World) check(t *Task, o *Object, field string, op Op, acc Access) {
 	if o == nil {
 		return
 	}
@@ -150,14 +177,14 @@ func (w *World) check(t *Task, o *Object, field string) {
 	case o.state == objFreed:
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-after-free",
 			Title:   fmt.Sprintf("use after free: %s.%s", o, fieldOr(field)),
-			Message: w.lifeHistory(o)})
+			Message: w.accessString(t, o, field, op, acc) + w.lifeHistory(o)})
 	case o.state == objRCUPending && t.readerSince() > o.freeStep && !t.inRCUCallback:
 		// R25: an object queued for RCU freeing may still be read, but
 		// only from a read-side section that began before it was queued
 		// (readerSince is "never" outside a section).
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "R25",
 			Title:   fmt.Sprintf("access to %s.%s after call_rcu outside an RCU read-side section", o, fieldOr(field)),
-			Message: w.lifeHistory(o)})
+			Message: w.accessString(t, o, field, op, acc) + w.lifeHistory(o)})
 	case o.state == objUnborn:
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-before-alloc",
 			Title: fmt.Sprintf("access to %s.%s, which was never allocated", o.class, fieldOr(field))})
@@ -171,12 +198,40 @@ func fieldOr(f string) string {
 	return f
 }
 
+// accessString names the access KASAN caught, as its "Read of size ..."
+// line does: read or write, the object and field, the task, the step it
+// was about to take (the faulting access is not executed) and the model
+// call site.
+func (w *World) accessString(t *Task, o *Object, field string, op Op, acc Access) string {
+	kind := "write"
+	if acc == AccRead {
+		kind = "read"
+	}
+	s := fmt.Sprintf("%s of %s.%s (%s) by %s at step %d", kind, o, fieldOr(field), op, t, w.step+1)
+	if w.cfg.Trace == TraceFull {
+		if site := callSite(); site != "" {
+			s += " @" + site
+		}
+	}
+	return s + "\n"
+}
+
 func (w *World) lifeHistory(o *Object) string {
+	var st *objSites
+	if w.sites != nil {
+		st = w.sites[o]
+	}
 	s := fmt.Sprintf("allocated at step %d by %s", o.allocStep, w.taskName(o.allocTask))
+	if st != nil && st.alloc != "" {
+		s += " @" + st.alloc
+	}
 	if o.state == objFreed || o.state == objRCUPending {
 		s += fmt.Sprintf("\nfreed at step %d by %s", o.freeStep, w.taskName(o.freeTask))
 		if o.state == objRCUPending {
 			s += " (call_rcu, grace period not over)"
+		}
+		if st != nil && st.free != "" {
+			s += " @" + st.free
 		}
 	}
 	return s

@@ -104,6 +104,7 @@ func CallRCU(t *Task, o *Object, fn func(t *Task)) {
 		}
 		o.state = objRCUPending
 		o.freeStep, o.freeTask = t.w.step, t.id
+		t.w.noteSite(o, false)
 	}
 	t.w.rcu.pending = append(t.w.rcu.pending, rcuCallback{o: o, fn: fn, step: t.w.step, task: t.id})
 	t.w.rcuRunReady(t)
@@ -119,9 +120,12 @@ func SynchronizeRCU(t *Task) {
 	o := t.w.rcuObj()
 	t.point(opSyncRCU, o.id, o, "", AccWrite)
 	target := t.w.step
-	for !t.w.gpOver(target) {
-		t.w.rcu.syncQ.add(t)
-		t.blockOn(rcuWait{t.w, target})
+	if !t.w.gpOver(target) {
+		for !t.w.gpOver(target) {
+			t.w.rcu.syncQ.add(t)
+			t.blockOn(rcuWait{t.w, target})
+		}
+		t.unblocked(opWakes, rcuWait{t.w, target})
 	}
 }
 
@@ -165,6 +169,9 @@ func (w *World) rcuRunReady(t *Task) {
 		w.rcu.pending = append(w.rcu.pending[:i], w.rcu.pending[i+1:]...)
 		if w.cfg.Trace != TraceOff {
 			w.record(t, opRCUFree, objIDOf(cb.o), cb.o, "", AccWrite, "")
+			if w.cfg.Trace == TraceFull {
+				w.trace[len(w.trace)-1].Event = true // takes no step number
+			}
 		}
 		if cb.fn != nil {
 			t.inRCUCallback = true

@@ -36,7 +36,8 @@ type Report struct {
 	// Filled in by the runtime.
 	Schedule string
 	Stacks   []TaskStack // every task's model call stack (full tracing)
-	Recent   []string    // recent steps, formatted (full tracing)
+	Recent   []string    // recent steps, formatted (full tracing), none folded
+	recent   []traceLine // the same, for folding
 }
 
 // TaskStack is one task's model-level call stack when the report was made.
@@ -46,8 +47,12 @@ type TaskStack struct {
 	Frames []string
 }
 
-// Format renders the report for people. The last line is the replay line.
-func (r *Report) Format() string {
+// Format renders the report for people, setup steps folded. The last
+// line is the replay line.
+func (r *Report) Format() string { return r.FormatWith(FormatOptions{}) }
+
+// FormatWith renders the report as opt says.
+func (r *Report) FormatWith(opt FormatOptions) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "=== dcsim: %s", r.Kind)
 	if r.Rule != "" {
@@ -69,7 +74,11 @@ func (r *Report) Format() string {
 	}
 	if len(r.Recent) > 0 {
 		b.WriteString("\nrecent steps:\n")
-		for _, l := range r.Recent {
+		lines := r.Recent
+		if r.recent != nil {
+			lines = foldTrace(r.recent, opt)
+		}
+		for _, l := range lines {
 			b.WriteString("  " + l + "\n")
 		}
 	}

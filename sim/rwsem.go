@@ -86,10 +86,12 @@ func (s *RWSem) down(t *Task, sub int, write, killable bool) int {
 			s.waiters = slices.DeleteFunc(s.waiters, func(x *rwWaiter) bool { return x == wt })
 			t.lockRelease(&s.lockMeta)
 			s.wakeWaiters()
+			t.blockStart = 0
 			return -int(EINTR)
 		}
 		t.blockOn(s)
 	}
+	t.unblocked(opAcquires, s)
 	return 0
 }
 

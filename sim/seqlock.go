@@ -25,9 +25,12 @@ func (s *SeqCount) String() string { return "seqcount(" + s.lockMeta.String() + 
 // progress and returns the even count.
 func (s *SeqCount) ReadBegin(t *Task) uint32 {
 	t.point(opSeqBegin, s.id, s.obj, s.field, AccRead)
-	for s.seq&1 != 0 {
-		s.q.add(t)
-		t.blockOn(s)
+	if s.seq&1 != 0 {
+		for s.seq&1 != 0 {
+			s.q.add(t)
+			t.blockOn(s)
+		}
+		t.unblocked(opWakes, s)
 	}
 	return s.seq
 }

@@ -36,9 +36,12 @@ func (l *SpinLock) Lock(t *Task) { l.LockNested(t, 0) }
 func (l *SpinLock) LockNested(t *Task, subclass int) {
 	t.point(OpSpinLock, l.id, l.obj, l.field, AccAcquire)
 	t.lockAcquire(&l.lockMeta, subclass, lockExclusive, false)
-	for l.holder != nil {
-		l.q.add(t)
-		t.blockOn(l)
+	if l.holder != nil {
+		for l.holder != nil {
+			l.q.add(t)
+			t.blockOn(l)
+		}
+		t.unblocked(opAcquires, l)
 	}
 	l.holder = t
 	t.preemptDisable()

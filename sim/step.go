@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -95,17 +96,40 @@ var (
 	opMark           = NewOp("mark")
 	opChoose         = NewOp("choose")
 	opYield          = NewOp("cpu_relax")
+
+	// Trace events: lines of a full trace that are not scheduling points
+	// and take no step number (so step numbers are the same in every
+	// trace mode). They show decisions other than the next task, and
+	// where a task blocked and when it got what it waited for.
+	opFault    = NewOp("fault")
+	opSignal   = NewOp("signal")
+	opBlocks   = NewOp("blocks on")
+	opAcquires = NewOp("acquires")
+	opWakes    = NewOp("wakes from")
 )
 
 // Step is one executed scheduling point. Exploration keeps only N, Task,
 // Op, ID and Acc (compact tracing); full tracing adds the object, field and
 // the model function that took the step.
 type Step struct {
-	N     int64
-	Task  int
-	Op    Op
-	ID    ObjID
-	Acc   Access
+	N    int64
+	Task int
+	Op   Op
+	ID   ObjID
+	Acc  Access
+	// Full tracing only. Event: a trace line that is no scheduling point
+	// (a fault, signal or choice decided, a task blocking or getting what
+	// it blocked on); it carries the number of the step before it.
+	// Setup: taken in a setup phase (Task.Setup, or by a task named
+	// "setup" before any other task took a step). Dec: the 1-based index
+	// in the decision log of the decision that produced this line, 0 when
+	// none did; Decs: how many decisions led to it (Dec the last), as
+	// when the first task is chosen and then decides at its first point
+	// to go on. These fit in padding: a Step is no larger for them.
+	Event bool
+	Setup bool
+	Decs  uint8
+	Dec   int32
 	Obj   *Object
 	Field string
 	Site  string // innermost model frame, "dcache.DAllocParallel:123"
@@ -126,9 +150,22 @@ func (s *Step) target() string {
 	return b.String()
 }
 
-// Format renders the step as one trace line.
+// Format renders the step as one trace line: step number ("+" after it
+// for an event, which takes no step number of its own), the decision that
+// produced it ("d12": the 12th token of the schedule), task, op, target,
+// note and model call site.
 func (s *Step) Format(w *World) string {
-	line := fmt.Sprintf("%5d  %-12s %-22s %s", s.N, w.taskName(s.Task), s.Op, s.target())
+	ev, dec := byte(' '), ""
+	if s.Event {
+		ev = '+'
+	}
+	if s.Dec > 0 {
+		dec = "d" + strconv.Itoa(int(s.Dec))
+		if s.Decs > 1 {
+			dec = "d" + strconv.Itoa(int(s.Dec)-int(s.Decs)+1) + "-" + strconv.Itoa(int(s.Dec))
+		}
+	}
+	line := fmt.Sprintf("%5d%c %-5s %-12s %-22s %s", s.N, ev, dec, w.taskName(s.Task), s.Op, s.target())
 	if s.Note != "" {
 		line += "  " + s.Note
 	}
@@ -149,3 +186,57 @@ const (
 	// TraceFull also records objects, fields, model call sites and stacks.
 	TraceFull
 )
+
+// FormatOptions tune how traces and reports are rendered.
+type FormatOptions struct {
+	// Verbose shows every step; otherwise consecutive setup steps are
+	// folded into one line.
+	Verbose bool
+}
+
+// traceLine is a formatted trace line with what folding needs.
+type traceLine struct {
+	n     int64
+	event bool
+	setup bool
+	text  string
+}
+
+func (w *World) traceLines(tr []Step) []traceLine {
+	out := make([]traceLine, len(tr))
+	for i := range tr {
+		s := &tr[i]
+		out[i] = traceLine{n: s.N, event: s.Event, setup: s.Setup, text: s.Format(w)}
+	}
+	return out
+}
+
+// foldTrace renders lines, folding each run of consecutive setup lines
+// into one unless verbose.
+func foldTrace(lines []traceLine, opt FormatOptions) []string {
+	out := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); {
+		if opt.Verbose || !lines[i].setup {
+			out = append(out, lines[i].text)
+			i++
+			continue
+		}
+		j, steps := i, 0
+		for ; j < len(lines) && lines[j].setup; j++ {
+			if !lines[j].event {
+				steps++
+			}
+		}
+		first, last := lines[i].n, lines[j-1].n
+		if lines[i].event {
+			first++ // an event carries the number of the step before it
+		}
+		rng := strconv.FormatInt(first, 10)
+		if last > first {
+			rng += "-" + strconv.FormatInt(last, 10)
+		}
+		out = append(out, fmt.Sprintf("%7s  setup  (%d steps folded; -v shows them)", rng, steps))
+		i = j
+	}
+	return out
+}

@@ -44,6 +44,9 @@ type Task struct {
 	rcuStart      int64
 	inRCUCallback bool
 	signalled     bool
+
+	setupDepth int   // inside Task.Setup
+	blockStart int64 // step at which the task first blocked in its current wait
 }
 
 // ID is the task's number, its name in schedules.
@@ -98,7 +101,7 @@ func (t *Task) recoverPanic() {
 	if err, ok := r.(runtime.Error); ok && strings.Contains(err.Error(), "nil pointer") {
 		rep.Kind, rep.Rule, rep.Title = KindOops, "null-deref", "NULL pointer dereference"
 	}
-	stack := captureStack(3)
+	stack := t.captureStack(3)
 	rep.Message = "Go stack:\n" + strings.Join(stack, "\n")
 	if w.report == nil {
 		rep.Step, rep.Task = w.step, t.id
@@ -129,7 +132,7 @@ func (t *Task) switchOut() {
 		}
 		if t.dumpReq {
 			t.dumpReq = false
-			t.stack = captureStack(3)
+			t.stack = t.captureStack(3)
 			continue
 		}
 		return
@@ -153,7 +156,7 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 		w.raise(t, &Report{Kind: KindOops, Rule: "uninitialised-lock",
 			Title: op.String() + " on a lock that was never initialised (inside an ERR_PTR, or uninitialised memory)"})
 	}
-	w.check(t, o, field)
+	w.check(t, o, field, op, acc)
 	w.step++
 	w.hash = (w.hash ^ (uint64(id)<<24 | uint64(op)<<8 | uint64(t.id))) * 1099511628211
 	if w.cfg.Trace != TraceOff {
@@ -169,8 +172,49 @@ func (w *World) record(t *Task, op Op, id ObjID, o *Object, field string, acc Ac
 	if w.cfg.Trace == TraceFull {
 		s.Obj, s.Field, s.Note = o, field, note
 		s.Site = callSite()
+		w.tagStep(t, &s)
 	}
 	w.trace = append(w.trace, s)
+}
+
+// event records a trace line that is no scheduling point (full tracing
+// only): it takes no step number and does not enter the run's hash, so
+// step numbers and hashes are the same in every trace mode.
+func (w *World) event(t *Task, op Op, o *Object, field, note string) {
+	if w.cfg.Trace != TraceFull {
+		return
+	}
+	s := Step{N: w.step, Task: t.id, Op: op, Event: true, Obj: o, Field: field, Note: note, Site: callSite()}
+	if o != nil {
+		s.ID = o.id
+	}
+	w.tagStep(t, &s)
+	w.trace = append(w.trace, s)
+}
+
+// tagStep fills in the presentation-only fields of a full trace line: the
+// decision that produced it (the newest decision not yet shown on a line)
+// and whether it belongs to a setup phase.
+func (w *World) tagStep(t *Task, s *Step) {
+	if n := int32(len(w.log)); n > w.decShown {
+		s.Dec, s.Decs = n, uint8(min(n-w.decShown, 255))
+		w.decShown = n
+	}
+	if t.name != "setup" {
+		w.setupOver = true
+	}
+	s.Setup = t.setupDepth > 0 || (t.name == "setup" && !w.setupOver)
+}
+
+// Setup runs fn as a setup phase of the task: building the directory tree
+// and objects the concurrent part of a scenario starts from. Full traces
+// fold the steps of setup phases into one line unless printed verbosely.
+// The steps a task named "setup" takes before any other task has taken a
+// step are setup steps without this call.
+func (t *Task) Setup(fn func()) {
+	t.setupDepth++
+	defer func() { t.setupDepth-- }()
+	fn()
 }
 
 // Annotate adds a note to the step just taken (full tracing only): a value
@@ -260,7 +304,15 @@ func (t *Task) Fault(label string) bool {
 	if !t.w.cfg.Faults {
 		return false
 	}
-	return t.w.decide(DecideFault, t.id, 2, label) == 1
+	fail := t.w.decide(DecideFault, t.id, 2, label) == 1
+	if t.w.cfg.Trace == TraceFull {
+		note := "-> succeeds"
+		if fail {
+			note = "-> fails"
+		}
+		t.w.event(t, opFault, nil, label, note)
+	}
+	return fail
 }
 
 // Choose picks one of n outcomes (a simulated server's reply). It is
@@ -273,8 +325,11 @@ func (t *Task) Choose(label string, n int) int {
 		panic("sim: Choose among more than 65536 outcomes")
 	}
 	v := t.w.decide(DecideChoice, t.id, n, label)
-	if t.w.cfg.Trace != TraceOff {
-		t.w.record(t, opChoose, 0, nil, label, AccRead, fmt.Sprintf("= %d of %d", v, n))
+	switch t.w.cfg.Trace {
+	case TraceCompact:
+		t.w.record(t, opChoose, 0, nil, label, AccRead, "")
+	case TraceFull:
+		t.w.event(t, opChoose, nil, label, fmt.Sprintf("-> %d of %d", v, n))
 	}
 	return v
 }
@@ -290,6 +345,13 @@ func (t *Task) signalArrives(label string) bool {
 	}
 	if t.w.decide(DecideSignal, t.id, 2, label) == 1 {
 		t.signalled = true
+	}
+	if t.w.cfg.Trace == TraceFull {
+		note := "-> not delivered"
+		if t.signalled {
+			note = "-> fatal signal delivered"
+		}
+		t.w.event(t, opSignal, nil, label, note)
 	}
 	return t.signalled
 }
@@ -356,16 +418,27 @@ func repeatingTail(tr []Step) int {
 }
 
 // captureStack returns the model-level frames of the calling goroutine:
-// the runtime's own frames are left out.
-func captureStack(skip int) []string {
+// the runtime's own frames are left out. Closures are named by the
+// function they are written in; the task's own function is labelled with
+// the task's name.
+func (t *Task) captureStack(skip int) []string {
 	pcs := make([]uintptr, 64)
 	n := runtime.Callers(skip, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
 	var out []string
+	last := -1 // the last model frame seen
 	for {
 		f, more := frames.Next()
-		if isModelFrame(f.Function) {
-			out = append(out, fmt.Sprintf("%s (%s:%d)", shortFunc(f.Function), shortFile(f.File), f.Line))
+		switch {
+		case isModelFrame(f.Function):
+			name, closure := cleanFunc(f.Function)
+			if closure {
+				name = "closure in " + name
+			}
+			out = append(out, fmt.Sprintf("%s (%s:%d)", name, shortFile(f.File), f.Line))
+			last = len(out) - 1
+		case f.Function == simPkg+"(*Task).body" && last >= 0:
+			out[last] = fmt.Sprintf("task %q: %s", t.name, out[last])
 		}
 		if !more {
 			break
@@ -374,7 +447,8 @@ func captureStack(skip int) []string {
 	return out
 }
 
-// callSite is the innermost model frame of the running task.
+// callSite is the innermost model frame of the running task: function and
+// line, or for a closure in a package initialiser, file and line.
 func callSite() string {
 	var pcs [24]uintptr
 	n := runtime.Callers(3, pcs[:])
@@ -382,7 +456,11 @@ func callSite() string {
 	for {
 		f, more := frames.Next()
 		if isModelFrame(f.Function) {
-			return fmt.Sprintf("%s:%d", shortFunc(f.Function), f.Line)
+			name, closure := cleanFunc(f.Function)
+			if closure && (strings.HasSuffix(name, ".init") || strings.HasSuffix(name, ".glob")) {
+				return fmt.Sprintf("%s:%d", shortFile(f.File), f.Line)
+			}
+			return fmt.Sprintf("%s:%d", name, f.Line)
 		}
 		if !more {
 			return ""
@@ -402,6 +480,58 @@ func shortFunc(fn string) string {
 		fn = fn[i+1:]
 	}
 	return fn
+}
+
+// cleanFunc turns a Go symbol into the name of the function a person
+// wrote: "scenarios.init.2.ovlReaddirVsLookup.func1.2.1" (a closure in a
+// closure, inlined into an init function) is a closure in
+// "scenarios.ovlReaddirVsLookup". The package path is dropped; so are
+// "funcN", the numbers of nested closures and init functions, and the
+// init function a named function was inlined into. closure reports
+// whether the frame is a function literal.
+func cleanFunc(fn string) (name string, closure bool) {
+	fn = shortFunc(fn)
+	pkg, rest, ok := strings.Cut(fn, ".")
+	if !ok {
+		return fn, false
+	}
+	segs := strings.Split(rest, ".")
+	var named []string
+	for _, sg := range segs {
+		switch {
+		case isFuncN(sg) || sg == "gowrap1" || sg == "deferwrap1":
+			closure = true
+		case sg == "" || isNumber(sg):
+			// an init function's or a nested closure's number; "glob.."
+		default:
+			named = append(named, sg)
+		}
+	}
+	// The function written last encloses the frame (those before it are
+	// functions it was inlined into); a receiver "(*T)" goes with its
+	// method.
+	if len(named) == 0 {
+		return pkg, closure
+	}
+	k := len(named) - 1
+	if k > 0 && strings.HasPrefix(named[k-1], "(") {
+		k--
+	}
+	return pkg + "." + strings.Join(named[k:], "."), closure
+}
+
+func isFuncN(s string) bool { return strings.HasPrefix(s, "func") && len(s) > 4 && isNumber(s[4:]) }
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func shortFile(f string) string {

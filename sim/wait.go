@@ -40,11 +40,36 @@ type holderSet interface {
 	String() string
 }
 
-// blockOn parks t until it is woken; h names what it waits for.
+// blockOn parks t until it is woken; h names what it waits for. A full
+// trace shows the task blocking (and whom it waits for); the primitive
+// shows, with unblocked, when the task got what it waited for.
 func (t *Task) blockOn(h holderSet) {
+	if t.blockStart == 0 {
+		t.blockStart = t.w.step
+	}
+	if t.w.cfg.Trace == TraceFull {
+		note := ""
+		if hs := h.holders(); len(hs) > 0 {
+			names := make([]string, len(hs))
+			for i, u := range hs {
+				names[i] = u.String()
+			}
+			note = "held by " + strings.Join(names, ", ")
+		}
+		t.w.event(t, opBlocks, nil, h.String(), note)
+	}
 	t.waitOn = h
 	t.block(h.String())
 	t.waitOn = nil
+}
+
+// unblocked ends a wait that blocked: op is opAcquires for a lock,
+// opWakes for a wait.
+func (t *Task) unblocked(op Op, h holderSet) {
+	if t.w.cfg.Trace == TraceFull {
+		t.w.event(t, op, nil, h.String(), fmt.Sprintf("blocked since step %d", t.blockStart))
+	}
+	t.blockStart = 0
 }
 
 func (w *World) deadlock(t *Task) {
@@ -144,11 +169,15 @@ func (w *World) varQueue(k varKey) *WaitQueue {
 // woken since queueing. A wake between the test and the sleep is never
 // lost, exactly as with prepare_to_wait_event/schedule.
 func (t *Task) waitEvent(q *WaitQueue, what holderSet, cond func() bool, beforeSleep, afterSleep func()) {
+	slept := false
 	for {
 		t.woken = false
 		q.add(t)
 		if cond() {
 			q.remove(t)
+			if slept {
+				t.unblocked(opWakes, what)
+			}
 			return
 		}
 		if beforeSleep != nil {
@@ -157,6 +186,7 @@ func (t *Task) waitEvent(q *WaitQueue, what holderSet, cond func() bool, beforeS
 		if !t.woken {
 			t.MightSleep("schedule")
 			t.blockOn(what)
+			slept = true
 		}
 		q.remove(t)
 		if afterSleep != nil {

@@ -56,6 +56,7 @@ func ScheduleOn(t *Task, on *WaitQueueHead) {
 	t.MightSleep("schedule")
 	if !t.woken {
 		t.blockOn(on)
+		t.unblocked(opWakes, on)
 	}
 	t.woken = false
 }

@@ -94,6 +94,11 @@ type World struct {
 	rcu      rcuState
 	waitVars map[any]*WaitQueue
 	trace    []Step
+
+	// Full tracing only.
+	decShown  int32 // decisions already shown on a trace line
+	setupOver bool  // a task not named "setup" has taken a step
+	sites     map[*Object]*objSites
 }
 
 // NewWorld makes an empty run of the program called name.
@@ -221,13 +226,13 @@ func (o *Outcome) Schedule() *Schedule {
 	return s
 }
 
-// FormatTrace renders the recorded trace, one step a line.
-func (o *Outcome) FormatTrace() []string {
-	out := make([]string, len(o.Trace))
-	for i := range o.Trace {
-		out[i] = o.Trace[i].Format(o.world)
-	}
-	return out
+// FormatTrace renders the recorded trace, one step a line, with setup
+// steps folded.
+func (o *Outcome) FormatTrace() []string { return o.FormatTraceWith(FormatOptions{}) }
+
+// FormatTraceWith renders the recorded trace as opt says.
+func (o *Outcome) FormatTraceWith(opt FormatOptions) []string {
+	return foldTrace(o.world.traceLines(o.Trace), opt)
 }
 
 // Run executes the tasks to the end, to a report, or to an input error.
@@ -355,7 +360,7 @@ func (w *World) raise(t *Task, r *Report) {
 		}
 		w.report = r
 		if t != nil && w.cfg.Trace == TraceFull {
-			t.stack = captureStack(3)
+			t.stack = t.captureStack(3)
 		}
 	}
 	w.halted = true
@@ -379,8 +384,9 @@ func (w *World) fillReport() {
 	r := w.report
 	n := len(w.trace)
 	from := max(0, n-w.cfg.RecentSteps)
-	for i := from; i < n; i++ {
-		r.Recent = append(r.Recent, w.trace[i].Format(w))
+	r.recent = w.traceLines(w.trace[from:])
+	for _, l := range r.recent {
+		r.Recent = append(r.Recent, l.text)
 	}
 	for _, t := range w.tasks {
 		r.Stacks = append(r.Stacks, TaskStack{Task: t.String(), State: t.final, Frames: t.stack})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/scenarios"
+	"github.com/dcsim/dcsim/sim"
 )
 
 type exploreFlags struct {
@@ -19,10 +20,11 @@ type exploreFlags struct {
 	maxFaults   int
 	recheck     int
 	output      string
+	verbose     bool
 }
 
 func cmdExplore(args []string, out io.Writer) error {
-	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
 	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound) or random (seeded walk)")
@@ -32,6 +34,7 @@ func cmdExplore(args []string, out io.Writer) error {
 	fs.IntVar(&ef.maxFaults, "max-faults", 1, "injected faults per DFS run (with --faults)")
 	fs.IntVar(&ef.recheck, "recheck", 50, "replay every k-th run from its log and compare (0: never)")
 	fs.StringVar(&ef.output, "o", "", "write the first report to this file")
+	fs.BoolVar(&ef.verbose, "v", false, "show every recent step of the report (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,10 +60,11 @@ func cmdExplore(args []string, out io.Writer) error {
 	}
 	printResult(out, ef.scenario, &ef, res)
 	if res.First != nil {
+		text := res.First.FormatWith(sim.FormatOptions{Verbose: ef.verbose})
 		fmt.Fprintln(out)
-		fmt.Fprint(out, res.First.Format())
+		fmt.Fprint(out, text)
 		if ef.output != "" {
-			if err := os.WriteFile(ef.output, []byte(res.First.Format()), 0o644); err != nil {
+			if err := os.WriteFile(ef.output, []byte(text), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "report written to %s\n", ef.output)
@@ -97,14 +101,21 @@ func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result
 		}
 	}
 	fmt.Fprintln(out)
-	switch {
-	case r.First != nil:
-		fmt.Fprintf(out, "violation: %s [%s] after %d runs, %d preemption(s)\n", r.First.Kind, r.First.Rule, r.Runs, r.FirstPreemptions)
-	case r.Err == nil:
+	switch r.Status() {
+	case explore.StatusViolation:
+		if r.First != nil {
+			fmt.Fprintf(out, "violation: %s [%s] after %d runs, %d preemption(s)\n", r.First.Kind, r.First.Rule, r.Runs, r.FirstPreemptions)
+		}
+		for _, m := range r.MissingMarks {
+			fmt.Fprintf(out, "required mark never reached: %q\n", m)
+		}
+	case explore.StatusIncomplete:
+		// Not clean: what the scenario exists to cover never happened.
+		for _, m := range r.MissingMarks {
+			fmt.Fprintf(out, "incomplete: required mark %q never reached in %d runs\n", m, r.Runs)
+		}
+	case explore.StatusClean:
 		fmt.Fprintln(out, "no violation found")
-	}
-	for _, m := range r.MissingMarks {
-		fmt.Fprintf(out, "required mark never hit: %q\n", m)
 	}
 }
 
@@ -121,6 +132,8 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 		found, sched := "clean", ""
 		if r.First != nil {
 			found, sched = string(r.First.Kind), r.First.Schedule
+		} else if r.Status() == explore.StatusIncomplete {
+			found = string(explore.StatusIncomplete)
 		}
 		want := sc.Default().Expect.String()
 		mark := ""

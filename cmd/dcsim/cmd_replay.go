@@ -11,8 +11,9 @@ import (
 )
 
 func cmdReplay(args []string, out io.Writer) error {
-	fs := newFlags("replay", "replay [-q] SCHEDULE|REPORT-FILE", out)
+	fs := newFlags("replay", "replay [-q] [-v] SCHEDULE|REPORT-FILE", out)
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
+	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func cmdReplay(args []string, out io.Writer) error {
 	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
 	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
-	return printOutcome(out, sim.Execute(tg.program(), cfg, sim.NewReplay(s)), *quiet)
+	return printOutcome(out, sim.Execute(tg.program(), cfg, sim.NewReplay(s)), *quiet, *verbose)
 }
 
 // loadSchedule reads a schedule string, or the schedule line of a report

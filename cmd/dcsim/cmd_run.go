@@ -10,12 +10,13 @@ import (
 )
 
 func cmdRun(args []string, out io.Writer) error {
-	fs := newFlags("run", "run [--scenario NAME] [--seed N | --schedule S] [--faults] [--signals] [-q]", out)
+	fs := newFlags("run", "run [--scenario NAME] [--seed N | --schedule S] [--faults] [--signals] [-q] [-v]", out)
 	var rf runFlags
 	rf.register(fs)
 	seed := fs.String("seed", "1", "seed of the random scheduler")
 	schedule := fs.String("schedule", "", "replay this schedule instead of a seeded run")
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
+	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,5 +57,5 @@ func cmdRun(args []string, out io.Writer) error {
 	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
 	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
-	return printOutcome(out, sim.Execute(tg.program(), cfg, strategy), *quiet)
+	return printOutcome(out, sim.Execute(tg.program(), cfg, strategy), *quiet, *verbose)
 }

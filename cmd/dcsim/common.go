@@ -94,10 +94,12 @@ func scheduleTarget(s *sim.Schedule, warn io.Writer) (*target, error) {
 	return tg, nil
 }
 
-// printOutcome prints a traced run: its steps, then its result.
-func printOutcome(out io.Writer, o *sim.Outcome, quiet bool) error {
+// printOutcome prints a traced run: its steps, then its result. Setup
+// steps are folded into one line unless verbose.
+func printOutcome(out io.Writer, o *sim.Outcome, quiet, verbose bool) error {
+	opt := sim.FormatOptions{Verbose: verbose}
 	if !quiet {
-		for _, l := range o.FormatTrace() {
+		for _, l := range o.FormatTraceWith(opt) {
 			fmt.Fprintln(out, l)
 		}
 		fmt.Fprintln(out)
@@ -106,7 +108,7 @@ func printOutcome(out io.Writer, o *sim.Outcome, quiet bool) error {
 		return usagef("%v", o.Err)
 	}
 	if o.Report != nil {
-		fmt.Fprint(out, o.Report.Format())
+		fmt.Fprint(out, o.Report.FormatWith(opt))
 		return errViolation
 	}
 	fmt.Fprintf(out, "clean: %d steps, %d decisions\n", o.Steps, len(o.Decisions))

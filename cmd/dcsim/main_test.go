@@ -56,6 +56,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "--scenario", "demo/abba-ordered", "--max-steps", "3"}, 1, "livelock", ""},
 		{[]string{"explore", "--scenario", "demo/abba-ordered"}, 0, "no violation found", ""},
 		{[]string{"explore", "--scenario", "demo/lost-wakeup"}, 1, "violation: deadlock", ""},
+		// A required mark never reached is its own outcome (exit 1), not "no violation found".
+		{[]string{"explore", "--scenario", "dcache/parallel-lookup", "--preemptions", "0", "--budget", "1"}, 1,
+			"\nincomplete: required mark \"d_alloc_parallel: waited on in-lookup\" never reached in 1 runs\n", ""},
 		{[]string{"explore", "--scenario", "demo/refcount", "--strategy", "random", "--seed", "5"}, 1, "violation: kasan", ""},
 		{[]string{"help"}, 0, "usage: dcsim <command>", ""},
 		{[]string{"run", "-h"}, 0, "\n  -seed string\n", ""},
@@ -270,5 +273,51 @@ func TestBench(t *testing.T) {
 	}
 	if code, out, _ := dcsim(t, "bench", "--runs", "50", "--scenario", "demo/refcount-rcu"); code != 0 || !strings.Contains(out, ": 50 runs") {
 		t.Errorf("bench refcount-rcu: exit %d\n%s", code, out)
+	}
+}
+
+// A missing mark prints the incomplete outcome and nothing that reads
+// as clean; with the mark reached the same scenario is clean.
+func TestExploreIncomplete(t *testing.T) {
+	code, out, _ := dcsim(t, "explore", "--scenario", "dcache/parallel-lookup", "--preemptions", "0", "--budget", "1")
+	if code != 1 || !strings.Contains(out, "incomplete: required mark") || strings.Contains(out, "no violation found") {
+		t.Errorf("missing mark: exit %d:\n%s", code, out)
+	}
+	code, out, _ = dcsim(t, "explore", "--scenario", "dcache/parallel-lookup", "--preemptions", "1")
+	if code != 0 || strings.Contains(out, "incomplete") || !strings.Contains(out, "no violation found") {
+		t.Errorf("mark reached: exit %d:\n%s", code, out)
+	}
+}
+
+// Setup steps fold into one line; -v shows them. Output is the same
+// byte for byte on every replay, folded or not.
+func TestVerboseUnfoldsSetup(t *testing.T) {
+	const sched = "v2:ovl/readdir-vs-lookup@01-09/today:-:6455cd16:1*65"
+	for _, cmd := range [][]string{{"replay"}, {"run", "--schedule"}} {
+		code, out, _ := dcsim(t, append(cmd, sched)...)
+		tr := traceSection(t, out)
+		if code != 1 || !strings.HasPrefix(tr, "  1-361  setup  (361 steps folded; -v shows them)\n  362  d1-2  T1 readdir ") ||
+			strings.Contains(tr, "T0 setup") {
+			t.Errorf("%q: exit %d, folded trace begins:\n%.300s", cmd, code, tr)
+		}
+		if _, again, _ := dcsim(t, append(cmd, sched)...); again != out {
+			t.Errorf("%q: a second replay prints different output", cmd)
+		}
+		vcmd := append(append([]string{cmd[0], "-v"}, cmd[1:]...), sched)
+		code, vout, _ := dcsim(t, vcmd...)
+		vtr := traceSection(t, vout)
+		if code != 1 || strings.Contains(vtr, "folded") || !strings.HasPrefix(vtr, "    1        T0 setup ") ||
+			strings.Count(vtr, " T0 setup ") < 361 || !strings.Contains(vtr, "\n  361        T0 setup ") {
+			t.Errorf("%q: exit %d, verbose trace begins:\n%.300s", vcmd, code, vtr)
+		}
+		if _, again, _ := dcsim(t, vcmd...); again != vout {
+			t.Errorf("%q: a second replay prints different output", vcmd)
+		}
+	}
+	// explore -v prints the same report as replay -v.
+	code, out, _ := dcsim(t, "explore", "-v", "--scenario", "demo/abba")
+	_, rout, _ := dcsim(t, "replay", "-v", "v2:demo/abba@mainline/today:-:db02a243:0*5")
+	if code != 1 || !strings.Contains(out, strings.SplitN(rout, "\n\n", 3)[2]) {
+		t.Errorf("explore -v report differs from replay -v:\n%s\n---\n%s", out, rout)
 	}
 }
