@@ -36,7 +36,9 @@ func DLookupRCU(t *sim.Task, parent *Dentry, name *Qstr, seqp *uint32) *Dentry {
 				continue
 			}
 			tname := dentry.DName
+			// We want a consistent (name, len) pair.
 			if dentry.DSeq.Retry(t, seq) {
+				t.CPURelax()
 				goto seqretry
 			}
 			if parent.DOp.DCompare(t, dentry, tname.Len(), tname.Name, name) != 0 {
