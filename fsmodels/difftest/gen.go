@@ -109,23 +109,14 @@ func GenLayers() *rapid.Generator[[2]Layer] {
 	return rapid.Custom(func(t *rapid.T) [2]Layer {
 		var lower, upper Layer
 		kinds := []string{"", "f", "d"}
-		lowerKind := map[string]string{}
 		for _, n := range top {
 			k := rapid.SampledFrom(kinds).Draw(t, "lower")
-			lowerKind[n] = k
 			lower = appendEntry(t, lower, n, k, kinds)
 		}
 		ukinds := []string{"", "f", "d", "!", "+"}
 		for _, n := range top {
 			k := rapid.SampledFrom(ukinds).Draw(t, "upper")
-			// Whiteouts only where overlayfs could have made them: in
-			// a merge directory (docs/fidelity.md: the kernel lists a
-			// whiteout of a pure upper directory, the model does not).
-			sk := kinds
-			if k == "d" && lowerKind[n] == "d" {
-				sk = []string{"", "f", "d", "!"}
-			}
-			upper = appendEntry(t, upper, n, k, sk)
+			upper = appendEntry(t, upper, n, k, []string{"", "f", "d", "!"})
 		}
 		return [2]Layer{lower, upper}
 	})

@@ -3,6 +3,8 @@
 package difftest
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 
@@ -109,36 +111,54 @@ func (k *kernelSide) rename(old, new string, flags int) int {
 	return errno(unix.Renameat2(k.root, rel(old), k.root, rel(new), uint(flags)))
 }
 
-// ls is open(O_DIRECTORY), getdents64 to the end, close; each entry's
-// type comes from fstatat (d_type cannot tell a whiteout).
+// ls is open(O_DIRECTORY), getdents64 to the end, close. The type is
+// d_type; a character device is told from a whiteout by fstatat, and one
+// that lookup cannot find is a whiteout that overlayfs lists but hides.
 func (k *kernelSide) ls(path string) ([]dirent, int) {
 	fd, err := unix.Openat(k.root, rel(path), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errno(err)
 	}
 	defer unix.Close(fd)
-	var names []string
+	var out []dirent
 	buf := make([]byte, 8192)
 	for {
-		n, err := unix.ReadDirent(fd, buf)
+		n, err := unix.Getdents(fd, buf)
 		if err != nil {
 			return nil, errno(err)
 		}
 		if n == 0 {
-			break
+			return out, 0
 		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names) // drops . and ..
+		for b := buf[:n]; len(b) > 0; {
+			// struct linux_dirent64: ino, off, reclen, type, name.
+			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+			typ, name := b[18], b[19:reclen]
+			name = name[:bytes.IndexByte(name, 0)]
+			b = b[reclen:]
+			if string(name) != "." && string(name) != ".." {
+				out = append(out, dirent{string(name), k.direntType(fd, string(name), typ)})
+			}
+		}
 	}
-	var out []dirent
-	for _, name := range names {
+}
+
+func (k *kernelSide) direntType(dir int, name string, typ byte) string {
+	switch typ {
+	case unix.DT_REG:
+		return "reg"
+	case unix.DT_DIR:
+		return "dir"
+	case unix.DT_LNK:
+		return "lnk"
+	case unix.DT_CHR:
 		var st unix.Stat_t
-		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			out = append(out, dirent{name, "stat" + strings.ToLower(unix.ErrnoName(err.(unix.Errno)))})
-			continue
+		if err := unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return "wht"
 		}
-		out = append(out, dirent{name, typeOf(&st)})
+		return typeOf(&st)
 	}
-	return out, 0
+	return "?"
 }
 
 func (k *kernelSide) hasXattr(path, name string) bool {

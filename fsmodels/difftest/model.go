@@ -126,7 +126,7 @@ func Model(lower, upper Layer, overlay bool, calls []*vfstest.Call, o TreeOpts) 
 			s.Root = fs.Root()
 			res = run(m, calls, o)
 			s.Root = up.Root()
-			res.Upper = renderTree(walk(m, "/"+ovl.UpperDirName), inoMap{}, TreeOpts{Nlink: true, DirNlink: true, Xattrs: true})
+			res.Upper = renderTree(walk(m, "/"+ovl.UpperDirName), inoMap{}, TreeOpts{Nlink: true, DirNlink: true, Xattrs: true, DirOrigin: o.DirOrigin})
 			s.Root = fs.Root()
 		})
 	}}

@@ -142,7 +142,7 @@ func (k *Kernel) Overlay(lower, upper Layer, calls []*vfstest.Call, o TreeOpts) 
 	}
 	k.mounted = k.mounted[:len(k.mounted)-1]
 	err = withSide(up, func(x *kernelSide) error {
-		res.Upper = renderTree(walk(x, "/"+ovl.UpperDirName), inoMap{}, TreeOpts{Nlink: true, DirNlink: true, Xattrs: true})
+		res.Upper = renderTree(walk(x, "/"+ovl.UpperDirName), inoMap{}, TreeOpts{Nlink: true, DirNlink: true, Xattrs: true, DirOrigin: o.DirOrigin})
 		return nil
 	})
 	return res, err

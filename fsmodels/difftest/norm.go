@@ -80,6 +80,9 @@ type TreeOpts struct {
 	DirNlink bool // link counts of directories (overlayfs reports 1 for merged ones)
 	Nlink    bool // link counts of the others
 	Xattrs   bool // opaque, and origin of non-directories
+	// DirOrigin shows the origin of directories in the upper layer too
+	// (docs/fidelity.md: the model never sets a merge directory's).
+	DirOrigin bool
 }
 
 // renderTree renders a walk sorted by path, naming inodes with m.
@@ -95,7 +98,7 @@ func renderTree(es []Entry, m inoMap, o TreeOpts) []string {
 		if o.Xattrs && e.Opaque {
 			s += " opaque"
 		}
-		if o.Xattrs && e.Origin && e.Type != "dir" { // docs/fidelity.md: the model never fixes a merge dir's origin
+		if o.Xattrs && e.Origin && (e.Type != "dir" || o.DirOrigin) {
 			s += " origin"
 		}
 		out = append(out, s)
