@@ -20,10 +20,8 @@ var (
 func TestTmpfsAgainstKernel(t *testing.T) {
 	k := NewKernel(t, false)
 	gen := Gen(GenOpts{Links: true, Whiteouts: true, OpenWrite: true})
-	n := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		calls := gen.Draw(rt, "calls")
-		n++
 		kr, err := k.Tmpfs(calls, tmpfsTree)
 		if err != nil {
 			rt.Fatalf("kernel: %v", err)
@@ -36,7 +34,6 @@ func TestTmpfsAgainstKernel(t *testing.T) {
 			rt.Fatalf("tmpfs: the model disagrees with Linux:\n%s", d)
 		}
 	})
-	t.Logf("%d sequences", n)
 }
 
 // TestOverlayAgainstKernel builds generated layers, runs generated
@@ -46,11 +43,9 @@ func TestOverlayAgainstKernel(t *testing.T) {
 	k := NewKernel(t, true)
 	gen := Gen(GenOpts{})
 	layers := GenLayers()
-	n := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		l := layers.Draw(rt, "layers")
 		calls := gen.Draw(rt, "calls")
-		n++
 		kr, err := k.Overlay(l[0], l[1], calls, ovlTree)
 		if err != nil {
 			rt.Fatalf("kernel: %v", err)
@@ -63,5 +58,4 @@ func TestOverlayAgainstKernel(t *testing.T) {
 			rt.Fatalf("overlay: the model disagrees with Linux:\n%s", d)
 		}
 	})
-	t.Logf("%d sequences", n)
 }
