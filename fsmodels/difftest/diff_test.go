@@ -41,7 +41,7 @@ func TestTmpfsAgainstKernel(t *testing.T) {
 // results, namespace and upper layer.
 func TestOverlayAgainstKernel(t *testing.T) {
 	k := NewKernel(t, true)
-	gen := Gen(GenOpts{})
+	gen := Gen(GenOpts{Whiteouts: true})
 	layers := GenLayers()
 	rapid.Check(t, func(rt *rapid.T) {
 		l := layers.Draw(rt, "layers")
