@@ -7,3 +7,5 @@ require (
 	go.uber.org/goleak v1.3.0
 	pgregory.net/rapid v1.3.0
 )
+
+require golang.org/x/sys v0.43.0 // indirect

@@ -17,6 +17,8 @@ const (
 	ESRCH        Errno = 3
 	EINTR        Errno = 4
 	EIO          Errno = 5
+	ENXIO        Errno = 6
+	EBADF        Errno = 9
 	EACCES       Errno = 13
 	EAGAIN       Errno = 11
 	ENOMEM       Errno = 12
@@ -38,7 +40,7 @@ const (
 )
 
 var errnoNames = map[Errno]string{
-	EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", EACCES: "EACCES",
+	EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO", EBADF: "EBADF", EACCES: "EACCES",
 	EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EBUSY: "EBUSY", EEXIST: "EEXIST",
 	EXDEV: "EXDEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL",
 	ENOSPC: "ENOSPC", EMLINK: "EMLINK", ENAMETOOLONG: "ENAMETOOLONG",

@@ -173,6 +173,10 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 // Open is openat (path_openat, fs/namei.c 7.0): a file descriptor or
 // -errno.
 func (s *System) Open(t *sim.Task, path string, flags int) int {
+	// build_open_flags (fs/open.c, 6.4+): O_DIRECTORY|O_CREAT is invalid.
+	if flags&(O_DIRECTORY|O_CREAT) == O_DIRECTORY|O_CREAT {
+		return -int(sim.EINVAL)
+	}
 	var parent *dcache.Dentry
 	var last string
 	var err int
@@ -203,6 +207,12 @@ func (s *System) Open(t *sim.Task, path string, flags int) int {
 		err = -int(sim.ENOTDIR)
 	} else if dentry.DInode.IMode.IsDir() && flags&(O_WRONLY|O_RDWR|O_CREAT) != 0 {
 		err = -int(sim.EISDIR)
+	} else if m := dentry.DInode.IMode; m == dcache.S_IFCHR || m == dcache.S_IFWHT {
+		// do_dentry_open -> chrdev_open (fs/char_dev.c): no driver has
+		// the device's number. Divergence: device numbers are not
+		// modeled; every character device, the whiteout's 0/0
+		// included, is one without a driver.
+		err = -int(sim.ENXIO)
 	}
 	if err != 0 {
 		dcache.Dput(t, dentry)
