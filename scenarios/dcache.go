@@ -28,6 +28,16 @@ func mainV3(bound, budget int) []Cell {
 	return []Cell{{Variant: variant.BaseToday, Bound: bound, Budget: budget}, {Variant: variant.V3Today, Bound: bound, Budget: budget}}
 }
 
+// withUmount is a Setup that makes an Env with the umount check and runs
+// body in a task named "setup" (which spawns the racers).
+func withUmount(body dcachetest.Body) func(w *sim.World, v variant.Variant) {
+	return func(w *sim.World, v variant.Variant) {
+		e := dcachetest.New(w, v)
+		e.CheckUmount()
+		w.Go("setup", func(t *sim.Task) { body(t, e) })
+	}
+}
+
 // mutant is the cell of base with mutant m on, expecting kind and rule.
 func mutant(base variant.Variant, m variant.Toggle, kind sim.Kind, rule string) Cell {
 	return Cell{Variant: base.With(m), Expect: FindsRule(kind, rule), Budget: 50_000}

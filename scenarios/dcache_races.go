@@ -93,22 +93,18 @@ func init() {
 			"__d_move, retries and finds the alias. Both end with it; the directory keeps one alias.",
 		Marks: []string{"d_splice_alias: splice IS_ROOT alias", markWaited, markMismatch},
 		Cells: mainV3(2, 0),
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			e.CheckUmount()
-			w.Go("setup", func(t *sim.Task) {
-				anon := dcachetest.AnonDir(t, e.SB)
-				e.Pinned[anon] = 1
-				dir := anon.DInode
-				for range 2 {
-					t.Spawn("lookup", func(t *sim.Task) {
-						r := dcachetest.SpliceLookup(t, e, e.Root(), "sub", dir)
-						dcachetest.Assert(t, r == anon, "lookup gave %v, want the alias", r)
-						dcache.Dput(t, r)
-					})
-				}
-			})
-		},
+		Setup: withUmount(func(t *sim.Task, e *dcachetest.Env) {
+			anon := dcachetest.AnonDir(t, e.SB)
+			e.Pinned[anon] = 1
+			dir := anon.DInode
+			for range 2 {
+				t.Spawn("lookup", func(t *sim.Task) {
+					r := dcachetest.SpliceLookup(t, e, e.Root(), "sub", dir)
+					dcachetest.Assert(t, r == anon, "lookup gave %v, want the alias", r)
+					dcache.Dput(t, r)
+				})
+			}
+		}),
 	})
 	Register(&Scenario{
 		Name: "dcache/splice-vs-alias-put",
@@ -119,30 +115,26 @@ func init() {
 			"always gets a positive dentry for the directory.",
 		Marks: []string{"d_splice_alias: splice IS_ROOT alias", "test: alias killed first", "test: spliced alias evicted"},
 		Cells: mainV3(2, 0),
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			e.CheckUmount()
-			w.Go("setup", func(t *sim.Task) {
-				anon := dcachetest.AnonDir(t, e.SB)
-				dir := anon.DInode
-				t.Spawn("lookup", func(t *sim.Task) {
-					res := dcachetest.SpliceLookup(t, e, e.Root(), "sub", dir)
-					dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DInode == dir, "lookup gave %v", res)
-					if res != anon {
-						t.Mark("test: alias killed first")
-					}
-					dcache.Dput(t, res)
-				})
-				t.Spawn("holder", func(t *sim.Task) {
-					dcache.Dput(t, anon)
-					// A look at the dentry after the fact (no step): moved
-					// into the tree, then killed by this dput.
-					if anon.DName.Name == "sub" && anon.DLockref.IsDead() {
-						t.Mark("test: spliced alias evicted")
-					}
-				})
+		Setup: withUmount(func(t *sim.Task, e *dcachetest.Env) {
+			anon := dcachetest.AnonDir(t, e.SB)
+			dir := anon.DInode
+			t.Spawn("lookup", func(t *sim.Task) {
+				res := dcachetest.SpliceLookup(t, e, e.Root(), "sub", dir)
+				dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DInode == dir, "lookup gave %v", res)
+				if res != anon {
+					t.Mark("test: alias killed first")
+				}
+				dcache.Dput(t, res)
 			})
-		},
+			t.Spawn("holder", func(t *sim.Task) {
+				dcache.Dput(t, anon)
+				// A look at the dentry after the fact (no step): moved
+				// into the tree, then killed by this dput.
+				if anon.DName.Name == "sub" && anon.DLockref.IsDead() {
+					t.Mark("test: spliced alias evicted")
+				}
+			})
+		}),
 	})
 	Register(&Scenario{
 		Name: "dcache/unalias-two-lookups",
@@ -169,34 +161,30 @@ func init() {
 			"i_rwsem). The lookup finds the old negative or the moved file, never makes a second one.",
 		Marks: []string{"test: lookup got the old negative", "test: lookup got the moved file"},
 		Cells: mainV3(2, 0),
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			e.CheckUmount()
-			w.Go("setup", func(t *sim.Task) {
-				a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
-				b := dcachetest.AddNew(t, e.Root(), "b", 0)
-				t.Spawn("rename", func(t *sim.Task) {
-					e.Root().DInode.IRwsem.DownWrite(t)
-					dcache.DMove(t, a, b)
-					e.Root().DInode.IRwsem.UpWrite(t)
-					dcache.Dput(t, b)
-					dcache.Dput(t, a)
-				})
-				t.Spawn("lookup", func(t *sim.Task) {
-					d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
-					dcachetest.Assert(t, !sim.IsErr(d), "d_alloc_parallel failed")
-					dcachetest.Assert(t, !dcache.DInLookup(t, d), "a second dentry for b was created in-lookup")
-					dcachetest.Assert(t, d == a || d == b, "d_alloc_parallel returned %s", d)
-					if d == a {
-						t.Mark("test: lookup got the moved file")
-					} else {
-						t.Mark("test: lookup got the old negative")
-					}
-					dcache.Dput(t, d)
-					dcachetest.Release(t, wq)
-				})
+		Setup: withUmount(func(t *sim.Task, e *dcachetest.Env) {
+			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
+			b := dcachetest.AddNew(t, e.Root(), "b", 0)
+			t.Spawn("rename", func(t *sim.Task) {
+				e.Root().DInode.IRwsem.DownWrite(t)
+				dcache.DMove(t, a, b)
+				e.Root().DInode.IRwsem.UpWrite(t)
+				dcache.Dput(t, b)
+				dcache.Dput(t, a)
 			})
-		},
+			t.Spawn("lookup", func(t *sim.Task) {
+				d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
+				dcachetest.Assert(t, !sim.IsErr(d), "d_alloc_parallel failed")
+				dcachetest.Assert(t, !dcache.DInLookup(t, d), "a second dentry for b was created in-lookup")
+				dcachetest.Assert(t, d == a || d == b, "d_alloc_parallel returned %s", d)
+				if d == a {
+					t.Mark("test: lookup got the moved file")
+				} else {
+					t.Mark("test: lookup got the old negative")
+				}
+				dcache.Dput(t, d)
+				dcachetest.Release(t, wq)
+			})
+		}),
 	})
 	Register(&Scenario{
 		Name: "dcache/move-wakes-waiters",
@@ -205,31 +193,27 @@ func init() {
 			"04/19: end_dir_add), which finds the target unhashed, retries and finds the moved dentry.",
 		Marks: []string{markWaited, markMismatch, "__d_move: in-lookup target"},
 		Cells: mainV3(2, 0),
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			e.CheckUmount()
-			w.Go("setup", func(t *sim.Task) {
-				a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
-				t.Spawn("rename", func(t *sim.Task) {
-					b, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
-					dcache.DMove(t, a, b)
-					dcache.DLookupDone(t, b)
-					dcache.Dput(t, b)
-					dcachetest.Release(t, wq)
-					dcache.Dput(t, a)
-				})
-				t.Spawn("lookup", func(t *sim.Task) {
-					d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
-					if dcache.DInLookup(t, d) { // it got there first: ->lookup finds nothing
-						dcache.DAdd(t, d, nil)
-					} else {
-						dcachetest.Assert(t, d == a || d.DInode == nil, "lookup found %s", d)
-					}
-					dcache.Dput(t, d)
-					dcachetest.Release(t, wq)
-				})
+		Setup: withUmount(func(t *sim.Task, e *dcachetest.Env) {
+			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
+			t.Spawn("rename", func(t *sim.Task) {
+				b, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
+				dcache.DMove(t, a, b)
+				dcache.DLookupDone(t, b)
+				dcache.Dput(t, b)
+				dcachetest.Release(t, wq)
+				dcache.Dput(t, a)
 			})
-		},
+			t.Spawn("lookup", func(t *sim.Task) {
+				d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
+				if dcache.DInLookup(t, d) { // it got there first: ->lookup finds nothing
+					dcache.DAdd(t, d, nil)
+				} else {
+					dcachetest.Assert(t, d == a || d.DInode == nil, "lookup found %s", d)
+				}
+				dcache.Dput(t, d)
+				dcachetest.Release(t, wq)
+			})
+		}),
 	})
 	Register(&Scenario{
 		Name: "dcache/exchange-vs-lookup",
@@ -238,31 +222,27 @@ func init() {
 			"of the two dentries, never misses.",
 		Marks: []string{"test: found the original a", "test: found the exchanged b"},
 		Cells: mainV3(2, 0),
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			e.CheckUmount()
-			w.Go("setup", func(t *sim.Task) {
-				a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
-				b := dcachetest.AddNew(t, e.Root(), "b", dcache.S_IFREG)
-				t.Spawn("exchange", func(t *sim.Task) {
-					e.Root().DInode.IRwsem.DownWrite(t)
-					dcache.DExchange(t, a, b)
-					e.Root().DInode.IRwsem.UpWrite(t)
-					dcache.Dput(t, a)
-					dcache.Dput(t, b)
-				})
-				t.Spawn("lookup", func(t *sim.Task) {
-					d := dcache.DLookup(t, e.Root(), dcachetest.Q(e.Root(), "a"))
-					dcachetest.Assert(t, d == a || d == b, "d_lookup(a) = %v", d)
-					if d == a {
-						t.Mark("test: found the original a")
-					} else if d == b {
-						t.Mark("test: found the exchanged b")
-					}
-					dcache.Dput(t, d)
-				})
+		Setup: withUmount(func(t *sim.Task, e *dcachetest.Env) {
+			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
+			b := dcachetest.AddNew(t, e.Root(), "b", dcache.S_IFREG)
+			t.Spawn("exchange", func(t *sim.Task) {
+				e.Root().DInode.IRwsem.DownWrite(t)
+				dcache.DExchange(t, a, b)
+				e.Root().DInode.IRwsem.UpWrite(t)
+				dcache.Dput(t, a)
+				dcache.Dput(t, b)
 			})
-		},
+			t.Spawn("lookup", func(t *sim.Task) {
+				d := dcache.DLookup(t, e.Root(), dcachetest.Q(e.Root(), "a"))
+				dcachetest.Assert(t, d == a || d == b, "d_lookup(a) = %v", d)
+				if d == a {
+					t.Mark("test: found the original a")
+				} else if d == b {
+					t.Mark("test: found the exchanged b")
+				}
+				dcache.Dput(t, d)
+			})
+		}),
 	})
 	Register(&Scenario{
 		Name: "dcache/find-any-alias-vs-dput",
