@@ -1,7 +1,7 @@
 package dcache_test
 
 // Tests of d_delete and d_invalidate (delete.go): each outcome in a
-// single run, and their races with lookups and dput explored by DFS.
+// single run. Their races are catalog scenarios (scenarios/dcache_refs.go).
 
 import (
 	"slices"
@@ -10,6 +10,7 @@ import (
 	"github.com/dcsim/dcsim/variant"
 
 	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -19,24 +20,24 @@ import (
 // inode goes with it, a still-linked one stays.
 func TestDDeleteLastUser(t *testing.T) {
 	for _, nlink := range []int{0, 1} {
-		hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
-			inode := e.sb.NewInode(tk, dcache.S_IFREG)
-			d := hbAdd(tk, e.root, "a", inode)
+		dcachetest.Once(t, variant.BaseToday, nil, func(tk *sim.Task, e *dcachetest.Env) {
+			inode := e.SB.NewInode(tk, dcache.S_IFREG)
+			d := dcachetest.Add(tk, e.Root(), "a", inode)
 			d.DFlags |= dcache.DCACHE_CANT_MOUNT
 			inode.INlink = nlink // what ->unlink left
 			s0 := d.DSeq.Sequence()
 			dcache.DDelete(tk, d)
-			hbExpect(t, d.DInode == nil && dcache.Hashed(d) && hbCount(d) == 1, "after d_delete: inode %v hashed %v count %d",
-				d.DInode, dcache.Hashed(d), hbCount(d))
-			hbExpect(t, d.DFlags&(dcache.DCACHE_CANT_MOUNT|dcache.DCACHE_ENTRY_TYPE) == 0, "flags %s", dcache.FlagString(d.DFlags))
-			hbExpect(t, d.DSeq.Sequence() == s0+2, "d_seq %d, want one write section after %d", d.DSeq.Sequence(), s0)
-			hbExpect(t, len(inode.Aliases()) == 0, "inode keeps alias %v", inode.Aliases())
-			hbExpect(t, inode.Live() == (nlink > 0), "inode live %v with nlink %d", inode.Live(), nlink)
-			got := dcache.DLookup(tk, e.root, hbQ(e.root, "a"))
-			hbExpect(t, got == d, "d_lookup after d_delete = %v, want the negative %v", got, d)
+			dcachetest.Assert(tk, d.DInode == nil && dcache.Hashed(d) && d.DLockref.Count() == 1, "after d_delete: inode %v hashed %v count %d",
+				d.DInode, dcache.Hashed(d), d.DLockref.Count())
+			dcachetest.Assert(tk, d.DFlags&(dcache.DCACHE_CANT_MOUNT|dcache.DCACHE_ENTRY_TYPE) == 0, "flags %s", dcache.FlagString(d.DFlags))
+			dcachetest.Assert(tk, d.DSeq.Sequence() == s0+2, "d_seq %d, want one write section after %d", d.DSeq.Sequence(), s0)
+			dcachetest.Assert(tk, len(inode.Aliases()) == 0, "inode keeps alias %v", inode.Aliases())
+			dcachetest.Assert(tk, inode.Live() == (nlink > 0), "inode live %v with nlink %d", inode.Live(), nlink)
+			got := dcache.DLookup(tk, e.Root(), dcachetest.Q(e.Root(), "a"))
+			dcachetest.Assert(tk, got == d, "d_lookup after d_delete = %v, want the negative %v", got, d)
 			dcache.Dput(tk, got)
 			dcache.Dput(tk, d)
-			hbExpect(t, d.Live() && hbCount(d) == 0, "the negative dentry was not kept")
+			dcachetest.Assert(tk, d.Live() && d.DLockref.Count() == 0, "the negative dentry was not kept")
 		})
 	}
 }
@@ -44,87 +45,44 @@ func TestDDeleteLastUser(t *testing.T) {
 // TestDDeleteBusy: when someone else holds the dentry, d_delete only
 // unhashes it; it stays positive until its last dput kills it.
 func TestDDeleteBusy(t *testing.T) {
-	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
-		inode := e.sb.NewInode(tk, dcache.S_IFREG)
-		d := hbAdd(tk, e.root, "a", inode)
+	dcachetest.Once(t, variant.BaseToday, nil, func(tk *sim.Task, e *dcachetest.Env) {
+		inode := e.SB.NewInode(tk, dcache.S_IFREG)
+		d := dcachetest.Add(tk, e.Root(), "a", inode)
 		other := dcache.Dget(tk, d) // an open file, say
 		inode.INlink = 0
 		dcache.DDelete(tk, d)
-		hbExpect(t, !dcache.Hashed(d) && d.DInode == inode && inode.Live(), "busy d_delete: hashed %v inode %v", dcache.Hashed(d), d.DInode)
-		hbExpect(t, dcache.DLookup(tk, e.root, hbQ(e.root, "a")) == nil, "d_lookup found the deleted name")
+		dcachetest.Assert(tk, !dcache.Hashed(d) && d.DInode == inode && inode.Live(), "busy d_delete: hashed %v inode %v", dcache.Hashed(d), d.DInode)
+		dcachetest.Assert(tk, dcache.DLookup(tk, e.Root(), dcachetest.Q(e.Root(), "a")) == nil, "d_lookup found the deleted name")
 		dcache.Dput(tk, d)
-		hbExpect(t, d.Live() && inode.Live(), "killed while still held")
+		dcachetest.Assert(tk, d.Live() && inode.Live(), "killed while still held")
 		dcache.Dput(tk, other)
-		hbExpect(t, !d.Live() && !inode.Live(), "last dput: dentry live %v inode live %v", d.Live(), inode.Live())
+		dcachetest.Assert(tk, !d.Live() && !inode.Live(), "last dput: dentry live %v inode live %v", d.Live(), inode.Live())
 	})
 }
 
 // TestDDeleteNegative: d_delete reads d_inode and locks its i_lock with
 // no check, as the C does: a negative dentry is a NULL dereference.
 func TestDDeleteNegative(t *testing.T) {
-	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
-		e.w.Go("t", func(tk *sim.Task) {
-			dcache.DDelete(tk, hbAdd(tk, e.root, "a", nil))
+	prog := dcachetest.Program(t.Name(), variant.BaseToday, nil, func(e *dcachetest.Env) {
+		e.W.Go("t", func(tk *sim.Task) {
+			dcache.DDelete(tk, dcachetest.Add(tk, e.Root(), "a", nil))
 		})
 	})
-	hbWant(t, hbRun(t, prog, sim.Config{}, nil), sim.KindOops, "null-deref", "NULL pointer")
-}
-
-// TestDDeleteRaces: d_delete against a lookup that may take a reference
-// first (d_delete then only unhashes) or find the negative result, and
-// against another holder's dput.
-func TestDDeleteRaces(t *testing.T) {
-	for _, p := range hbVersions {
-		t.Run("lookup-"+p.String(), func(t *testing.T) {
-			hbExplore(t, hbProgram(t.Name(), p, nil, func(e *hbEnv) {
-				e.w.Go("main", func(tk *sim.Task) {
-					inode := e.sb.NewInode(tk, dcache.S_IFREG)
-					d := hbAdd(tk, e.root, "a", inode)
-					tk.Spawn("unlink", func(tk *sim.Task) {
-						inode.INlink = 0
-						dcache.DDelete(tk, d)
-						dcache.Dput(tk, d)
-					})
-					tk.Spawn("lookup", func(tk *sim.Task) {
-						got := dcache.DLookup(tk, e.root, hbQ(e.root, "a"))
-						if got != nil {
-							hbExpect(t, got == d && hbCount(got) > 0, "d_lookup = %v count %d", got, hbCount(got))
-							dcache.Dput(tk, got)
-						}
-					})
-				})
-			}), 4000)
-		})
-		t.Run("dput-"+p.String(), func(t *testing.T) {
-			hbExplore(t, hbProgram(t.Name(), p, nil, func(e *hbEnv) {
-				e.w.Go("main", func(tk *sim.Task) {
-					inode := e.sb.NewInode(tk, dcache.S_IFREG)
-					d := hbAdd(tk, e.root, "a", inode)
-					dcache.Dget(tk, d)
-					tk.Spawn("unlink", func(tk *sim.Task) {
-						inode.INlink = 0
-						dcache.DDelete(tk, d)
-						dcache.Dput(tk, d)
-					})
-					tk.Spawn("close", func(tk *sim.Task) { dcache.Dput(tk, d) })
-				})
-			}), 4000)
-		})
-	}
+	dcachetest.Want(t, dcachetest.Run(t, prog, sim.Config{}, nil), sim.KindOops, "null-deref", "NULL pointer")
 }
 
 func TestDInvalidateUnhashedAndNegative(t *testing.T) {
-	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
-		u := dcache.DAlloc(tk, e.root, hbQ(e.root, "u"))
+	dcachetest.Once(t, variant.BaseToday, nil, func(tk *sim.Task, e *dcachetest.Env) {
+		u := dcache.DAlloc(tk, e.Root(), dcachetest.Q(e.Root(), "u"))
 		s0 := u.DSeq.Sequence()
 		dcache.DInvalidate(tk, u)
-		hbExpect(t, !dcache.Hashed(u) && u.DSeq.Sequence() == s0 && hbCount(u) == 1, "d_invalidate of an unhashed dentry did something")
-		n := hbAdd(tk, e.root, "n", nil)
+		dcachetest.Assert(tk, !dcache.Hashed(u) && u.DSeq.Sequence() == s0 && u.DLockref.Count() == 1, "d_invalidate of an unhashed dentry did something")
+		n := dcachetest.Add(tk, e.Root(), "n", nil)
 		dcache.DInvalidate(tk, n)
-		hbExpect(t, !dcache.Hashed(n) && hbCount(n) == 1, "negative: hashed %v count %d", dcache.Hashed(n), hbCount(n))
+		dcachetest.Assert(tk, !dcache.Hashed(n) && n.DLockref.Count() == 1, "negative: hashed %v count %d", dcache.Hashed(n), n.DLockref.Count())
 		dcache.Dput(tk, n)
 		dcache.Dput(tk, u)
-		hbExpect(t, !n.Live() && !u.Live(), "invalidated dentries survived their last dput")
+		dcachetest.Assert(tk, !n.Live() && !u.Live(), "invalidated dentries survived their last dput")
 	})
 }
 
@@ -132,22 +90,22 @@ func TestDInvalidateUnhashedAndNegative(t *testing.T) {
 // every unused dentry below it; a busy child (and so the directory,
 // which it pins) stays.
 func TestDInvalidateDir(t *testing.T) {
-	hbOnce(t, variant.BaseToday, nil, func(tk *sim.Task, e *hbEnv) {
-		d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
-		x := hbAdd(tk, d, "x", e.sb.NewInode(tk, dcache.S_IFREG))
-		y := hbAdd(tk, d, "y", nil)
-		sub := hbAdd(tk, d, "sub", e.sb.NewInode(tk, dcache.S_IFDIR))
-		z := hbAdd(tk, sub, "z", nil)
+	dcachetest.Once(t, variant.BaseToday, nil, func(tk *sim.Task, e *dcachetest.Env) {
+		d := dcachetest.Add(tk, e.Root(), "d", e.SB.NewInode(tk, dcache.S_IFDIR))
+		x := dcachetest.Add(tk, d, "x", e.SB.NewInode(tk, dcache.S_IFREG))
+		y := dcachetest.Add(tk, d, "y", nil)
+		sub := dcachetest.Add(tk, d, "sub", e.SB.NewInode(tk, dcache.S_IFDIR))
+		z := dcachetest.Add(tk, sub, "z", nil)
 		for _, u := range []*dcache.Dentry{x, z, sub} {
 			dcache.Dput(tk, u) // unused, kept on the LRU
 		}
 		dcache.DInvalidate(tk, d)
-		hbExpect(t, !dcache.Hashed(d), "d_invalidate left d hashed")
+		dcachetest.Assert(tk, !dcache.Hashed(d), "d_invalidate left d hashed")
 		for _, u := range []*dcache.Dentry{x, z, sub} {
-			hbExpect(t, !u.Live(), "unused %v survived d_invalidate of its ancestor", u)
+			dcachetest.Assert(tk, !u.Live(), "unused %v survived d_invalidate of its ancestor", u)
 		}
-		hbExpect(t, y.Live() && slices.Equal(dcache.Children(d), []*dcache.Dentry{y}), "children of d: %v", dcache.Children(d))
-		hbExpect(t, hbCount(d) == 2 && len(dcache.LRU(e.sb)) == 0, "d count %d (want ours and y's), LRU %v", hbCount(d), dcache.LRU(e.sb))
+		dcachetest.Assert(tk, y.Live() && slices.Equal(dcache.Children(d), []*dcache.Dentry{y}), "children of d: %v", dcache.Children(d))
+		dcachetest.Assert(tk, d.DLockref.Count() == 2 && len(dcache.LRU(e.SB)) == 0, "d count %d (want ours and y's), LRU %v", d.DLockref.Count(), dcache.LRU(e.SB))
 		dcache.Dput(tk, y)
 		dcache.Dput(tk, d)
 	})
@@ -158,59 +116,24 @@ func TestDInvalidateDir(t *testing.T) {
 // find_submount walk and detached, which drops the mount's reference, and
 // goes in the second shrink_dcache_parent.
 func TestDInvalidateSubmount(t *testing.T) {
-	prog := hbProgram(t.Name(), variant.BaseToday, nil, func(e *hbEnv) {
-		e.w.Go("t", func(tk *sim.Task) {
-			d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
-			m := hbAdd(tk, d, "m", e.sb.NewInode(tk, dcache.S_IFDIR))
+	prog := dcachetest.Program(t.Name(), variant.BaseToday, nil, func(e *dcachetest.Env) {
+		e.W.Go("t", func(tk *sim.Task) {
+			d := dcachetest.Add(tk, e.Root(), "d", e.SB.NewInode(tk, dcache.S_IFDIR))
+			m := dcachetest.Add(tk, d, "m", e.SB.NewInode(tk, dcache.S_IFDIR))
 			m.DFlags |= dcache.DCACHE_MOUNTED // mounted on: the mount keeps our reference
-			q := hbAdd(tk, m, "q", nil)
+			q := dcachetest.Add(tk, m, "q", nil)
 			dcache.Dput(tk, q)
 			dcache.DInvalidate(tk, d)
-			hbExpect(t, m.DFlags&dcache.DCACHE_MOUNTED == 0, "mountpoint not detached")
-			hbExpect(t, !m.Live() && !q.Live() && len(dcache.Children(d)) == 0, "mountpoint live %v, its child live %v, children of d %v",
+			dcachetest.Assert(tk, m.DFlags&dcache.DCACHE_MOUNTED == 0, "mountpoint not detached")
+			dcachetest.Assert(tk, !m.Live() && !q.Live() && len(dcache.Children(d)) == 0, "mountpoint live %v, its child live %v, children of d %v",
 				m.Live(), q.Live(), dcache.Children(d))
-			hbExpect(t, hbCount(d) == 1, "d count %d", hbCount(d))
+			dcachetest.Assert(tk, d.DLockref.Count() == 1, "d count %d", d.DLockref.Count())
 			dcache.Dput(tk, d)
 		})
 	})
-	out := hbRun(t, prog, sim.Config{}, nil)
-	hbClean(t, out)
+	out := dcachetest.Run(t, prog, sim.Config{}, nil)
+	dcachetest.Clean(t, out)
 	if out.Marks["d_invalidate: detached a submount"] != 1 {
 		t.Fatalf("marks %v", out.Marks)
-	}
-}
-
-// TestDInvalidateRaces: d_invalidate of a directory against a lookup in
-// it, which may take a reference to a child before the prune reaches it
-// (the child then stays) or after it (a miss).
-func TestDInvalidateRaces(t *testing.T) {
-	tree := func(tk *sim.Task, e *hbEnv) *dcache.Dentry {
-		d := hbAdd(tk, e.root, "d", e.sb.NewInode(tk, dcache.S_IFDIR))
-		for _, n := range []string{"x", "y"} {
-			dcache.Dput(tk, hbAdd(tk, d, n, e.sb.NewInode(tk, dcache.S_IFREG)))
-		}
-		return d
-	}
-	for _, p := range hbVersions {
-		t.Run("lookup-"+p.String(), func(t *testing.T) {
-			hbExplore(t, hbProgram(t.Name(), p, nil, func(e *hbEnv) {
-				e.w.Go("main", func(tk *sim.Task) {
-					d := tree(tk, e)
-					dcache.Dget(tk, d)
-					tk.Spawn("invalidate", func(tk *sim.Task) {
-						dcache.DInvalidate(tk, d)
-						dcache.Dput(tk, d)
-					})
-					tk.Spawn("lookup", func(tk *sim.Task) {
-						got := dcache.DLookup(tk, d, hbQ(d, "x"))
-						if got != nil {
-							hbExpect(t, got.Live() && hbCount(got) > 0 && got.DInode != nil, "d_lookup = %v count %d", got, hbCount(got))
-							dcache.Dput(tk, got)
-						}
-						dcache.Dput(tk, d)
-					})
-				})
-			}), 6000)
-		})
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -554,11 +555,11 @@ func smSnapshot(sb *dcache.SuperBlock) []smEntry {
 }
 
 // smRun executes ops in one task and records each one's result.
-func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
+func smRun(t *sim.Task, e *dcachetest.Env, ops []smOp, results *[]smResult) {
 	var ents []*dcache.Dentry
 	var wqs []*dcache.WaitQueue // mainline: the on-stack queue of each in-lookup dentry's lookup
-	dirs := [2]*dcache.Dentry{e.root, nil}
-	v3 := e.c.Has(variant.P04WaitVarEvent)
+	dirs := [2]*dcache.Dentry{e.Root(), nil}
+	v3 := e.C.Has(variant.P04WaitVarEvent)
 	// entity maps a returned dentry to its entity number.
 	entity := func(d *dcache.Dentry) int {
 		if d == nil {
@@ -587,7 +588,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 		return dcache.NewOnStackWaitQueue(t)
 	}
 
-	sub := ccLookup(t, e, e.root, "sub", false, ccAddDir)
+	sub := dcachetest.Lookup(t, e, e.Root(), "sub", false, dcachetest.AddDir)
 	entity(sub)
 	dirs[1] = sub
 	for _, op := range ops {
@@ -609,14 +610,14 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 		case "lookup":
 			parent := dirs[op.Dir]
 			wq := newWQ()
-			r := dcache.DAllocParallel(t, parent, ccQstr(parent, op.Name), wq)
+			r := dcache.DAllocParallel(t, parent, dcachetest.Q(parent, op.Name), wq)
 			if sim.IsErr(r) {
 				t.Violation(sim.KindInvariant, "test", "d_alloc_parallel failed", "")
 			}
 			if dcache.DInLookup(t, r) {
 				switch op.How {
 				case "add+":
-					dcache.DAdd(t, r, e.sb.NewInode(t, dcache.S_IFREG))
+					dcache.DAdd(t, r, e.SB.NewInode(t, dcache.S_IFREG))
 				case "add-":
 					dcache.DAdd(t, r, nil)
 				case "fail":
@@ -631,9 +632,9 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 				dcache.Dput(t, r)
 			}
 		case "d_alloc":
-			ret = entity(dcache.DAlloc(t, dirs[op.Dir], ccQstr(dirs[op.Dir], op.Name)))
+			ret = entity(dcache.DAlloc(t, dirs[op.Dir], dcachetest.Q(dirs[op.Dir], op.Name)))
 		case "d_lookup":
-			r := dcache.DLookup(t, dirs[op.Dir], ccQstr(dirs[op.Dir], op.Name))
+			r := dcache.DLookup(t, dirs[op.Dir], dcachetest.Q(dirs[op.Dir], op.Name))
 			ret = entity(r)
 			if r != nil && !op.Keep {
 				dcache.Dput(t, r)
@@ -641,7 +642,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 		case "d_add":
 			var inode *dcache.Inode
 			if op.How == "inode" {
-				inode = e.sb.NewInode(t, dcache.S_IFREG)
+				inode = e.SB.NewInode(t, dcache.S_IFREG)
 			}
 			dcache.DAdd(t, d, inode)
 		case "d_lookup_done":
@@ -653,7 +654,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 		case "dput":
 			dcache.Dput(t, d)
 		case "d_instantiate":
-			dcache.DInstantiate(t, d, e.sb.NewInode(t, dcache.S_IFREG))
+			dcache.DInstantiate(t, d, e.SB.NewInode(t, dcache.S_IFREG))
 		case "d_delete":
 			dcache.DDelete(t, d)
 		case "d_invalidate":
@@ -666,7 +667,7 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 			var inode *dcache.Inode
 			switch op.How {
 			case "inode":
-				inode = e.sb.NewInode(t, dcache.S_IFREG)
+				inode = e.SB.NewInode(t, dcache.S_IFREG)
 			case "dir":
 				inode = dirs[1].DInode
 				dcache.Ihold(t, inode)
@@ -680,14 +681,14 @@ func smRun(t *sim.Task, e *ccEnv, ops []smOp, results *[]smResult) {
 		case smShrinkParent:
 			dcache.ShrinkDcacheParent(t, dirs[op.Dir])
 		case smShrinkSb:
-			dcache.ShrinkDcacheSb(t, e.sb)
+			dcache.ShrinkDcacheSb(t, e.SB)
 		case smPrune:
-			dcache.PruneDcacheSb(t, e.sb, 64)
+			dcache.PruneDcacheSb(t, e.SB, 64)
 		default:
 			panic("unknown op " + op.Kind)
 		}
 		release()
-		*results = append(*results, smResult{Ret: ret, Err: errs, Snap: smSnapshot(e.sb)})
+		*results = append(*results, smResult{Ret: ret, Err: errs, Snap: smSnapshot(e.SB)})
 	}
 }
 
@@ -698,7 +699,8 @@ func (m *smModel) smExecute(rt *rapid.T, p variant.Variant) {
 	prog := func(trace sim.TraceMode) *sim.Outcome {
 		results = nil
 		return sim.Execute(sim.Program{Name: "dcache/statemachine", Setup: func(w *sim.World) {
-			e := ccNewEnv(w, p)
+			e := dcachetest.New(w, p)
+			e.CheckUmount()
 			w.Go("ops", func(t *sim.Task) { smRun(t, e, m.ops, &results) })
 		}}, sim.Config{Trace: trace}, nil)
 	}
@@ -727,7 +729,7 @@ func (m *smModel) smExecute(rt *rapid.T, p variant.Variant) {
 }
 
 func TestStateMachine(t *testing.T) {
-	for _, p := range ccVersions {
+	for _, p := range mainV3 {
 		t.Run(p.String(), func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
 				m := newSMModel(p)

@@ -1,8 +1,11 @@
 package dcache
 
-// Test-only views of private dcache links, for the black-box tests'
-// leak walker and canonical snapshots (statemachine_test.go,
-// concurrency_test.go). They take no scheduling point.
+import "github.com/dcsim/dcsim/sim"
+
+// Read-only views of private dcache links, for harnesses (dcachetest's
+// end-of-run checks, the state-machine test's snapshots). They take no
+// scheduling point and are not model code: a task must not call them to
+// decide what to do.
 
 // Children is d_children, newest first.
 func Children(d *Dentry) []*Dentry { return d.children }
@@ -32,4 +35,15 @@ func (c *Cache) InLookupChains() [][]*Dentry {
 		out[i] = c.inLookup[i].chain
 	}
 	return out
+}
+
+// DWalkVisit runs d_walk (model code: it takes steps) from parent with a callback that records every
+// dentry it is called on and always continues.
+func DWalkVisit(t *sim.Task, parent *Dentry) []*Dentry {
+	var seen []*Dentry
+	dWalk(t, parent, func(t *sim.Task, d *Dentry) dWalkRet {
+		seen = append(seen, d)
+		return dWalkContinue
+	})
+	return seen
 }
