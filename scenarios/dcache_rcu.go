@@ -1,27 +1,11 @@
 package scenarios
 
 import (
-	"strings"
-
 	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 )
-
-// foldOps are ->d_hash and ->d_compare that fold ASCII case, as a
-// case-insensitive filesystem's (xfs ascii-ci, ntfs3).
-var foldOps = &dcache.DentryOperations{
-	DHash: func(t *sim.Task, d *dcache.Dentry, name *dcache.Qstr) int {
-		name.Hash = dcache.FullNameHash(d, strings.ToLower(name.Name))
-		return 0
-	},
-	DCompare: func(t *sim.Task, d *dcache.Dentry, length int, str string, name *dcache.Qstr) int {
-		if strings.EqualFold(str, name.Name) {
-			return 0
-		}
-		return 1
-	},
-}
 
 func init() {
 	Register(&Scenario{
@@ -33,11 +17,11 @@ func init() {
 		Cells: []Cell{{Variant: variant.BaseToday, Bound: 2}, {Variant: variant.V3Today, Bound: 2}},
 		Setup: func(w *sim.World, v variant.Variant) {
 			c := dcache.NewCache(w, v)
-			sb := c.NewSuperBlock("ci", foldOps)
+			sb := c.NewSuperBlock("ci", dcachetest.FoldOps)
 			root := sb.SRoot
 			q := func(name string) *dcache.Qstr {
 				n := &dcache.Qstr{Name: name}
-				foldOps.DHash(nil, root, n)
+				dcachetest.FoldOps.DHash(nil, root, n)
 				return n
 			}
 			var a, b *dcache.Dentry
