@@ -344,22 +344,6 @@ func TestDAddCIVsExactLookup(tt *testing.T) {
 	}
 }
 
-// Without the hook, in mainline, d_add_ci's d_alloc_parallel("foo") may
-// find the other lookup's "foo" in-lookup and wait for it while its own
-// caller owns the in-lookup "FOO". The model declares owning and waiting
-// on in-lookup dentries to lockdep as one class ("in-lookup dentry", rule
-// R17), so this wait is reported as recursive locking. It is not a kernel
-// deadlock (the exact-name lookup never waits on an inexact one, so no
-// cycle can close): it is a limit of the single-class lock map, which
-// d_add_ci would need a nesting annotation to pass (MODEL FINDING). The
-// test pins the report so that a change to the map shows up here.
-func TestDAddCIWaitsWhileOwning(tt *testing.T) {
-	r := haFind(tt, "ha/addci-vs-exact-free", variant.BaseToday, haVsExact(false, false))
-	if r.Kind != sim.KindLockdep || r.Rule != "recursive" || !strings.Contains(r.Message, "in-lookup dentry") {
-		tt.Fatalf("want lockdep [recursive] on the in-lookup lock map, got:\n%s", r.Format())
-	}
-}
-
 // v3 08/19 retakes the directory's i_rwsem (inode_lock_shared) after
 // d_alloc_parallel, while its task owns in-lookup dentries ("FOO", and the
 // new "foo"). In the posted series lookup_slow still calls
