@@ -1,13 +1,10 @@
 package dcache_test
 
-// Who may end an in-lookup state (issue 8 defect 2), the lockdep keying of
-// the in-lookup map under d_add_ci (defect 3) and the note on reports
-// lockdep in a kernel could not give (defect 5). The concurrent programs
-// are catalog scenarios (scenarios/fidelity_inlookup.go); these are the
-// sequential cases.
+// Who may end an in-lookup state (issue 8 defect 2). The concurrent
+// programs, and d_add_ci's nesting (defect 3), are catalog scenarios
+// (scenarios/fidelity_inlookup.go).
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/dcsim/dcsim/dcache"
@@ -99,33 +96,4 @@ func fmtReport(r *sim.Report) string {
 		return "(no report)"
 	}
 	return r.Format()
-}
-
-// d_add_ci on a case-folding filesystem waits on its own in-lookup
-// dentry: still recursive locking with the nested annotation, and the
-// report says lockdep in a kernel would not print it (the hang is real).
-func TestDAddCISelfWaitReport(tt *testing.T) {
-	fold := &dcache.DentryOperations{
-		DHash: func(t *sim.Task, d *dcache.Dentry, name *dcache.Qstr) int {
-			name.Hash = dcache.FullNameHash(d, strings.ToLower(name.Name))
-			return 0
-		},
-		DCompare: func(t *sim.Task, d *dcache.Dentry, length int, str string, name *dcache.Qstr) int {
-			if strings.EqualFold(str, name.Name) {
-				return 0
-			}
-			return 1
-		},
-	}
-	out := ownRun(variant.BaseToday, fold, func(t *sim.Task, c *dcache.Cache, root *dcache.Dentry) {
-		q := &dcache.Qstr{Name: "FOO"}
-		fold.DHash(t, root, q)
-		d := dcache.DAllocParallel(t, root, q, dcache.NewOnStackWaitQueue(t))
-		dcache.DAddCI(t, d, root.DSb.NewInode(t, dcache.S_IFREG), &dcache.Qstr{Name: "foo"}, true)
-	})
-	r := out.Report
-	if r == nil || r.Rule != "recursive" || !strings.Contains(r.Message, "waits for itself") ||
-		!strings.Contains(r.Message, "note: lockdep in a kernel would not print this report: in-lookup dentry is dcsim's own lock map") {
-		tt.Fatalf("want a recursive self-wait with the lockdep note, got:\n%s", fmtReport(r))
-	}
 }
