@@ -49,7 +49,8 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		if !c.Has(variant.P04WaitVarEvent) {
 			wq = dentry.dWait // mainline: the caller's queue, d_wait
 		}
-		found = DAllocParallel(t, dentry.DParent, name, wq)
+		// Nested: the caller owns dentry, of the same parent.
+		found = dAllocParallel(t, dentry.DParent, name, wq, allocParaWait, nil, inLookupNested)
 		if sim.IsErr(found) || !DInLookup(t, found) {
 			if c.Has(variant.P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")

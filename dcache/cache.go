@@ -117,7 +117,7 @@ func NewFsType(name string) *FsType {
 	return &FsType{Name: name,
 		dirClass:      sim.NewLockClass("&" + name + "->i_mutex_dir_key"),
 		fileClass:     sim.NewLockClass("&" + name + "->i_mutex_key"),
-		inLookupClass: sim.NewLockClass("in-lookup dentry (" + name + ")"),
+		inLookupClass: sim.NewLockClass("in-lookup dentry (" + name + ")").InvisibleToLockdep(inLookupMapWhy),
 		renameClass:   sim.NewLockClass("&" + name + "->s_vfs_rename_key"),
 	}
 }
@@ -223,7 +223,15 @@ func (sb *SuperBlock) dropInode(inode *Inode) {
 	}
 }
 
-// dFlagsForInode is d_flags_for_inode.
+// dFlagsForInode is d_flags_for_inode (fs/dcache.c, v6.18). It has no
+// whiteout case: a whiteout is a 0/0 character device (S_IFWHT here) and,
+// not being S_ISREG, gets DCACHE_SPECIAL_TYPE. DCACHE_WHITEOUT_TYPE is
+// defined (include/linux/dcache.h) and tested by d_is_whiteout, but
+// nothing sets it.
+//
+// Divergence: IOP_LOOKUP/IOP_NOFOLLOW caching, ->get_link and
+// DCACHE_NEED_AUTOMOUNT are not modeled; S_IFLNK stands for "has
+// ->get_link".
 func dFlagsForInode(inode *Inode) uint32 {
 	if inode == nil {
 		return DCACHE_MISS_TYPE
@@ -238,8 +246,6 @@ func dFlagsForInode(inode *Inode) uint32 {
 		return DCACHE_SYMLINK_TYPE
 	case S_IFREG:
 		return DCACHE_REGULAR_TYPE
-	case S_IFWHT:
-		return DCACHE_WHITEOUT_TYPE
 	}
 	return DCACHE_SPECIAL_TYPE
 }

@@ -33,6 +33,12 @@
 // owner when the dentry enters the in-lookup hash and released when it
 // leaves, acquired exclusively by a waiter), so that the order between
 // i_rwsem and in-lookup waits (rule R17) is checked like any lock order.
+// The class is per filesystem type; d_add_ci's d_alloc_parallel, which
+// runs while its caller owns an in-lookup dentry of the same parent, uses
+// subclass 1. The kernel has no such map, so reports involving it say
+// that a lockdep kernel would not print them. The task that inserted the
+// dentry owns it and only the owner ends the state, unless it handed the
+// dentry over (DInLookupHandOver; rule in-lookup-owner).
 //
 // # Invariants
 //

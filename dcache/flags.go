@@ -20,7 +20,7 @@ const (
 	DCACHE_LRU_LIST           uint32 = 1 << 18
 	DCACHE_ENTRY_TYPE         uint32 = 7 << 19
 	DCACHE_MISS_TYPE          uint32 = 0 << 19
-	DCACHE_WHITEOUT_TYPE      uint32 = 1 << 19
+	DCACHE_WHITEOUT_TYPE      uint32 = 1 << 19 // d_is_whiteout tests it; d_flags_for_inode never sets it
 	DCACHE_DIRECTORY_TYPE     uint32 = 2 << 19
 	DCACHE_AUTODIR_TYPE       uint32 = 3 << 19
 	DCACHE_REGULAR_TYPE       uint32 = 4 << 19

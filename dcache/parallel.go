@@ -1,6 +1,8 @@
 package dcache
 
 import (
+	"fmt"
+
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 )
@@ -105,13 +107,13 @@ func dMustWait(t *sim.Task, dentry *Dentry) bool {
 // waitInLookup waits, d_lock held, until dentry leaves the in-lookup
 // state: d_wait_lookup in mainline, wait_var_event_spinlock on d_flags
 // with d_must_wait in v3 04/19. The wait is declared to lockdep as an
-// acquisition of the dentry's in-lookup lock map.
-func waitInLookup(t *sim.Task, dentry *Dentry) {
+// acquisition of the dentry's in-lookup lock map, in subclass sub.
+func waitInLookup(t *sim.Task, dentry *Dentry, sub int) {
 	if !inLookupLocked(dentry) {
 		return
 	}
 	t.Mark("d_alloc_parallel: waited on in-lookup")
-	dentry.lookupMap.MightWait(t, dentry.DLock())
+	dentry.lookupMap.MightWaitNested(t, sub, dentry.DLock())
 	if dentry.c.Has(variant.P04WaitVarEvent) {
 		sim.WaitVarEventSpinlock(t, &dentry.Object, "d_flags",
 			func() bool { return !dMustWait(t, dentry) }, dentry.DLock())
@@ -127,13 +129,24 @@ func waitInLookup(t *sim.Task, dentry *Dentry) {
 // must end with d_lookup_done (or __d_add / d_splice_alias) before the
 // final dput; ERR_PTR(-ENOMEM) on allocation failure.
 func DAllocParallel(t *sim.Task, parent *Dentry, name *Qstr, wq *WaitQueue) *Dentry {
-	return dAllocParallel(t, parent, name, wq, allocParaWait, nil)
+	return dAllocParallel(t, parent, name, wq, allocParaWait, nil, 0)
 }
+
+// Lockdep subclasses of the in-lookup lock map (dcsim's; the kernel has
+// no map). The class is per filesystem type (FsType), as lockdep keys a
+// lock embedded in a per-type object; d_add_ci owns an in-lookup dentry
+// while its d_alloc_parallel owns or waits on a second one of the same
+// parent, so that acquisition is nested.
+const (
+	inLookupNormal = 0
+	inLookupNested = 1 // d_add_ci's d_alloc_parallel of the case-exact name
+)
 
 // dAllocParallel is __d_alloc_parallel (v3 05/19; the body of mainline
 // d_alloc_parallel when how is allocParaWait). dentryp is the v3 10/19
-// argument of d_alloc_noblock_return.
-func dAllocParallel(t *sim.Task, parent *Dentry, name *Qstr, wq *WaitQueue, how allocPara, dentryp **Dentry) *Dentry {
+// argument of d_alloc_noblock_return. sub is the lockdep subclass under
+// which the result is owned or waited on (inLookupNested from d_add_ci).
+func dAllocParallel(t *sim.Task, parent *Dentry, name *Qstr, wq *WaitQueue, how allocPara, dentryp **Dentry, sub int) *Dentry {
 	c := parent.c
 	hash := name.Hash
 	b, bi := c.inLookupHash(parent, hash)
@@ -216,7 +229,7 @@ retry:
 				t.Mark("d_alloc_noblock: in-lookup, would block")
 				return sim.ErrPtr[Dentry](sim.EWOULDBLOCK)
 			}
-			waitInLookup(t, dentry)
+			waitInLookup(t, dentry, sub)
 			// It is not in-lookup any more: did it become what we want?
 			if !c.On(MutNoRecheckAfterWait) {
 				if dentry.DName.Hash != hash || dentry.DParent != parent || !dentry.hashed ||
@@ -236,7 +249,7 @@ retry:
 			nd.dWait = wq
 		}
 		if !c.On(MutNoInLookupInsert) {
-			inLookupInsert(t, b, bi, nd)
+			inLookupInsert(t, b, bi, nd, sub)
 		}
 		b.lock.Unlock(t)
 		c.checkInLookupUnique(t, parent, name)
@@ -246,14 +259,16 @@ retry:
 
 // inLookupInsert is hlist_bl_add_head(&new->d_u.d_in_lookup_hash, b); the
 // caller holds b's lock. From here the dentry is an in-lookup dentry that
-// others can find and wait on; its owner holds its lookup map.
-func inLookupInsert(t *sim.Task, b *bucket, bi int, d *Dentry) {
+// others can find and wait on; t owns it (is responsible for ending the
+// state) and holds its lookup map, in subclass sub.
+func inLookupInsert(t *sim.Task, b *bucket, bi int, d *Dentry, sub int) {
 	t.Write(&d.Object, "d_in_lookup_hash")
 	b.add(d)
 	d.u = uInLookup
 	d.inLookup = bi
-	d.lookupMap.AcquireTry(t)
+	d.lookupMap.AcquireTryNested(t, sub)
 	d.lookupMapTask = t
+	d.lookupOwner = t
 }
 
 // dLookupUnhash is __d_lookup_unhash (fs/dcache.c), d_lock held: take
@@ -295,11 +310,54 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		b.lock.Unlock(t)
 	}
 	dentry.u = uEmpty // INIT_HLIST_NODE(&dentry->d_u.d_alias)
-	if dentry.lookupMapTask != nil {
+	dLookupEndOwnership(t, dentry)
+	return w, doWake
+}
+
+// dLookupEndOwnership ends t's ownership of an in-lookup dentry that is
+// leaving the state, releasing the lookup map if t still holds it. Only
+// the owner may end the state: the task that got the dentry from
+// d_alloc_parallel (d_alloc_noblock, d_duplicate), or the task it was
+// handed to (DInLookupHandOver). Anyone else would end a lookup that the
+// owner is still running, letting a second ->lookup of the name start
+// (rule in-lookup-owner, dcsim's).
+func dLookupEndOwnership(t *sim.Task, dentry *Dentry) {
+	if o := dentry.lookupOwner; o != nil && o != t {
+		t.Violation(sim.KindInvariant, "in-lookup-owner",
+			fmt.Sprintf("%s ends the in-lookup state of %s, owned by %s", t, dentry, o),
+			fmt.Sprintf("%s got %s from d_alloc_parallel and did not hand it over (DInLookupHandOver):\n"+
+				"only the task responsible for the lookup may end it.", o, dentry))
+		return
+	}
+	dentry.lookupOwner = nil
+	if dentry.lookupMapTask == t {
 		dentry.lookupMapTask = nil
 		dentry.lookupMap.Release(t)
 	}
-	return w, doWake
+}
+
+// DInLookupHandOver passes the ownership of the in-lookup dentry from t,
+// its owner, to task to, which will end the state: nfs_async_unlink gets
+// the dentry from d_alloc_parallel and its RPC's release callback, on
+// rpciod, calls d_lookup_done. The kernel needs no code for this (it has
+// no lock map, and the rule is only "whoever is responsible for the
+// lookup ends it"); dcsim's annotation is to the in-lookup lock map what
+// up_read_non_owner is to an rwsem. t releases the map.
+//
+// Divergence: from the hand-over on no task holds the map, so the
+// receiver's locks are not ordered after the in-lookup dentry.
+func DInLookupHandOver(t *sim.Task, dentry *Dentry, to *sim.Task) {
+	if dentry.lookupOwner != t {
+		t.Violation(sim.KindInvariant, "in-lookup-owner",
+			fmt.Sprintf("%s hands over %s, which it does not own", t, dentry),
+			fmt.Sprintf("owner: %v", dentry.lookupOwner))
+		return
+	}
+	dentry.lookupOwner = to
+	if dentry.lookupMapTask == t {
+		dentry.lookupMapTask = nil
+		dentry.lookupMap.Release(t)
+	}
 }
 
 // delMaybeStale is __hlist_bl_del: b.del with the bucket lock held; for
@@ -343,7 +401,7 @@ func DLookupDone(t *sim.Task, dentry *Dentry) {
 func DAllocNoblock(t *sim.Task, parent *Dentry, name *Qstr) *Dentry {
 	de := TryLookupNoperm(t, name, parent)
 	if de == nil {
-		de = dAllocParallel(t, parent, name, nil, allocParaFail, nil)
+		de = dAllocParallel(t, parent, name, nil, allocParaFail, nil, 0)
 	}
 	return de
 }
@@ -354,7 +412,7 @@ func DAllocNoblock(t *sim.Task, parent *Dentry, name *Qstr) *Dentry {
 func DAllocNoblockReturn(t *sim.Task, parent *Dentry, name *Qstr, dentryp **Dentry) *Dentry {
 	de := TryLookupNoperm(t, name, parent)
 	if de == nil {
-		de = dAllocParallel(t, parent, name, nil, allocParaFail, dentryp)
+		de = dAllocParallel(t, parent, name, nil, allocParaFail, dentryp, 0)
 	}
 	return de
 }
@@ -381,7 +439,7 @@ func DDuplicate(t *sim.Task, dentry *Dentry) *Dentry {
 	}
 	dentry.DParent.DLock().Unlock(t) // as posted: unlocks through dentry->d_parent
 	b.lock.Lock(t)
-	inLookupInsert(t, b, bi, nd)
+	inLookupInsert(t, b, bi, nd, inLookupNormal)
 	b.lock.Unlock(t)
 	return nd
 }

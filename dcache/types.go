@@ -13,11 +13,17 @@ var (
 	iRwsemDirClass    = sim.NewLockClass("&type->i_mutex_dir_key")
 	iRwsemClass       = sim.NewLockClass("&type->i_mutex_key")
 	renameLockClass   = sim.NewLockClass("rename_lock")
-	hashBucketClass   = sim.NewLockClass("dentry_hashtable bit lock")
-	inLookupClass     = sim.NewLockClass("in_lookup_hashtable bit lock")
+	hashBucketClass   = sim.NewLockClass("dentry_hashtable bit lock").InvisibleToLockdep(bitLockWhy)
+	inLookupClass     = sim.NewLockClass("in_lookup_hashtable bit lock").InvisibleToLockdep(bitLockWhy)
 	lruLockClass      = sim.NewLockClass("&sb->s_dentry_lru lock")
 	renameMutexClass  = sim.NewLockClass("&sb->s_vfs_rename_mutex")
-	inLookupWaitClass = sim.NewLockClass("in-lookup dentry")
+	inLookupWaitClass = sim.NewLockClass("in-lookup dentry").InvisibleToLockdep(inLookupMapWhy)
+)
+
+// Why lockdep in a kernel does not see some of the classes above.
+const (
+	bitLockWhy     = "a bit spinlock (hlist_bl_lock: bit_spin_lock), which lockdep does not track"
+	inLookupMapWhy = "dcsim's own lock map for in-lookup dentries; the kernel declares none"
 )
 
 // Hash table sizes. Small tables make unrelated names share chains, so
@@ -118,7 +124,8 @@ type Dentry struct {
 	// lookupMap puts "owning or waiting on this in-lookup dentry" into
 	// the lock order (see the package doc).
 	lookupMap     sim.LockMap
-	lookupMapTask *sim.Task
+	lookupMapTask *sim.Task // the task whose held locks include lookupMap
+	lookupOwner   *sim.Task // the task that must end the in-lookup state
 }
 
 // WaitQueue is a wait_queue_head_t living in its own object: mainline

@@ -12,6 +12,9 @@ import (
 type LockClass struct {
 	name string
 	id   int
+	// invisible, when set, says why lockdep in a kernel never sees this
+	// class (a bit spinlock, or a map that exists only in dcsim).
+	invisible string
 }
 
 var lockClasses []*LockClass
@@ -26,6 +29,33 @@ func NewLockClass(name string) *LockClass {
 
 // Name is the class's printed name.
 func (c *LockClass) Name() string { return c.name }
+
+// InvisibleToLockdep marks the class as one that lockdep in a kernel does
+// not track, saying why ("a bit spinlock (hlist_bl_lock), which lockdep
+// does not track"). Reports that involve it end with a note saying so, so
+// that a reader knows a lockdep kernel would not print them. It returns
+// c, for use in a package-level var.
+func (c *LockClass) InvisibleToLockdep(why string) *LockClass {
+	c.invisible = why
+	return c
+}
+
+// invisibleNote is the note ending a report that involves the given
+// graph nodes: one line per class invisible to lockdep, in order of
+// first appearance; "" when all are visible.
+func invisibleNote(nodes ...int) string {
+	var b strings.Builder
+	seen := map[*LockClass]bool{}
+	for _, n := range nodes {
+		c := lockClasses[n/MaxSubclasses]
+		if c.invisible == "" || seen[c] {
+			continue
+		}
+		seen[c] = true
+		fmt.Fprintf(&b, "\nnote: lockdep in a kernel would not print this report: %s is %s", c.name, c.invisible)
+	}
+	return b.String()
+}
 
 // MaxSubclasses is lockdep's MAX_LOCKDEP_SUBCLASSES.
 const MaxSubclasses = 8
@@ -170,8 +200,9 @@ func (t *Task) checkDeadlock(n int) {
 		t.w.lockdepReport(t, "recursive", "possible recursive locking detected",
 			fmt.Sprintf("%s is trying to acquire lock:\n  %s\nbut task is already holding lock:\n  %s\n\n"+
 				" Possible unsafe locking scenario:\n       CPU0\n       ----\n  %s;\n  %s;\n\n *** DEADLOCK ***\n\n"+
-				" May be due to missing lock nesting notation\n\n%s",
-				t, next, prev, scenarioLock(prev), scenarioLock(next), t.heldStringOf(t.held[:n])))
+				" May be due to missing lock nesting notation\n\n%s%s",
+				t, next, prev, scenarioLock(prev), scenarioLock(next), t.heldStringOf(t.held[:n]),
+				invisibleNote(next.node())))
 	}
 }
 
@@ -303,6 +334,11 @@ func (t *Task) circularMessage(prev, next *heldLock, path []bfsEntry) string {
 	// next is on top of the stack while it is validated; like the
 	// kernel, list only the locks already held.
 	b.WriteString("\n" + t.heldStringOf(t.held[:len(t.held)-1]))
+	nodes := []int{prev.node(), next.node()}
+	for _, p := range path {
+		nodes = append(nodes, p.node)
+	}
+	b.WriteString(invisibleNote(nodes...))
 	return b.String()
 }
 
@@ -318,8 +354,8 @@ func (t *Task) lockRelease(m *lockMeta) {
 		}
 	}
 	t.w.lockdepReport(t, "bad-unlock", "bad unlock balance detected!",
-		fmt.Sprintf("%s is trying to release lock (%s) %s\nbut there are no more locks to release!\n\n%s",
-			t, m.class.name, m, t.heldString()))
+		fmt.Sprintf("%s is trying to release lock (%s) %s\nbut there are no more locks to release!\n\n%s%s",
+			t, m.class.name, m, t.heldString(), invisibleNote(m.class.id*MaxSubclasses)))
 }
 
 func (t *Task) holds(m *lockMeta) *heldLock {
@@ -397,9 +433,14 @@ func (l *LockMap) Acquire(t *Task, read bool) {
 }
 
 // AcquireTry is lock_map_acquire_try: held, but no dependency into it.
-func (l *LockMap) AcquireTry(t *Task) {
+func (l *LockMap) AcquireTry(t *Task) { l.AcquireTryNested(t, 0) }
+
+// AcquireTryNested is AcquireTry with a lockdep subclass (as
+// lock_acquire(map, subclass, 1, ...) would be), for a map taken while
+// another map of its class is held where the nesting is by design.
+func (l *LockMap) AcquireTryNested(t *Task, sub int) {
 	t.point(opLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
-	t.lockAcquire(&l.lockMeta, 0, lockExclusive, true)
+	t.lockAcquire(&l.lockMeta, sub, lockExclusive, true)
 }
 
 // Release is lock_map_release.
@@ -412,7 +453,23 @@ func (l *LockMap) Release(t *Task) {
 // map (lock_map_acquire + lock_map_release, as might_lock does), with the
 // given spinlocks dropped around the sleep: the dependencies recorded are
 // from the locks still held while sleeping.
-func (l *LockMap) MightWait(t *Task, dropped ...*SpinLock) {
+func (l *LockMap) MightWait(t *Task, dropped ...*SpinLock) { l.MightWaitNested(t, 0, dropped...) }
+
+// MightWaitNested is MightWait with a lockdep subclass. A subclass keeps
+// two maps of one class apart; it cannot make waiting on a map the task
+// holds itself legal: that wait never ends, and is reported as recursive
+// locking whatever the subclasses (lockdep compares classes only; dcsim
+// also compares the instance).
+func (l *LockMap) MightWaitNested(t *Task, sub int, dropped ...*SpinLock) {
+	if h := t.holds(&l.lockMeta); h != nil {
+		t.point(opLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+		next := heldLock{m: &l.lockMeta, sub: int8(sub), step: t.w.step}
+		t.w.lockdepReport(t, "recursive", "possible recursive locking detected",
+			fmt.Sprintf("%s is trying to wait for:\n  %s\nbut task is already holding it:\n  %s\n\n"+
+				" The task waits for itself: *** DEADLOCK ***\n\n%s%s",
+				t, &next, h, t.heldString(), invisibleNote(h.node())))
+		return
+	}
 	saved := t.held
 	if len(dropped) > 0 {
 		t.held = nil
@@ -428,7 +485,8 @@ func (l *LockMap) MightWait(t *Task, dropped ...*SpinLock) {
 			}
 		}
 	}
-	l.Acquire(t, false)
+	t.point(opLockMapAcquire, l.id, l.obj, l.field, AccAcquire)
+	t.lockAcquire(&l.lockMeta, sub, lockExclusive, false)
 	l.Release(t)
 	if len(dropped) > 0 {
 		t.held = saved
