@@ -25,6 +25,9 @@ type ovlProgram struct {
 	workers map[string]ovlWorker
 	// check returns "" when the workers' results (by name) are right.
 	check func(e *fstest.OverlayEnv, res map[string]string) string
+	// faults: the program runs with injected faults, so the layers may
+	// fail to build (the run then ends there).
+	faults bool
 }
 
 // ovlWorker is a worker's body; its result is what check sees.
@@ -60,7 +63,11 @@ func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
 	slices.Sort(names)
 	res := map[string]string{}
 	w.Go("setup", func(t *sim.Task) {
-		if !e.MustBuild(t, p.lower, p.upper) {
+		if p.faults {
+			if e.Build(t, p.lower, p.upper) != nil {
+				return
+			}
+		} else if !e.MustBuild(t, p.lower, p.upper) {
 			return
 		}
 		ss := vfstest.NewSession(e.S)
