@@ -89,7 +89,7 @@ func init() {
 			"d_unhashed(NULL). The fixed variants turn it into -ENOMEM (readdir fails, no oops): with any one " +
 			"fault and one preemption they are clean.",
 		Config: sim.Config{Faults: true},
-		Cells: ovlCells(ovlRaceBound, postedReaddir, posted0910),
-		Setup: ovlRacedReaddir(false).setup,
+		Cells:  ovlCells(ovlRaceBound, postedReaddir, posted0910),
+		Setup:  ovlRacedReaddir(false).setup,
 	})
 }

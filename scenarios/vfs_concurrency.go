@@ -40,6 +40,9 @@ type race struct {
 	marks []string // marks a clean exploration without pressure must hit
 	// expect is the outcome of a cell (nil: clean everywhere).
 	expect func(v variant.Variant) Expect
+	// bound is the preemption bound of the program without pressure (0:
+	// raceBound).
+	bound int
 }
 
 // pressureScript is the third task of the NAME+pressure programs.
@@ -107,7 +110,7 @@ func (rc race) program(pressure bool) func(w *sim.World, v variant.Variant) {
 }
 
 // Exploration bounds of the race programs: two racers to two
-// preemptions, with the pressure task to one.
+// preemptions (some to one: race.bound), with the pressure task to one.
 const (
 	raceBound         = 2
 	racePressureBound = 1
@@ -135,8 +138,12 @@ func (rc race) cells(bound int) []Cell {
 
 func init() {
 	for _, rc := range races {
+		bound := raceBound
+		if rc.bound != 0 {
+			bound = rc.bound
+		}
 		Register(&Scenario{Name: "vfs/" + rc.name, Doc: rc.doc, Setup: rc.program(false),
-			Cells: rc.cells(raceBound), Marks: rc.marks})
+			Cells: rc.cells(bound), Marks: rc.marks})
 		Register(&Scenario{Name: "vfs/" + rc.name + "+pressure",
 			Doc:   rc.doc + " A third task runs the shrinker over the tmpfs LRU, then drop_caches: it must find nothing to free.",
 			Setup: rc.program(true), Cells: rc.cells(racePressureBound)})

@@ -126,6 +126,7 @@ var races = []race{
 	},
 	{
 		name:  "rename-cross-dirs",
+		bound: 1, // bound 2: 12,000-18,000 runs, 2-3 s per cell
 		doc:   "Two cross-directory renames in opposite directions (lock_rename's s_vfs_rename_mutex orders them).",
 		setup: []string{"mkdir /a = 0", "mkdir /b = 0", "mknod /a/x reg = 0", "mknod /b/y reg = 0"},
 		tasks: [][]string{{"rename /a/x /b/x"}, {"rename /b/y /a/y"}},
@@ -138,6 +139,7 @@ var races = []race{
 	},
 	{
 		name:  "rename-dir-into-subdir",
+		bound: 1, // bound 2: 12,000-18,000 runs, 2-3 s per cell
 		doc:   "rename /a /b/a races rename /b /a/b: whichever goes first, the other would move a directory into its own subtree.",
 		setup: []string{"mkdir /a = 0", "mkdir /b = 0"},
 		tasks: [][]string{{"rename /a /b/a"}, {"rename /b /a/b"}},
