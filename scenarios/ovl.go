@@ -95,18 +95,18 @@ func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
 // "VARIANT/REGIME" or "VARIANT" (the text before the regime) to the
 // expected report; the rest are clean.
 func ovlCells(bound int, versions []string, want map[string]Expect) []Cell {
-	var cells []Cell
+	var vs []variant.Variant
 	for _, text := range versions {
-		for _, r := range variant.Regimes {
-			v := variant.MustParse(text).In(r)
-			e, ok := want[text+"/"+r.String()]
-			if !ok {
-				e = want[text]
-			}
-			cells = append(cells, Cell{Variant: v, Expect: e, Bound: bound})
-		}
+		vs = append(vs, variant.MustParse(text))
 	}
-	return cells
+	return regimeCells(vs, bound, func(v variant.Variant) Expect {
+		text := variant.Variant{Patches: v.Patches, Toggles: v.Toggles}.String()
+		text = text[:len(text)-len("/today")]
+		if e, ok := want[text+"/"+v.Regime.String()]; ok {
+			return e
+		}
+		return want[text]
+	})
 }
 
 // readdirVersions are the versions of ovl_cache_update: mainline, v3

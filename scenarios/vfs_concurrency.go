@@ -123,15 +123,9 @@ func (rc race) cells(bound int) []Cell {
 	if rc.whiteout() {
 		versions = append(versions, variant.V3Today)
 	}
-	var cells []Cell
-	for _, v := range versions {
-		for _, r := range variant.Regimes {
-			e := Clean
-			if rc.expect != nil {
-				e = rc.expect(v.In(r))
-			}
-			cells = append(cells, Cell{Variant: v.In(r), Expect: e, Bound: bound, Budget: 50_000})
-		}
+	cells := regimeCells(versions, bound, rc.expect)
+	for i := range cells {
+		cells[i].Budget = 50_000
 	}
 	return cells
 }

@@ -18,13 +18,7 @@ func qstr(parent *dcache.Dentry, name string) *dcache.Qstr {
 
 // baseAndV3 are mainline and the v3 series in both regimes, clean.
 func baseAndV3(bound int) []Cell {
-	var cells []Cell
-	for _, v := range []variant.Variant{variant.BaseToday, variant.V3Today} {
-		for _, r := range variant.Regimes {
-			cells = append(cells, Cell{Variant: v.In(r), Bound: bound})
-		}
-	}
-	return cells
+	return regimeCells([]variant.Variant{variant.BaseToday, variant.V3Today}, bound, nil)
 }
 
 func init() {
