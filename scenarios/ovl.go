@@ -1,75 +1,114 @@
 package scenarios
 
+// The overlayfs programs: an overlay over two tmpfs layers
+// (fstest.Overlay), built from compact layer trees, a setup phase after
+// the mount, then named workers, each running vfstest calls, and a check
+// of their results (rule "ovl-result"). docs/findings.md, "overlayfs".
+
 import (
-	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/ovl"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"slices"
+	"strings"
+
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
-	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
-// ovlReaddirVsLookup builds a merge directory /m (a from the lower layer,
-// c from the upper), mounts the overlay, and races readdir /m with
-// stat /m/a.
-func ovlReaddirVsLookup(w *sim.World, v variant.Variant) {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	lower, upper := shmem.New(s, "lower"), shmem.New(s, "upper")
-	fs := ovl.New(s, upper, lower, "ovl")
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+// ovlProgram is an overlay program.
+type ovlProgram struct {
+	lower, upper fstest.Tree
+	// pre are the calls the setup task makes after the mount, before the
+	// workers start.
+	pre []string
+	// workers run concurrently; they are spawned in name order.
+	workers map[string]ovlWorker
+	// check returns "" when the workers' results (by name) are right.
+	check func(e *fstest.OverlayEnv, res map[string]string) string
+	// faults: the program runs with injected faults, so the layers may
+	// fail to build (the run then ends there).
+	faults bool
+}
+
+// ovlWorker is a worker's body; its result is what check sees.
+type ovlWorker func(t *sim.Task, e *fstest.OverlayEnv) string
+
+// calls is a worker that runs vfstest calls in one session; its result
+// is theirs, joined by " ".
+func calls(lines ...string) ovlWorker {
+	return func(t *sim.Task, e *fstest.OverlayEnv) string {
+		ss := vfstest.NewSession(e.S)
+		var out []string
+		for _, l := range lines {
+			out = append(out, ss.Exec(t, l))
+		}
+		return strings.Join(out, " ")
+	}
+}
+
+// The small pair of layers of the race programs: /m is a merge directory
+// with "a" from the lower layer and "c" from the upper one.
+var (
+	raceLower = fstest.Tree{"m/", "m/a"}
+	raceUpper = fstest.Tree{"m/", "m/c"}
+)
+
+// setup is the program under a variant.
+func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
+	e := fstest.Overlay(w, v)
+	names := make([]string, 0, len(p.workers))
+	for n := range p.workers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	res := map[string]string{}
 	w.Go("setup", func(t *sim.Task) {
-		s.Root = lower.Root()
-		s.Mkdir(t, "/m")
-		s.Mknod(t, "/m/a", dcache.S_IFREG)
-		s.Root = upper.Root()
-		s.Mkdir(t, "/"+ovl.UpperDirName)
-		s.Mkdir(t, "/"+ovl.UpperDirName+"/m")
-		s.Mknod(t, "/"+ovl.UpperDirName+"/m/c", dcache.S_IFREG)
-		if fs.Mount(t) != 0 {
+		if p.faults {
+			if e.Build(t, p.lower, p.upper) != nil {
+				return
+			}
+		} else if !e.MustBuild(t, p.lower, p.upper) {
 			return
 		}
-		s.Root = fs.Root()
-		s.Stat(t, "/m")
-		t.Spawn("readdir", func(t *sim.Task) {
-			if fd := s.Open(t, "/m", vfs.O_DIRECTORY); fd >= 0 {
-				s.Getdents(t, fd)
-				s.Close(t, fd)
+		ss := vfstest.NewSession(e.S)
+		for _, l := range p.pre {
+			ss.Exec(t, l)
+		}
+		for _, n := range names {
+			fn := p.workers[n]
+			t.Spawn(n, func(t *sim.Task) { res[n] = fn(t, e) })
+		}
+	})
+	if p.check != nil {
+		w.AtEnd(func(w *sim.World) {
+			if w.Halted() {
+				return
+			}
+			if msg := p.check(e, res); msg != "" {
+				w.Violation(sim.KindInvariant, "ovl-result", msg, "")
 			}
 		})
-		t.Spawn("stat", func(t *sim.Task) { s.Stat(t, "/m/a") })
+	}
+}
+
+// ovlCells lists variants × regimes with their expectations: want maps
+// "VARIANT/REGIME" or "VARIANT" (the text before the regime) to the
+// expected report; the rest are clean.
+func ovlCells(bound int, versions []string, want map[string]Expect) []Cell {
+	var vs []variant.Variant
+	for _, text := range versions {
+		vs = append(vs, variant.MustParse(text))
+	}
+	return regimeCells(vs, bound, func(v variant.Variant) Expect {
+		text := variant.Variant{Patches: v.Patches, Toggles: v.Toggles}.String()
+		text = text[:len(text)-len("/today")]
+		if e, ok := want[text+"/"+v.Regime.String()]; ok {
+			return e
+		}
+		return want[text]
 	})
 }
 
-func init() {
-	var cells []Cell
-	for _, r := range variant.Regimes {
-		for _, v := range []struct {
-			text   string
-			expect Expect
-		}{
-			{"mainline", Clean},
-			{"01-09", FindsRule(sim.KindInvariant, "R5")},
-			{"01-09+fix", Clean},
-			{"01-10", FindsRule(sim.KindInvariant, "R5")},
-			{"01-10+fix", Clean},
-		} {
-			e := v.expect
-			if v.text == "mainline" && r == variant.Pdirops {
-				e = Finds(sim.KindLockdep) // the conflict 09/19 exists to remove
-			}
-			cells = append(cells, Cell{Variant: variant.MustParse(v.text).In(r), Expect: e, Bound: 1})
-		}
-	}
-	Register(&Scenario{
-		Name: "ovl/readdir-vs-lookup",
-		Doc: "overlayfs: readdir of a merged directory races a lookup of a lower name in it. The " +
-			"base primes the dcache with lookup_one under the exclusive lock of the wrapped " +
-			"iterator; under pdirops that inverts the in-lookup order. v3 09/19 and 10/19 as " +
-			"posted keep an inverted !d_unhashed test that frees the in-lookup dentry they own " +
-			"without d_lookup_done (R5), with no race needed; the fixed variants look the name up " +
-			"when it is unhashed and test d_alloc_name for NULL.",
-		Cells: cells,
-		Setup: ovlReaddirVsLookup,
-	})
-}
+// readdirVersions are the versions of ovl_cache_update: mainline, v3
+// 09/19 and 10/19 as posted and with FixReaddir.
+var readdirVersions = []string{"mainline", "01-09", "01-09+fix", "01-10", "01-10+fix"}

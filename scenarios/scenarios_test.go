@@ -88,6 +88,9 @@ func TestExploreEveryScenario(t *testing.T) {
 		for _, cell := range sc.Cells {
 			t.Run(sc.Name+"@"+cell.Variant.String(), func(t *testing.T) {
 				bound, budget, faults := cell.Bounds()
+				if testing.Short() && cell.Expect == scenarios.Clean {
+					bound = min(bound, 1) // -short: clean cells exhausted to one preemption
+				}
 				prog := sc.Program(cell.Variant)
 				r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: budget, MaxFaults: faults,
 					Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10})

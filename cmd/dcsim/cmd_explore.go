@@ -129,13 +129,16 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		want := sc.Default().Expect.String()
 		found, sched := "clean", ""
 		if r.First != nil {
 			found, sched = string(r.First.Kind), r.First.Schedule
+			if sc.Default().Expect.Rule != "" {
+				found += " " + r.First.Rule // in the form of the expectation
+			}
 		} else if r.Status() == explore.StatusIncomplete {
 			found = string(explore.StatusIncomplete)
 		}
-		want := sc.Default().Expect.String()
 		mark := ""
 		if !sc.Default().Expect.Met(r.First) || len(r.MissingMarks) > 0 {
 			mark, bad = "  <-- unexpected", bad+1

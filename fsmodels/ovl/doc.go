@@ -1,5 +1,6 @@
 // Package ovl models overlayfs (fs/overlayfs, 6.19/7.0, the base of the
-// v3 series) over two tmpfs layers (package shmem): lookup through the
+// v3 series) over two layers (Layer; tmpfs, package shmem, in every
+// program so far): lookup through the
 // layers with whiteouts and opaque directories (namei.c), copy-up
 // (copy_up.c, high level), create, remove and rename (dir.c), and readdir
 // of merged directories (readdir.c) in the three versions of

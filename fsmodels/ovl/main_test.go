@@ -1,4 +1,4 @@
-package ovl
+package ovl_test
 
 import (
 	"testing"

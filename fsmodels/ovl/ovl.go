@@ -6,7 +6,6 @@ import (
 	"github.com/dcsim/dcsim/variant"
 
 	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
 )
@@ -30,7 +29,7 @@ const (
 type FS struct {
 	SB           *dcache.SuperBlock
 	s            *vfs.System
-	Upper, Lower *shmem.FS
+	Upper, Lower Layer
 
 	upperdir *dcache.Dentry // layers[0]: "upper" in the upper tmpfs
 	lowerdir *dcache.Dentry // layers[1]: the lower tmpfs's root
@@ -115,7 +114,7 @@ func (oi *ovlInode) DirFOp() *vfs.FileOperations {
 // New makes an overlay superblock over upper and lower (the part of
 // ovl_fill_super that needs no task). Call it in setup, then Mount from
 // a task before using the overlay.
-func New(s *vfs.System, upper, lower *shmem.FS, name string) *FS {
+func New(s *vfs.System, upper, lower Layer, name string) *FS {
 	fs := &FS{s: s, Upper: upper, Lower: lower,
 		opaque: map[*dcache.Inode]bool{}, origin: map[*dcache.Inode]*dcache.Inode{}}
 	fs.SB = s.C.NewSuperBlockOfType(FsType, name, nil)

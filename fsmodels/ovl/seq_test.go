@@ -1,49 +1,21 @@
-package ovl
+package ovl_test
 
 import (
-	"fmt"
 	"maps"
 	"strings"
 	"testing"
 
 	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
+	"github.com/dcsim/dcsim/fsmodels/ovl"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
 )
 
-// seqVersions are the versions the sequential tests run on: a posted v3
-// 09/10 readdir fires on the first readdir (see TestPostedReaddirFires).
-var seqVersions = []version{vMainline, v09Fixed, v10Fixed}
-
-// seq runs body in the setup task after the mount, in every sequential
-// version and regime; body reports mismatches through errs.
-func seq(t *testing.T, name string, body func(t *sim.Task, e *env, errf func(string, ...any)), check func(w *sim.World, e *env, errf func(string, ...any))) {
-	for _, v := range seqVersions {
-		for _, r := range regimes {
-			t.Run(fmt.Sprintf("%s/%s", v.name, r), func(tt *testing.T) {
-				var errs []string
-				errf := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
-				var chk func(w *sim.World, e *env)
-				if check != nil {
-					chk = func(w *sim.World, e *env) { check(w, e, errf) }
-				}
-				p := program("ovl/seq/"+name, v, r, fixtureLower, fixtureUpper,
-					func(t *sim.Task, e *env) { body(t, e, errf) }, nil, chk)
-				out := runOnce(tt, p)
-				if out.Report != nil {
-					tt.Fatalf("checker fired:\n%s", out.Report.Format())
-				}
-				for _, e := range errs {
-					tt.Error(e)
-				}
-			})
-		}
-	}
-}
-
 // expectStat checks a Stat's errno.
-func expectStat(t *sim.Task, e *env, errf func(string, ...any), path string, want int) uint64 {
-	ino, _, err := e.s.Stat(t, path)
+func expectStat(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any), path string, want int) uint64 {
+	ino, _, err := e.S.Stat(t, path)
 	if err != want {
 		errf("stat %s = %s, want %s", path, sim.ErrnoString(err), sim.ErrnoString(want))
 	}
@@ -52,8 +24,8 @@ func expectStat(t *sim.Task, e *env, errf func(string, ...any), path string, wan
 
 // expectDir checks a directory's listing (sorted names) and that each
 // entry's d_ino is the st_ino stat gives it.
-func expectDir(t *sim.Task, e *env, errf func(string, ...any), path, want string) {
-	ents, err := readdir(t, e.s, path)
+func expectDir(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any), path, want string) {
+	ents, err := readdir(t, e.S, path)
 	if err != 0 {
 		errf("readdir %s = %s", path, sim.ErrnoString(err))
 		return
@@ -62,7 +34,7 @@ func expectDir(t *sim.Task, e *env, errf func(string, ...any), path, want string
 		errf("readdir %s = [%s], want [%s]", path, got, want)
 	}
 	for _, d := range ents {
-		ino, _, err := e.s.Stat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
+		ino, _, err := e.S.Stat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
 		if err != 0 {
 			errf("stat %s/%s after readdir: %s", path, d.Name, sim.ErrnoString(err))
 		} else if ino != d.Ino {
@@ -79,17 +51,17 @@ func expectRet(errf func(string, ...any), what string, got, want int) {
 
 // expectUpper compares the upper layer's tree (hashed positive dentries
 // below "upper/") with want.
-func expectUpper(e *env, errf func(string, ...any), want map[string]string) {
-	got := under(tree(e.upper.SB), UpperDirName)
+func expectUpper(e *fstest.OverlayEnv, errf func(string, ...any), want map[string]string) {
+	got := e.UpperTree(ovl.UpperDirName)
 	if !maps.Equal(got, want) {
-		errf("upper layer:\n got  %s\n want %s", fmtTree(got), fmtTree(want))
+		errf("upper layer:\n got  %s\n want %s", fstest.FormatTree(got), fstest.FormatTree(want))
 	}
 }
 
 // expectWorkClean checks the workdir holds nothing but whiteouts (the
 // shared whiteout ovl_whiteout keeps there).
-func expectWorkClean(e *env, errf func(string, ...any)) {
-	for p, typ := range under(tree(e.upper.SB), WorkDirName) {
+func expectWorkClean(e *fstest.OverlayEnv, errf func(string, ...any)) {
+	for p, typ := range e.UpperTree(ovl.WorkDirName) {
 		if typ != "wht" {
 			errf("workdir not clean: %s:%s", p, typ)
 		}
@@ -102,7 +74,7 @@ var fixtureUpperTree = map[string]string{
 }
 
 func TestSeqLookupReaddir(t *testing.T) {
-	seq(t, "lookup-readdir", func(t *sim.Task, e *env, errf func(string, ...any)) {
+	seq(t, "lookup-readdir", func(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		expectStat(t, e, errf, "/d/a", 0)
 		expectStat(t, e, errf, "/d/c", 0)
 		expectStat(t, e, errf, "/d/sub/s", 0)
@@ -119,11 +91,11 @@ func TestSeqLookupReaddir(t *testing.T) {
 		expectDir(t, e, errf, "/up", "u")
 		expectDir(t, e, errf, "/d/sub", "s")
 		// A lower-only file keeps its (remapped) lower inode number.
-		ino, _, _ := e.s.Stat(t, "/d/a")
-		if ino>>xinoShift != lowerFsid {
+		ino, _, _ := e.S.Stat(t, "/d/a")
+		if ino>>ovl.XinoShift != ovl.LowerFsid {
 			errf("/d/a st_ino %#x: not a remapped lower inode", ino)
 		}
-	}, func(w *sim.World, e *env, errf func(string, ...any)) {
+	}, func(w *sim.World, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		expectUpper(e, errf, fixtureUpperTree) // lookups and readdir copy nothing up
 	})
 }
@@ -131,7 +103,7 @@ func TestSeqLookupReaddir(t *testing.T) {
 // TestSeqReaddirUncached reads merged directories before any lookup, so
 // every ovl_cache_update looks up an uncached name.
 func TestSeqReaddirUncached(t *testing.T) {
-	seq(t, "readdir-uncached", func(t *sim.Task, e *env, errf func(string, ...any)) {
+	seq(t, "readdir-uncached", func(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		expectDir(t, e, errf, "/d", "a b c sub")
 		expectDir(t, e, errf, "/", "d f lo m op up")
 		expectDir(t, e, errf, "/m", "a c")
@@ -139,26 +111,26 @@ func TestSeqReaddirUncached(t *testing.T) {
 }
 
 func TestSeqCreate(t *testing.T) {
-	seq(t, "create", func(t *sim.Task, e *env, errf func(string, ...any)) {
-		fd := e.s.Open(t, "/d/new", vfs.O_CREAT|vfs.O_WRONLY)
+	seq(t, "create", func(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any)) {
+		fd := e.S.Open(t, "/d/new", vfs.O_CREAT|vfs.O_WRONLY)
 		if fd < 0 {
 			errf("create /d/new = %s", sim.ErrnoString(fd))
 		} else {
-			e.s.Close(t, fd)
+			e.S.Close(t, fd)
 		}
-		expectRet(errf, "mkdir /lo/nd", e.s.Mkdir(t, "/lo/nd"), 0) // copies /lo up first
-		expectRet(errf, "mkdir /d/sub", e.s.Mkdir(t, "/d/sub"), -int(sim.EEXIST))
-		expectRet(errf, "mknod /w (over whiteout)", e.s.Mknod(t, "/w", dcache.S_IFREG), 0)
-		expectRet(errf, "mknod whiteout", e.s.Mknod(t, "/wh", dcache.S_IFWHT), -int(sim.EPERM))
-		expectRet(errf, "unlink /f", e.s.Unlink(t, "/f"), 0)
-		expectRet(errf, "mkdir /f (over whiteout)", e.s.Mkdir(t, "/f"), 0)
-		expectRet(errf, "symlink /up/l", e.s.Symlink(t, "u", "/up/l"), 0)
+		expectRet(errf, "mkdir /lo/nd", e.S.Mkdir(t, "/lo/nd"), 0) // copies /lo up first
+		expectRet(errf, "mkdir /d/sub", e.S.Mkdir(t, "/d/sub"), -int(sim.EEXIST))
+		expectRet(errf, "mknod /w (over whiteout)", e.S.Mknod(t, "/w", dcache.S_IFREG), 0)
+		expectRet(errf, "mknod whiteout", e.S.Mknod(t, "/wh", dcache.S_IFWHT), -int(sim.EPERM))
+		expectRet(errf, "unlink /f", e.S.Unlink(t, "/f"), 0)
+		expectRet(errf, "mkdir /f (over whiteout)", e.S.Mkdir(t, "/f"), 0)
+		expectRet(errf, "symlink /up/l", e.S.Symlink(t, "u", "/up/l"), 0)
 		expectDir(t, e, errf, "/d", "a b c new sub")
 		expectDir(t, e, errf, "/lo", "nd x")
 		expectDir(t, e, errf, "/", "d f lo m op up w")
 		expectDir(t, e, errf, "/f", "")
 		expectDir(t, e, errf, "/up", "l u")
-	}, func(w *sim.World, e *env, errf func(string, ...any)) {
+	}, func(w *sim.World, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		want := maps.Clone(fixtureUpperTree)
 		want["d/new"] = "reg"
 		want["lo"] = "dir"
@@ -169,36 +141,36 @@ func TestSeqCreate(t *testing.T) {
 		expectUpper(e, errf, want)
 		expectWorkClean(e, errf)
 		for _, p := range []string{"lo/nd", "f"} {
-			d := lookupTree(e, e.fs.upperdir, p)
-			if d == nil || !e.fs.IsOpaque(d.DInode) {
+			d := fstest.Lookup(e.FS.Upperdir(), p)
+			if d == nil || !e.FS.IsOpaque(d.DInode) {
 				errf("upper %s: not an opaque directory", p)
 			}
 		}
-		if d := lookupTree(e, e.fs.upperdir, "lo"); d == nil || e.fs.IsOpaque(d.DInode) {
+		if d := fstest.Lookup(e.FS.Upperdir(), "lo"); d == nil || e.FS.IsOpaque(d.DInode) {
 			errf("upper lo: a copied-up directory must not be opaque")
 		}
 	})
 }
 
 func TestSeqRemove(t *testing.T) {
-	seq(t, "remove", func(t *sim.Task, e *env, errf func(string, ...any)) {
-		expectRet(errf, "unlink /d/a (lower)", e.s.Unlink(t, "/d/a"), 0)
-		expectRet(errf, "unlink /d/c (upper)", e.s.Unlink(t, "/d/c"), 0)
-		expectRet(errf, "unlink /d/a again", e.s.Unlink(t, "/d/a"), -int(sim.ENOENT))
-		expectRet(errf, "rmdir /lo", e.s.Rmdir(t, "/lo"), -int(sim.ENOTEMPTY))
-		expectRet(errf, "unlink /lo/x", e.s.Unlink(t, "/lo/x"), 0)
-		expectRet(errf, "rmdir /lo (whiteouts only)", e.s.Rmdir(t, "/lo"), 0)
-		expectRet(errf, "rmdir /up", e.s.Rmdir(t, "/up"), -int(sim.ENOTEMPTY))
-		expectRet(errf, "unlink /up/u", e.s.Unlink(t, "/up/u"), 0)
-		expectRet(errf, "rmdir /up (pure upper)", e.s.Rmdir(t, "/up"), 0)
-		expectRet(errf, "rmdir /op/vis", e.s.Rmdir(t, "/op/vis"), -int(sim.ENOTDIR))
+	seq(t, "remove", func(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any)) {
+		expectRet(errf, "unlink /d/a (lower)", e.S.Unlink(t, "/d/a"), 0)
+		expectRet(errf, "unlink /d/c (upper)", e.S.Unlink(t, "/d/c"), 0)
+		expectRet(errf, "unlink /d/a again", e.S.Unlink(t, "/d/a"), -int(sim.ENOENT))
+		expectRet(errf, "rmdir /lo", e.S.Rmdir(t, "/lo"), -int(sim.ENOTEMPTY))
+		expectRet(errf, "unlink /lo/x", e.S.Unlink(t, "/lo/x"), 0)
+		expectRet(errf, "rmdir /lo (whiteouts only)", e.S.Rmdir(t, "/lo"), 0)
+		expectRet(errf, "rmdir /up", e.S.Rmdir(t, "/up"), -int(sim.ENOTEMPTY))
+		expectRet(errf, "unlink /up/u", e.S.Unlink(t, "/up/u"), 0)
+		expectRet(errf, "rmdir /up (pure upper)", e.S.Rmdir(t, "/up"), 0)
+		expectRet(errf, "rmdir /op/vis", e.S.Rmdir(t, "/op/vis"), -int(sim.ENOTDIR))
 		expectStat(t, e, errf, "/d/a", -int(sim.ENOENT))
 		expectStat(t, e, errf, "/lo", -int(sim.ENOENT))
 		expectDir(t, e, errf, "/d", "b sub")
 		expectDir(t, e, errf, "/", "d f m op")
-		expectRet(errf, "mkdir /lo again", e.s.Mkdir(t, "/lo"), 0)
+		expectRet(errf, "mkdir /lo again", e.S.Mkdir(t, "/lo"), 0)
 		expectDir(t, e, errf, "/lo", "")
-	}, func(w *sim.World, e *env, errf func(string, ...any)) {
+	}, func(w *sim.World, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		want := maps.Clone(fixtureUpperTree)
 		delete(want, "d/c")
 		delete(want, "up")
@@ -207,29 +179,29 @@ func TestSeqRemove(t *testing.T) {
 		want["lo"] = "dir" // whiteout, then the opaque directory made over it
 		expectUpper(e, errf, want)
 		expectWorkClean(e, errf)
-		if d := lookupTree(e, e.fs.upperdir, "lo"); d == nil || !e.fs.IsOpaque(d.DInode) {
+		if d := fstest.Lookup(e.FS.Upperdir(), "lo"); d == nil || !e.FS.IsOpaque(d.DInode) {
 			errf("upper lo: not opaque after mkdir over its whiteout")
 		}
 	})
 }
 
 func TestSeqRename(t *testing.T) {
-	seq(t, "rename", func(t *sim.Task, e *env, errf func(string, ...any)) {
+	seq(t, "rename", func(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		lowerIno := expectStat(t, e, errf, "/d/a", 0)
-		expectRet(errf, "rename /d/a /d/z (lower: whiteout)", e.s.Rename(t, "/d/a", "/d/z", 0), 0)
+		expectRet(errf, "rename /d/a /d/z (lower: whiteout)", e.S.Rename(t, "/d/a", "/d/z", 0), 0)
 		expectStat(t, e, errf, "/d/a", -int(sim.ENOENT))
 		if ino := expectStat(t, e, errf, "/d/z", 0); ino != lowerIno {
 			errf("/d/z st_ino %#x after copy-up, want the origin's %#x", ino, lowerIno)
 		}
-		expectRet(errf, "rename /up/u /d/u2 (pure upper, cross-dir)", e.s.Rename(t, "/up/u", "/d/u2", 0), 0)
-		expectRet(errf, "rename /lo /lo2 (lower dir)", e.s.Rename(t, "/lo", "/lo2", 0), -int(sim.EXDEV))
-		expectRet(errf, "rename /up /d/up (pure upper dir into a merge dir)", e.s.Rename(t, "/up", "/d/up", 0), 0)
-		expectRet(errf, "rename /d/b /d/z (over a copied-up file)", e.s.Rename(t, "/d/b", "/d/z", 0), 0)
-		expectRet(errf, "renameat2 RENAME_WHITEOUT", e.s.Rename(t, "/d/z", "/d/y", vfs.RENAME_WHITEOUT), -int(sim.EINVAL))
+		expectRet(errf, "rename /up/u /d/u2 (pure upper, cross-dir)", e.S.Rename(t, "/up/u", "/d/u2", 0), 0)
+		expectRet(errf, "rename /lo /lo2 (lower dir)", e.S.Rename(t, "/lo", "/lo2", 0), -int(sim.EXDEV))
+		expectRet(errf, "rename /up /d/up (pure upper dir into a merge dir)", e.S.Rename(t, "/up", "/d/up", 0), 0)
+		expectRet(errf, "rename /d/b /d/z (over a copied-up file)", e.S.Rename(t, "/d/b", "/d/z", 0), 0)
+		expectRet(errf, "renameat2 RENAME_WHITEOUT", e.S.Rename(t, "/d/z", "/d/y", vfs.RENAME_WHITEOUT), -int(sim.EINVAL))
 		expectDir(t, e, errf, "/d", "c sub u2 up z")
 		expectDir(t, e, errf, "/", "d f lo m op")
 		expectStat(t, e, errf, "/d/b", -int(sim.ENOENT))
-	}, func(w *sim.World, e *env, errf func(string, ...any)) {
+	}, func(w *sim.World, e *fstest.OverlayEnv, errf func(string, ...any)) {
 		want := maps.Clone(fixtureUpperTree)
 		delete(want, "up")
 		delete(want, "up/u")
@@ -240,66 +212,62 @@ func TestSeqRename(t *testing.T) {
 		want["d/up"] = "dir"
 		expectUpper(e, errf, want)
 		expectWorkClean(e, errf)
-		if d := lookupTree(e, e.fs.upperdir, "d/up"); d == nil || !e.fs.IsOpaque(d.DInode) {
+		if d := fstest.Lookup(e.FS.Upperdir(), "d/up"); d == nil || !e.FS.IsOpaque(d.DInode) {
 			errf("upper d/up: a pure upper dir moved into a merge dir must be opaque")
 		}
-		if d := lookupTree(e, e.fs.upperdir, "d/z"); d == nil || !e.fs.HasOrigin(d.DInode) {
+		if d := fstest.Lookup(e.FS.Upperdir(), "d/z"); d == nil || !e.FS.HasOrigin(d.DInode) {
 			errf("upper d/z: a copied-up file must have an origin")
 		}
 	})
 }
 
-// lookupTree finds a hashed positive dentry below d by path, without
-// steps (for end-of-run checks).
-func lookupTree(e *env, d *dcache.Dentry, path string) *dcache.Dentry {
-	for _, c := range strings.Split(path, "/") {
-		var next *dcache.Dentry
-		for _, ch := range d.Children() {
-			if ch.DName.Name == c && ch.Hashed() && ch.DInode != nil {
-				next = ch
-			}
+// failAt fails the n-th fault decision (1-based) and no other; seen
+// counts them.
+type failAt struct{ n, seen int }
+
+func (f *failAt) Decide(w *sim.World, d *sim.Decision) int {
+	if d.Kind == sim.DecideFault {
+		if f.seen++; f.seen == f.n {
+			return 1
 		}
-		if next == nil {
-			return nil
-		}
-		d = next
 	}
-	return d
+	return d.Default()
 }
 
 // TestSeqFaults runs creations, removals and a rename with one injected
-// allocation failure at each fallible step in turn: every error path
-// must leave the dcache, the layers and the reference counts
-// consistent (no checker may fire), and at least one failure must reach
-// an operation's return value.
+// allocation failure at each fallible step after the mount in turn:
+// every error path must leave the dcache, the layers and the reference
+// counts consistent (no checker may fire), and at least one failure must
+// reach an operation's return value.
 func TestSeqFaults(t *testing.T) {
-	for _, v := range []version{vMainline, v10Fixed} {
-		for _, r := range regimes {
+	for _, v := range []variant.Variant{variant.BaseToday, seqVersions[2]} {
+		for _, r := range variant.Regimes {
 			var rets []string
-			p := program("ovl/seq/faults/"+v.name+"/"+r.String(), v, r, fixtureLower, fixtureUpper, nil,
-				map[string]func(*sim.Task, *env){"ops": func(t *sim.Task, e *env) {
-					rets = append(rets[:0],
-						sim.ErrnoString(e.s.Mkdir(t, "/up/x")),
-						sim.ErrnoString(e.s.Mknod(t, "/d/new", dcache.S_IFREG)),
-						sim.ErrnoString(e.s.Unlink(t, "/d/a")),
-						sim.ErrnoString(e.s.Rename(t, "/d/b", "/d/z", 0)),
-						sim.ErrnoString(e.s.Mkdir(t, "/w")))
-					ents, err := readdir(t, e.s, "/d")
-					rets = append(rets, names(ents), sim.ErrnoString(err))
-				}}, nil)
-			// The setup task's fallible steps come first: count them with
-			// a setup-only program, and fail only the later ones.
-			count := &targeted{first: -1}
-			sim.Execute(program("setup-only", v, r, fixtureLower, fixtureUpper, nil, nil, nil), sim.Config{Faults: true}, count)
+			ops := func(t *sim.Task, e *fstest.OverlayEnv) {
+				rets = append(rets[:0],
+					sim.ErrnoString(e.S.Mkdir(t, "/up/x")),
+					sim.ErrnoString(e.S.Mknod(t, "/d/new", dcache.S_IFREG)),
+					sim.ErrnoString(e.S.Unlink(t, "/d/a")),
+					sim.ErrnoString(e.S.Rename(t, "/d/b", "/d/z", 0)),
+					sim.ErrnoString(e.S.Mkdir(t, "/w")))
+				ents, err := readdir(t, e.S, "/d")
+				rets = append(rets, names(ents), sim.ErrnoString(err))
+			}
+			p := program("ovl/seq/faults", v.In(r), fixtureLower, fixtureUpper, ops, nil)
+			// The build's fallible steps come first: count them with a
+			// build-only program, and fail only the later ones.
+			count := &failAt{}
+			sim.Execute(program("setup-only", v.In(r), fixtureLower, fixtureUpper, nil, nil), sim.Config{Faults: true}, count).Release()
 			failed, total := 0, 0
-			for f := count.nf + 1; ; f++ {
-				s := &targeted{first: -1, faultAt: f}
+			for f := count.seen + 1; ; f++ {
+				s := &failAt{n: f}
 				out := sim.Execute(p, sim.Config{Faults: true}, s)
 				if out.Report != nil {
-					out2 := sim.Execute(p, sim.Config{Faults: true, Trace: sim.TraceFull}, &targeted{first: -1, faultAt: f})
-					t.Fatalf("%s, fault %d: %s", p.Name, f, out2.Report.Format())
+					again := sim.Execute(p, sim.Config{Faults: true, Trace: sim.TraceFull}, &failAt{n: f})
+					t.Fatalf("%s/%s, fault %d: %s", p.Name, v.In(r), f, again.Report.Format())
 				}
-				if s.nf < f {
+				out.Release()
+				if s.seen < f {
 					break // no f-th fallible step: all done
 				}
 				total++
@@ -307,9 +275,9 @@ func TestSeqFaults(t *testing.T) {
 					failed++
 				}
 			}
-			t.Logf("%s: %d fallible steps failed one at a time, %d reached a return value", p.Name, total, failed)
+			t.Logf("%s/%s: %d fallible steps failed one at a time, %d reached a return value", p.Name, v.In(r), total, failed)
 			if failed == 0 {
-				t.Errorf("%s: no injected failure reached a return value", p.Name)
+				t.Errorf("%s/%s: no injected failure reached a return value", p.Name, v.In(r))
 			}
 		}
 	}

@@ -11,23 +11,18 @@ package shmem_test
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
-	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
-	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
 // V3No12 is the v3 series without patch 12 (shmem_whiteout with
 // d_duplicate), which warns on every whiteout.
 var V3No12 = variant.V3Today.WithoutPatch(variant.P12ShmemDuplicate)
-
-var regimes = []variant.Regime{variant.Today, variant.Pdirops}
 
 var versions = []struct {
 	name string
@@ -35,111 +30,6 @@ var versions = []struct {
 }{
 	{"mainline", variant.BaseToday},
 	{"v3-no12", V3No12},
-}
-
-// env is one run's VFS over a tmpfs root, with the end-of-run checks.
-type env struct {
-	c  *dcache.Cache
-	s  *vfs.System
-	fs *shmem.FS
-}
-
-func newEnv(w *sim.World, p variant.Variant, r variant.Regime) *env {
-	c := dcache.NewCache(w, p.In(r))
-	s := vfs.NewSystem(w, c)
-	fs := shmem.New(s, "tmp")
-	s.Root = fs.Root()
-	e := &env{c: c, s: s, fs: fs}
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	w.Roots(s.MarkReachable)
-	return e
-}
-
-// run executes one script line and renders its result.
-//
-//	open PATH FLAGS     fdN or -errno (FLAGS: rdonly, wronly, creat, excl, directory joined by |)
-//	close fdN           0 or -errno
-//	stat PATH           TYPE#INO or -errno
-//	mkdir/rmdir/unlink PATH
-//	link OLD NEW, symlink TARGET PATH, mknod PATH TYPE (reg, chr, wht)
-//	rename OLD NEW [FLAGS] (noreplace, exchange, whiteout joined by |)
-//	ls PATH             name:TYPE,... (open O_DIRECTORY, getdents, close) or -errno
-func run(t *sim.Task, s *vfs.System, line string) string {
-	f := strings.Fields(line)
-	arg := func(i int) string {
-		if i < len(f) {
-			return f[i]
-		}
-		return ""
-	}
-	rv := sim.ErrnoString
-	switch f[0] {
-	case "open":
-		fd := s.Open(t, f[1], openFlags(arg(2)))
-		if fd >= 0 {
-			return fmt.Sprintf("fd%d", fd)
-		}
-		return rv(fd)
-	case "close":
-		n, _ := strconv.Atoi(strings.TrimPrefix(f[1], "fd"))
-		return rv(s.Close(t, n))
-	case "stat":
-		ino, mode, err := s.Stat(t, f[1])
-		if err != 0 {
-			return rv(err)
-		}
-		return fmt.Sprintf("%s#%d", mode, ino)
-	case "mkdir":
-		return rv(s.Mkdir(t, f[1]))
-	case "rmdir":
-		return rv(s.Rmdir(t, f[1]))
-	case "unlink":
-		return rv(s.Unlink(t, f[1]))
-	case "link":
-		return rv(s.Link(t, f[1], f[2]))
-	case "symlink":
-		return rv(s.Symlink(t, f[1], f[2]))
-	case "mknod":
-		m := map[string]dcache.Mode{"reg": dcache.S_IFREG, "chr": dcache.S_IFCHR, "wht": dcache.S_IFWHT}[f[2]]
-		return rv(s.Mknod(t, f[1], m))
-	case "rename":
-		var fl uint
-		for _, x := range strings.Split(arg(3), "|") {
-			fl |= map[string]uint{"": 0, "noreplace": vfs.RENAME_NOREPLACE, "exchange": vfs.RENAME_EXCHANGE,
-				"whiteout": vfs.RENAME_WHITEOUT, "bad": 1 << 7}[x]
-		}
-		return rv(s.Rename(t, f[1], f[2], fl))
-	case "ls":
-		return ls(t, s, f[1])
-	}
-	panic("bad script line " + line)
-}
-
-func openFlags(s string) int {
-	fl := 0
-	for _, x := range strings.Split(s, "|") {
-		fl |= map[string]int{"": 0, "rdonly": vfs.O_RDONLY, "wronly": vfs.O_WRONLY, "rdwr": vfs.O_RDWR,
-			"creat": vfs.O_CREAT, "excl": vfs.O_EXCL, "directory": vfs.O_DIRECTORY}[x]
-	}
-	return fl
-}
-
-// ls lists a directory the way ls -f does: open, getdents, close.
-func ls(t *sim.Task, s *vfs.System, path string) string {
-	fd := s.Open(t, path, vfs.O_DIRECTORY)
-	if fd < 0 {
-		return sim.ErrnoString(fd)
-	}
-	ents, err := s.Getdents(t, fd)
-	s.Close(t, fd)
-	if err != 0 {
-		return sim.ErrnoString(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, fmt.Sprintf("%s:%s", e.Name, e.Mode))
-	}
-	return strings.Join(out, ",")
 }
 
 // seqCase is a script: lines "CALL ARGS = RESULT", then the dcache tree
@@ -300,7 +190,7 @@ var seqCases = []seqCase{
 			"link /g /g2 = 0",
 			"rename /g /g2 = 0", // the same inode: nothing happens
 			"stat /g = reg#2",
-			"rename /g /x bad = -EINVAL",
+			"rename /g /x invalid = -EINVAL",
 			"rename /g /x exchange|noreplace = -EINVAL",
 			"rename /g /x exchange|whiteout = -EINVAL",
 			"rename /g /. = -EBUSY",
@@ -395,28 +285,29 @@ var seqCases = []seqCase{
 
 // seqProgram runs a script in one task and writes each line's result into
 // got.
-func seqProgram(name string, p variant.Variant, r variant.Regime, script []string, got []string, dump *string) sim.Program {
+func seqProgram(name string, v variant.Variant, script []string, got []string, dump *string) sim.Program {
 	return sim.Program{Name: name, Setup: func(w *sim.World) {
-		e := newEnv(w, p, r)
+		e := fstest.Tmpfs(w, v)
 		w.Go("sh", func(t *sim.Task) {
+			ss := vfstest.NewSession(e.S)
 			for i, line := range script {
 				call, _, _ := strings.Cut(line, " = ")
-				got[i] = run(t, e.s, call)
+				got[i] = ss.Exec(t, call)
 			}
 		})
-		w.AtEnd(func(w *sim.World) { *dump = e.fs.SB.Dump() })
+		w.AtEnd(func(w *sim.World) { *dump = e.FS.SB.Dump() })
 	}}
 }
 
 func TestSyscallsSequential(t *testing.T) {
 	for _, c := range seqCases {
 		for _, v := range versions {
-			for _, r := range regimes {
+			for _, r := range variant.Regimes {
 				name := fmt.Sprintf("%s/%s/%s", c.name, r, v.name)
 				t.Run(name, func(t *testing.T) {
 					got := make([]string, len(c.script))
 					var dump string
-					out := sim.Execute(seqProgram("shmem/seq/"+name, v.p, r, c.script, got, &dump), sim.Config{}, nil)
+					out := sim.Execute(seqProgram("shmem/seq/"+name, v.p.In(r), c.script, got, &dump), sim.Config{}, nil)
 					defer out.Release()
 					if out.Report != nil {
 						t.Fatalf("checker fired:\n%s", out.Report.Format())

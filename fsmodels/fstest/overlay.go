@@ -1,0 +1,115 @@
+package fstest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/fsmodels/ovl"
+	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs"
+)
+
+// shmem.FS is an overlay layer.
+var _ ovl.Layer = (*shmem.FS)(nil)
+
+// OverlayEnv is one run's overlay over an upper and a lower tmpfs.
+type OverlayEnv struct {
+	C            *dcache.Cache
+	S            *vfs.System
+	FS           *ovl.FS
+	Upper, Lower *shmem.FS
+}
+
+// Overlay makes the run's VFS under variant v with an overlay
+// superblock over two tmpfs layers (not mounted yet: a task calls
+// Build), and registers the end-of-run checks: the dcache invariants,
+// the umount check of the three superblocks (with the overlay's
+// references on real dentries), the overlay's own invariants and the
+// leak walker. Call it in setup.
+func Overlay(w *sim.World, v variant.Variant) *OverlayEnv {
+	c := dcache.NewCache(w, v)
+	s := vfs.NewSystem(w, c)
+	e := &OverlayEnv{C: c, S: s, Upper: shmem.New(s, "upper"), Lower: shmem.New(s, "lower")}
+	e.FS = ovl.New(s, e.Upper, e.Lower, "overlay")
+	w.AtEnd(func(w *sim.World) {
+		c.CheckInvariants(nil)
+		if !w.Halted() {
+			UmountCheck(w, s, e.FS.RealRefs(), e.FS.SB, e.Upper.SB, e.Lower.SB)
+		}
+		if !w.Halted() {
+			ovl.CheckInvariants(w, e.FS)
+		}
+	})
+	w.Roots(s.MarkReachable)
+	w.Roots(e.FS.MarkReachable)
+	return e
+}
+
+// Tree describes a layer's tree compactly, one path per entry, parents
+// first: a path ending in "/" is a directory, "!name" a whiteout, and
+// "+dir/" an opaque directory (trusted.overlay.opaque=y).
+type Tree []string
+
+// Build populates the layers through the syscalls, with the namespace
+// root pointed at each layer in turn (the upper tree goes below
+// ovl.UpperDirName), mounts the overlay and makes it the namespace root.
+// It returns nil, or the first error (with faults injected, any step may
+// fail; the namespace root is then left on a layer).
+func (e *OverlayEnv) Build(t *sim.Task, lower, upper Tree) error {
+	s := e.S
+	mk := func(root *dcache.Dentry, prefix string, tr Tree) error {
+		s.Root = root
+		for _, p := range tr {
+			var r int
+			switch {
+			case strings.HasPrefix(p, "!"):
+				r = s.Mknod(t, prefix+p[1:], dcache.S_IFWHT)
+			case strings.HasPrefix(p, "+"):
+				path := prefix + strings.TrimSuffix(p[1:], "/")
+				if r = s.Mkdir(t, path); r == 0 {
+					d, err := s.Lookup(t, path)
+					if r = err; err == 0 {
+						e.FS.SetOpaqueXattr(t, d)
+						dcache.Dput(t, d)
+					}
+				}
+			case strings.HasSuffix(p, "/"):
+				r = s.Mkdir(t, prefix+strings.TrimSuffix(p, "/"))
+			default:
+				r = s.Mknod(t, prefix+p, dcache.S_IFREG)
+			}
+			if r != 0 {
+				return fmt.Errorf("building %s%s: %s", prefix, p, sim.ErrnoString(r))
+			}
+		}
+		return nil
+	}
+	if err := mk(e.Lower.Root(), "/", lower); err != nil {
+		return err
+	}
+	if err := mk(e.Upper.Root(), "/", Tree{ovl.UpperDirName + "/"}); err != nil {
+		return err
+	}
+	if err := mk(e.Upper.Root(), "/"+ovl.UpperDirName+"/", upper); err != nil {
+		return err
+	}
+	if r := e.FS.Mount(t); r != 0 {
+		return fmt.Errorf("mount: %s", sim.ErrnoString(r))
+	}
+	s.Root = e.FS.Root()
+	return nil
+}
+
+// MustBuild is Build for runs without injected faults, where a failure
+// is a bug of the program: it reports it as a violation (rule "setup")
+// and returns false.
+func (e *OverlayEnv) MustBuild(t *sim.Task, lower, upper Tree) bool {
+	if err := e.Build(t, lower, upper); err != nil {
+		t.Violation(sim.KindInvariant, "setup", err.Error(), "")
+		return false
+	}
+	return true
+}
