@@ -52,28 +52,4 @@ func init() {
 			w.Go("stat", func(t *sim.Task) { s.Stat(t, "/d/x") })
 		},
 	})
-	Register(&Scenario{
-		Name: "vfs/rename-whiteout",
-		Doc: "rename(RENAME_WHITEOUT) on tmpfs while another task looks the old name up. The base " +
-			"(6.19) makes the whiteout with d_alloc and d_make_persistent: clean. With v3 12/19 the " +
-			"whiteout is d_duplicate's in-lookup twin, and d_make_persistent instantiates it while " +
-			"it is still in-lookup: WARN_ON(d_in_lookup(dentry)) (docs/findings.md). The fixed " +
-			"variant hashes the twin through __d_add and tests d_duplicate's ERR_PTR: clean.",
-		Cells: []Cell{
-			{Variant: variant.BaseToday, Bound: 1},
-			{Variant: variant.V3Today, Expect: Finds(sim.KindWarn), Bound: 1},
-			{Variant: variant.V3Today.With(shmem.FixWhiteout), Bound: 1},
-		},
-		Setup: func(w *sim.World, v variant.Variant) {
-			s, _ := vfsWorld(w, v)
-			w.Go("rename", func(t *sim.Task) {
-				s.Mkdir(t, "/a")
-				if fd := s.Open(t, "/a/f", vfs.O_CREAT|vfs.O_RDWR); fd >= 0 {
-					s.Close(t, fd)
-				}
-				s.Rename(t, "/a/f", "/a/g", vfs.RENAME_WHITEOUT)
-			})
-			w.Go("lookup", func(t *sim.Task) { s.Stat(t, "/a/f") })
-		},
-	})
 }
