@@ -140,7 +140,7 @@ func (p *parser) parseLine(n int, line string) {
 	p.task = nil
 	if w[0].s == "scenario" {
 		p.finish(n)
-		p.scenario(n, w)
+		p.scenario(n, line, w)
 		return
 	}
 	if p.cur == nil {
@@ -246,17 +246,17 @@ func validName(s string) bool {
 	return true
 }
 
-func (p *parser) scenario(n int, w []word) {
+func (p *parser) scenario(n int, line string, w []word) {
 	p.cur = &Desc{FS: "tmpfs", Pos: fmt.Sprintf("%s:%d", p.file, n)}
 	p.descs = append(p.descs, p.cur)
 	p.seen, p.cellAt, p.taskAt = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	p.mounted, p.doc, p.line = false, nil, n
 	if len(w) != 2 {
-		col := 10
+		col := w[0].col + len(w[0].s) + 1
 		if len(w) > 2 {
 			col = w[2].col
 		}
-		p.errorf(n, col, "want \"scenario NAME\"")
+		p.errorf(n, min(col, len(line)+1), "want \"scenario NAME\"")
 		p.cur.Name = "?"
 		return
 	}
