@@ -32,7 +32,7 @@ func loadCatalog() {
 // addFiles registers every scenario file in fsys's catalog directory.
 func addFiles(fsys fs.FS) []error {
 	var errs []error
-	names, _ := fs.Glob(catalogFiles, "catalog/*"+FileExt)
+	names, _ := fs.Glob(fsys, "catalog/*"+FileExt)
 	for _, name := range names {
 		data, _ := fs.ReadFile(fsys, name)
 		scs, err := ParseFile(path.Join("scenarios", name), data)

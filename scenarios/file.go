@@ -129,4 +129,3 @@ func LoadScenario(path, name string) (*Scenario, error) {
 	}
 	return nil, fmt.Errorf("%s has no scenario %q%s", path, name, suggest(name, names))
 }
-

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,6 +91,12 @@ type parser struct {
 	cellAt map[string]bool
 	taskAt map[string]bool
 	line   int // the scenario line of cur
+	// badHeader: cur's scenario line did not parse; skip its checks.
+	badHeader bool
+	// taskLine and taskLines: where each task starts, and how many call
+	// lines it has (parsed or not), for "has no calls".
+	taskLine  map[string]int
+	taskLines map[string]int
 }
 
 func (p *parser) errorf(line, col int, format string, args ...any) {
@@ -111,6 +118,7 @@ func ParseDescs(file string, data []byte) ([]*Desc, error) {
 		p.errorf(1, 1, "no scenario in the file (it starts with \"scenario NAME\")")
 	}
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *ParseError) int { return a.Line - b.Line })
 		return nil, p.errs
 	}
 	return p.descs, nil
@@ -132,6 +140,7 @@ func (p *parser) parseLine(n int, line string) {
 			p.errorf(n, w[0].col, "indented line outside a task (a task's calls follow its \"task NAME\" line)")
 			return
 		}
+		p.taskLines[p.task.Name]++
 		if st, ok := p.step(n, line, 0, ""); ok {
 			p.task.Steps = append(p.task.Steps, st)
 		}
@@ -250,8 +259,10 @@ func (p *parser) scenario(n int, line string, w []word) {
 	p.cur = &Desc{FS: "tmpfs", Pos: fmt.Sprintf("%s:%d", p.file, n)}
 	p.descs = append(p.descs, p.cur)
 	p.seen, p.cellAt, p.taskAt = map[string]bool{}, map[string]bool{}, map[string]bool{}
-	p.mounted, p.doc, p.line = false, nil, n
+	p.mounted, p.doc, p.line, p.badHeader = false, nil, n, false
+	p.taskLine, p.taskLines = map[string]int{}, map[string]int{}
 	if len(w) != 2 {
+		p.badHeader = true
 		col := w[0].col + len(w[0].s) + 1
 		if len(w) > 2 {
 			col = w[2].col
@@ -278,6 +289,10 @@ func (p *parser) finish(n int) {
 		return
 	}
 	d.Doc = strings.Join(p.doc, " ")
+	if p.badHeader {
+		p.cur = nil
+		return
+	}
 	if d.Doc == "" {
 		p.errorf(p.line, 1, "scenario %s has no doc line", d.Name)
 	}
@@ -285,8 +300,8 @@ func (p *parser) finish(n int) {
 		p.errorf(p.line, 1, "scenario %s has no task", d.Name)
 	}
 	for _, t := range d.Tasks {
-		if len(t.Steps) == 0 {
-			p.errorf(p.line, 1, "task %s of scenario %s has no calls", t.Name, d.Name)
+		if p.taskLines[t.Name] == 0 {
+			p.errorf(p.taskLine[t.Name], 1, "task %s has no calls (indent them under its task line)", t.Name)
 		}
 	}
 	p.cur = nil
@@ -401,6 +416,7 @@ func (p *parser) newTask(n int, line string, w []word) {
 		p.errorf(n, 1, "more than %d tasks", maxTasks)
 	default:
 		p.taskAt[name] = true
+		p.taskLine[name] = n
 		p.cur.Tasks = append(p.cur.Tasks, *t)
 		p.task = &p.cur.Tasks[len(p.cur.Tasks)-1]
 		return
