@@ -50,28 +50,10 @@ const (
 var kinds = []sim.Kind{sim.KindDeadlock, sim.KindLockdep, sim.KindKASAN, sim.KindLeak, sim.KindWarn,
 	sim.KindBug, sim.KindOops, sim.KindLivelock, sim.KindPanic, sim.KindInvariant, sim.KindMark}
 
-// word is a field of a line with its 1-based column.
-type word struct {
-	s   string
-	col int
-}
+// word is a word of a line with its 1-based column.
+type word = vfstest.Word
 
-func words(line string) []word {
-	var out []word
-	for i := 0; i < len(line); {
-		if line[i] == ' ' || line[i] == '\t' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
-			j++
-		}
-		out = append(out, word{line[i:j], i + 1})
-		i = j
-	}
-	return out
-}
+func words(line string) []word { return vfstest.Words(line) }
 
 // parser holds the state of one file's parse.
 type parser struct {
@@ -135,9 +117,9 @@ func (p *parser) parseLine(n int, line string) {
 		}
 	}
 	w := words(line)
-	if w[0].col > 1 {
+	if w[0].Col > 1 {
 		if p.task == nil {
-			p.errorf(n, w[0].col, "indented line outside a task (a task's calls follow its \"task NAME\" line)")
+			p.errorf(n, w[0].Col, "indented line outside a task (a task's calls follow its \"task NAME\" line)")
 			return
 		}
 		p.taskLines[p.task.Name]++
@@ -147,31 +129,29 @@ func (p *parser) parseLine(n int, line string) {
 		return
 	}
 	p.task = nil
-	if w[0].s == "scenario" {
+	if w[0].S == "scenario" {
 		p.finish(n)
 		p.scenario(n, line, w)
 		return
 	}
 	if p.cur == nil {
-		p.errorf(n, 1, "%q before the first \"scenario NAME\" line", w[0].s)
+		p.errorf(n, 1, "%q before the first \"scenario NAME\" line", w[0].S)
 		return
 	}
 	d, args := p.cur, w[1:]
 	once := func() bool {
-		if p.seen[w[0].s] {
-			p.errorf(n, 1, "%q given twice in scenario %s", w[0].s, d.Name)
+		if p.seen[w[0].S] {
+			p.errorf(n, 1, "%q given twice in scenario %s", w[0].S, d.Name)
 			return false
 		}
-		p.seen[w[0].s] = true
+		p.seen[w[0].S] = true
 		return true
 	}
-	switch w[0].s {
+	switch w[0].S {
 	case "doc":
-		if len(args) == 0 {
-			p.errorf(n, len(line)+1, "doc wants text")
-			return
+		if text, ok := p.text(n, line, args, "doc wants text"); ok {
+			p.doc = append(p.doc, text)
 		}
-		p.doc = append(p.doc, strings.TrimSpace(line[args[0].col-1:]))
 	case "fs":
 		if !once() || !p.nargs(n, line, w, 1, 1) {
 			return
@@ -180,11 +160,11 @@ func (p *parser) parseLine(n int, line string) {
 			p.errorf(n, 1, "fs must come before the init lines")
 			return
 		}
-		if args[0].s != "tmpfs" && args[0].s != "overlay" {
-			p.errorf(n, args[0].col, "unknown filesystem %q (want tmpfs or overlay)", args[0].s)
+		if args[0].S != "tmpfs" && args[0].S != "overlay" {
+			p.errorf(n, args[0].Col, "unknown filesystem %q (want tmpfs or overlay)", args[0].S)
 			return
 		}
-		d.FS = args[0].s
+		d.FS = args[0].S
 	case "init":
 		p.init(n, line, w)
 	case "cell":
@@ -207,27 +187,34 @@ func (p *parser) parseLine(n int, line string) {
 			d.MaxSteps = int64(v)
 		}
 	case "mark":
-		if len(args) == 0 {
-			p.errorf(n, len(line)+1, "mark wants the mark's name")
-			return
+		if text, ok := p.text(n, line, args, "mark wants the mark's name"); ok {
+			d.Marks = append(d.Marks, text)
 		}
-		d.Marks = append(d.Marks, strings.TrimSpace(line[args[0].col-1:]))
 	case "task":
 		p.newTask(n, line, w)
 	default:
-		p.errorf(n, 1, "unknown directive %q (want scenario, doc, fs, init, cell, faults, signals, max-steps, mark or task; a task's calls are indented)", w[0].s)
+		p.errorf(n, 1, "unknown directive %q (want scenario, doc, fs, init, cell, faults, signals, max-steps, mark or task; a task's calls are indented)", w[0].S)
 	}
+}
+
+// text is the rest of a directive's line from its first operand.
+func (p *parser) text(n int, line string, args []word, missing string) (string, bool) {
+	if len(args) == 0 {
+		p.errorf(n, len(line)+1, "%s", missing)
+		return "", false
+	}
+	return strings.TrimSpace(line[args[0].Col-1:]), true
 }
 
 // nargs checks a directive's operand count.
 func (p *parser) nargs(n int, line string, w []word, lo, hi int) bool {
 	got := len(w) - 1
 	if got > hi {
-		p.errorf(n, w[hi+1].col, "%s takes at most %d operand(s), got %d", w[0].s, hi, got)
+		p.errorf(n, w[hi+1].Col, "%s takes at most %d operand(s), got %d", w[0].S, hi, got)
 		return false
 	}
 	if got < lo {
-		p.errorf(n, len(line)+1, "%s takes %d operand(s), got %d", w[0].s, lo, got)
+		p.errorf(n, len(line)+1, "%s takes %d operand(s), got %d", w[0].S, lo, got)
 		return false
 	}
 	return true
@@ -235,9 +222,9 @@ func (p *parser) nargs(n int, line string, w []word, lo, hi int) bool {
 
 // count parses a positive integer no larger than limit.
 func (p *parser) count(n int, x word, what string, limit int64) (int, bool) {
-	v, err := strconv.ParseInt(x.s, 10, 64)
+	v, err := strconv.ParseInt(x.S, 10, 64)
 	if err != nil || v < 1 || v > limit {
-		p.errorf(n, x.col, "%s wants a count from 1 to %d, got %q", what, limit, x.s)
+		p.errorf(n, x.Col, "%s wants a count from 1 to %d, got %q", what, limit, x.S)
 		return 0, false
 	}
 	return int(v), true
@@ -263,23 +250,23 @@ func (p *parser) scenario(n int, line string, w []word) {
 	p.taskLine, p.taskLines = map[string]int{}, map[string]int{}
 	if len(w) != 2 {
 		p.badHeader = true
-		col := w[0].col + len(w[0].s) + 1
+		col := w[0].Col + len(w[0].S) + 1
 		if len(w) > 2 {
-			col = w[2].col
+			col = w[2].Col
 		}
 		p.errorf(n, min(col, len(line)+1), "want \"scenario NAME\"")
 		p.cur.Name = "?"
 		return
 	}
-	if !validName(w[1].s) {
-		p.errorf(n, w[1].col, "bad scenario name %q (letters, digits and - _ . / +)", w[1].s)
+	if !validName(w[1].S) {
+		p.errorf(n, w[1].Col, "bad scenario name %q (letters, digits and - _ . / +)", w[1].S)
 	}
 	for _, d := range p.descs[:len(p.descs)-1] {
-		if d.Name == w[1].s {
-			p.errorf(n, w[1].col, "scenario %s is defined twice in the file (also at %s)", w[1].s, d.Pos)
+		if d.Name == w[1].S {
+			p.errorf(n, w[1].Col, "scenario %s is defined twice in the file (also at %s)", w[1].S, d.Pos)
 		}
 	}
-	p.cur.Name = w[1].s
+	p.cur.Name = w[1].S
 }
 
 // finish checks the scenario that ends before line n.
@@ -314,16 +301,16 @@ func (p *parser) init(n int, line string, w []word) {
 		return
 	}
 	layer, from := "", 1
-	if w[1].s == "lower" || w[1].s == "upper" {
+	if w[1].S == "lower" || w[1].S == "upper" {
 		if d.FS != "overlay" {
-			p.errorf(n, w[1].col, "init %s: only an overlay has layers (say \"fs overlay\" first)", w[1].s)
+			p.errorf(n, w[1].Col, "init %s: only an overlay has layers (say \"fs overlay\" first)", w[1].S)
 			return
 		}
 		if p.mounted {
-			p.errorf(n, w[1].col, "init %s after an init line on the mounted overlay (layer lines come first)", w[1].s)
+			p.errorf(n, w[1].Col, "init %s after an init line on the mounted overlay (layer lines come first)", w[1].S)
 			return
 		}
-		layer, from = w[1].s, 2
+		layer, from = w[1].S, 2
 		if len(w) < 3 {
 			p.errorf(n, len(line)+1, "init %s wants a call", layer)
 			return
@@ -331,7 +318,7 @@ func (p *parser) init(n int, line string, w []word) {
 	} else if d.FS == "overlay" {
 		p.mounted = true
 	}
-	if st, ok := p.step(n, line, w[from].col-1, layer); ok {
+	if st, ok := p.step(n, line, w[from].Col-1, layer); ok {
 		d.Init = append(d.Init, st)
 	}
 }
@@ -343,22 +330,22 @@ func (p *parser) step(n int, line string, off int, layer string) (Step, bool) {
 	text := line
 	w := words(line[off:])
 	for i, x := range w {
-		if x.s != "=" {
+		if x.S != "=" {
 			continue
 		}
-		eq := off + x.col - 1
+		eq := off + x.Col - 1
 		text = line[:eq]
 		rest := w[i+1:]
 		if len(rest) != 1 {
 			col := len(line) + 1
 			if len(rest) > 1 {
-				col = off + rest[1].col
+				col = off + rest[1].Col
 			}
 			p.errorf(n, col, "want one result after \"=\" (alternatives joined by |, \"\" for empty)")
 			return st, false
 		}
-		c := off + rest[0].col
-		for _, alt := range strings.Split(rest[0].s, "|") {
+		c := off + rest[0].Col
+		for _, alt := range strings.Split(rest[0].S, "|") {
 			if alt == "" {
 				p.errorf(n, c, "empty result alternative (write \"\" for an empty listing)")
 				return st, false
@@ -372,16 +359,16 @@ func (p *parser) step(n int, line string, off int, layer string) (Step, bool) {
 		break
 	}
 	padded := strings.Repeat(" ", off) + text[off:]
-	if cw := words(padded); len(cw) > 0 && cw[0].s == "opaque" {
+	if cw := words(padded); len(cw) > 0 && cw[0].S == "opaque" {
 		if layer != "upper" {
-			p.errorf(n, cw[0].col, "opaque marks a directory of the upper layer: write \"init upper opaque PATH\"")
+			p.errorf(n, cw[0].Col, "opaque marks a directory of the upper layer: write \"init upper opaque PATH\"")
 			return st, false
 		}
-		if len(cw) != 2 || !strings.HasPrefix(cw[1].s, "/") || st.Want != nil {
-			p.errorf(n, cw[0].col, "want \"opaque PATH\" with an absolute path and no result")
+		if len(cw) != 2 || !strings.HasPrefix(cw[1].S, "/") || st.Want != nil {
+			p.errorf(n, cw[0].Col, "want \"opaque PATH\" with an absolute path and no result")
 			return st, false
 		}
-		st.Opaque = cw[1].s
+		st.Opaque = cw[1].S
 		return st, true
 	}
 	call, err := vfstest.ParseCall(padded)
@@ -403,15 +390,15 @@ func (p *parser) newTask(n int, line string, w []word) {
 	if !p.nargs(n, line, w, 1, 1) {
 		return
 	}
-	name := w[1].s
+	name := w[1].S
 	t := &Task{Name: name}
 	switch {
 	case !validName(name):
-		p.errorf(n, w[1].col, "bad task name %q (letters, digits and - _ . / +)", name)
+		p.errorf(n, w[1].Col, "bad task name %q (letters, digits and - _ . / +)", name)
 	case name == "setup":
-		p.errorf(n, w[1].col, "the task name setup is the init lines' own")
+		p.errorf(n, w[1].Col, "the task name setup is the init lines' own")
 	case p.taskAt[name]:
-		p.errorf(n, w[1].col, "task %s is defined twice", name)
+		p.errorf(n, w[1].Col, "task %s is defined twice", name)
 	case len(p.cur.Tasks) == maxTasks:
 		p.errorf(n, 1, "more than %d tasks", maxTasks)
 	default:
@@ -430,12 +417,12 @@ func (p *parser) cell(n int, line string, w []word) {
 		p.errorf(n, len(line)+1, "want \"cell VARIANT EXPECT [bound=N] [budget=N] [faults=N]\"")
 		return
 	}
-	vtext := w[1].s
+	vtext := w[1].S
 	var vs []variant.Variant
 	if body, ok := strings.CutSuffix(vtext, "/*"); ok {
 		v, err := variant.Parse(body)
 		if err != nil || strings.Contains(body, "/") {
-			p.errorf(n, w[1].col, "%v", variantErr(err, vtext))
+			p.errorf(n, w[1].Col, "%v", variantErr(err, vtext))
 			return
 		}
 		for _, r := range variant.Regimes {
@@ -444,41 +431,41 @@ func (p *parser) cell(n int, line string, w []word) {
 	} else {
 		v, err := variant.Parse(vtext)
 		if err != nil {
-			p.errorf(n, w[1].col, "%v", err)
+			p.errorf(n, w[1].Col, "%v", err)
 			return
 		}
 		vs = []variant.Variant{v}
 	}
 	var c Cell
 	rest := w[2:]
-	switch k := sim.Kind(rest[0].s); {
-	case rest[0].s == "clean":
+	switch k := sim.Kind(rest[0].S); {
+	case rest[0].S == "clean":
 		rest = rest[1:]
 	case knownKind(k):
 		c.Expect.Kind = k
 		rest = rest[1:]
-		if len(rest) > 0 && !strings.Contains(rest[0].s, "=") {
-			c.Expect.Rule = rest[0].s
+		if len(rest) > 0 && !strings.Contains(rest[0].S, "=") {
+			c.Expect.Rule = rest[0].S
 			rest = rest[1:]
 		}
 	default:
-		p.errorf(n, rest[0].col, "unknown expectation %q (want clean or a kind: %s, with an optional rule)", rest[0].s, kindList())
+		p.errorf(n, rest[0].Col, "unknown expectation %q (want clean or a kind: %s, with an optional rule)", rest[0].S, kindList())
 		return
 	}
 	set := map[string]bool{}
 	for _, x := range rest {
-		key, val, ok := strings.Cut(x.s, "=")
+		key, val, ok := strings.Cut(x.S, "=")
 		limit := map[string]int64{"bound": 16, "budget": 100_000_000, "faults": 64}[key]
 		if !ok || limit == 0 {
-			p.errorf(n, x.col, "want bound=N, budget=N or faults=N, got %q", x.s)
+			p.errorf(n, x.Col, "want bound=N, budget=N or faults=N, got %q", x.S)
 			return
 		}
 		if set[key] {
-			p.errorf(n, x.col, "%s given twice", key)
+			p.errorf(n, x.Col, "%s given twice", key)
 			return
 		}
 		set[key] = true
-		v, ok := p.count(n, word{val, x.col + len(key) + 1}, key, limit)
+		v, ok := p.count(n, word{S: val, Col: x.Col + len(key) + 1}, key, limit)
 		if !ok {
 			return
 		}
@@ -493,7 +480,7 @@ func (p *parser) cell(n int, line string, w []word) {
 	}
 	for _, v := range vs {
 		if p.cellAt[v.String()] {
-			p.errorf(n, w[1].col, "a second cell for variant %s", v)
+			p.errorf(n, w[1].Col, "a second cell for variant %s", v)
 			continue
 		}
 		p.cellAt[v.String()] = true
