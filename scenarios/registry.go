@@ -132,24 +132,39 @@ var registry = map[string]*Scenario{}
 
 // Register adds a scenario to the catalog; names are unique. A scenario
 // with no cells runs under the base variant and expects to be clean.
+// A bad or duplicate name is a bug in the Go code, and panics.
 func Register(s *Scenario) {
-	if _, dup := registry[s.Name]; dup {
-		panic("scenarios: duplicate scenario " + s.Name)
+	if err := add(s); err != nil {
+		panic("scenarios: " + err.Error())
+	}
+}
+
+// add registers s, or says why it cannot.
+func add(s *Scenario) error {
+	if old, dup := registry[s.Name]; dup {
+		return fmt.Errorf("duplicate scenario %s (%s and %s)", s.Name, old.Source, sourceOf(s))
 	}
 	if s.Name == "" || strings.ContainsAny(s.Name, "@: \t\n") {
-		panic(fmt.Sprintf("scenarios: bad scenario name %q", s.Name))
+		return fmt.Errorf("bad scenario name %q", s.Name)
 	}
 	if len(s.Cells) == 0 {
 		s.Cells = []Cell{{}}
 	}
-	if s.Source == "" {
-		s.Source = "go"
-	}
+	s.Source = sourceOf(s)
 	registry[s.Name] = s
+	return nil
+}
+
+func sourceOf(s *Scenario) string {
+	if s.Source == "" {
+		return "go"
+	}
+	return s.Source
 }
 
 // Lookup finds a scenario by name.
 func Lookup(name string) (*Scenario, error) {
+	loadCatalog()
 	if s, ok := registry[name]; ok {
 		return s, nil
 	}
@@ -207,6 +222,7 @@ func editDistance(a, b string) int {
 
 // Names lists every scenario name, sorted.
 func Names() []string {
+	loadCatalog()
 	n := make([]string, 0, len(registry))
 	for k := range registry {
 		n = append(n, k)

@@ -9,11 +9,19 @@ import (
 )
 
 func cmdList(args []string, out io.Writer) error {
-	fs := newFlags("list", "list", out)
+	fs := newFlags("list", "list [--file SCENARIO-FILE]", out)
+	file := fs.String("file", "", "list the scenarios of this scenario file instead of the catalog")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, s := range scenarios.All() {
+	all := scenarios.All()
+	if *file != "" {
+		var err error
+		if all, err = scenarios.LoadFile(*file); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	for _, s := range all {
 		fmt.Fprintf(out, "%s  (%s)\n%s\n", s.Name, s.Source, wrap(s.Doc, 76, "    "))
 		for _, c := range s.Cells {
 			fmt.Fprintf(out, "    @%-34s expects %s\n", c.Variant, c.Expect)

@@ -11,7 +11,8 @@ import (
 )
 
 func cmdReplay(args []string, out io.Writer) error {
-	fs := newFlags("replay", "replay [-q] [-v] SCHEDULE|REPORT-FILE", out)
+	fs := newFlags("replay", "replay [-q] [-v] [--file SCENARIO-FILE] SCHEDULE|REPORT-FILE", out)
+	file := fs.String("file", "", "the scenario file that defines the schedule's scenario (docs/scenarios.md)")
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
 	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
@@ -24,7 +25,7 @@ func cmdReplay(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tg, err := scheduleTarget(s, out)
+	tg, err := scheduleTarget(s, *file, out)
 	if err != nil {
 		return err
 	}

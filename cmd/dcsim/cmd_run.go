@@ -37,10 +37,13 @@ func cmdRun(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if set["scenario"] && rf.file == "" && isScenarioFile(rf.scenario) {
+			rf.file, rf.scenario = rf.scenario, s.Program
+		}
 		if set["scenario"] && rf.scenario != s.Program {
 			return usagef("--scenario %s does not match the schedule's scenario %s", rf.scenario, s.Program)
 		}
-		if tg, err = scheduleTarget(s, out); err != nil {
+		if tg, err = scheduleTarget(s, rf.file, out); err != nil {
 			return err
 		}
 		strategy = sim.NewReplay(s)

@@ -12,6 +12,7 @@ import (
 // runFlags are the settings every command that runs a scenario shares.
 type runFlags struct {
 	scenario string
+	file     string
 	variant  string
 	faults   bool
 	signals  bool
@@ -23,7 +24,8 @@ func (f *runFlags) register(fs interface {
 	BoolVar(*bool, string, bool, string)
 	Int64Var(*int64, string, int64, string)
 }) {
-	fs.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "scenario to run (see dcsim list)")
+	fs.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "scenario to run (see dcsim list), or the path of a scenario file (docs/scenarios.md)")
+	fs.StringVar(&f.file, "file", "", "scenario file to take the scenario from (--scenario then names one of its scenarios)")
 	fs.StringVar(&f.variant, "variant", "", "variant, e.g. v3/pdirops or 01-09+fix/today (default: the scenario's first cell)")
 	fs.BoolVar(&f.faults, "faults", false, "make allocation failures decisions (fault injection)")
 	fs.BoolVar(&f.signals, "signals", false, "let fatal signals arrive in killable waits")
@@ -42,9 +44,13 @@ func (t *target) program() sim.Program { return t.sc.Program(t.cell.Variant) }
 func (t *target) title() string { return t.sc.Name + "@" + t.cell.Variant.String() }
 
 func (f *runFlags) resolve() (*target, error) {
-	sc, err := scenarios.Lookup(f.scenario)
+	name := f.scenario
+	if f.file != "" && name == scenarios.DefaultName {
+		name = "" // the file's only scenario
+	}
+	sc, err := findScenario(name, f.file)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, err
 	}
 	cell := sc.Default()
 	if f.variant != "" {
@@ -67,11 +73,15 @@ func (f *runFlags) resolve() (*target, error) {
 }
 
 // scheduleTarget resolves the scenario, variant and settings a schedule
-// names, and says when the program has changed since it was recorded.
-func scheduleTarget(s *sim.Schedule, warn io.Writer) (*target, error) {
-	sc, err := scenarios.Lookup(s.Program)
+// names, and says when the program has changed since it was recorded. A
+// schedule of a scenario file's scenario needs that file.
+func scheduleTarget(s *sim.Schedule, file string, warn io.Writer) (*target, error) {
+	sc, err := findScenario(s.Program, file)
 	if err != nil {
-		return nil, usagef("%v", err)
+		if file == "" {
+			return nil, usagef("%v (a scenario from a file? pass --file PATH)", err)
+		}
+		return nil, err
 	}
 	cell := sc.Default()
 	if s.Variant != "" {

@@ -75,13 +75,16 @@ var renameFlagNames = map[string]int{"noreplace": vfs.RENAME_NOREPLACE, "exchang
 
 var modeNames = map[string]dcache.Mode{"reg": dcache.S_IFREG, "chr": dcache.S_IFCHR, "wht": dcache.S_IFWHT}
 
-type field struct {
-	s   string
-	col int
+// Word is a blank-separated word of a line with its 1-based column.
+type Word struct {
+	S   string
+	Col int
 }
 
-func fields(line string) []field {
-	var out []field
+// Words splits a line at spaces and tabs, keeping each word's column
+// (scenario files share it for column-accurate errors).
+func Words(line string) []Word {
+	var out []Word
 	for i := 0; i < len(line); {
 		if line[i] == ' ' || line[i] == '\t' {
 			i++
@@ -91,7 +94,7 @@ func fields(line string) []field {
 		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
 			j++
 		}
-		out = append(out, field{line[i:j], i + 1})
+		out = append(out, Word{line[i:j], i + 1})
 		i = j
 	}
 	return out
@@ -100,14 +103,14 @@ func fields(line string) []field {
 // ParseCall parses one call. Errors are *SyntaxError with the column of
 // the offending word.
 func ParseCall(line string) (*Call, error) {
-	f := fields(line)
+	f := Words(line)
 	if len(f) == 0 {
 		return nil, &SyntaxError{1, "empty call (want one of " + strings.Join(Ops(), ", ") + ")"}
 	}
 	op := f[0]
-	ar, ok := arity[op.s]
+	ar, ok := arity[op.S]
 	if !ok {
-		return nil, &SyntaxError{op.col, fmt.Sprintf("unknown call %q (want one of %s)", op.s, strings.Join(Ops(), ", "))}
+		return nil, &SyntaxError{op.Col, fmt.Sprintf("unknown call %q (want one of %s)", op.S, strings.Join(Ops(), ", "))}
 	}
 	n := len(f) - 1
 	if n < ar[0] || n > ar[0]+ar[1] {
@@ -117,39 +120,39 @@ func ParseCall(line string) (*Call, error) {
 		}
 		col := len(line) + 1
 		if n > ar[0]+ar[1] {
-			col = f[ar[0]+ar[1]+1].col
+			col = f[ar[0]+ar[1]+1].Col
 		}
-		return nil, &SyntaxError{col, fmt.Sprintf("%s takes %s operand(s), got %d", op.s, want, n)}
+		return nil, &SyntaxError{col, fmt.Sprintf("%s takes %s operand(s), got %d", op.S, want, n)}
 	}
-	c := &Call{Op: op.s}
-	path := func(x field) (string, error) {
-		if !strings.HasPrefix(x.s, "/") {
-			return "", &SyntaxError{x.col, fmt.Sprintf("path %q is not absolute", x.s)}
+	c := &Call{Op: op.S}
+	path := func(x Word) (string, error) {
+		if !strings.HasPrefix(x.S, "/") {
+			return "", &SyntaxError{x.Col, fmt.Sprintf("path %q is not absolute", x.S)}
 		}
-		return x.s, nil
+		return x.S, nil
 	}
 	var err error
-	switch op.s {
+	switch op.S {
 	case "close":
-		if f[1].s == "$" {
+		if f[1].S == "$" {
 			c.FD = -1
 			return c, nil
 		}
-		num, ok := strings.CutPrefix(f[1].s, "fd")
+		num, ok := strings.CutPrefix(f[1].S, "fd")
 		fd, cerr := strconv.Atoi(num)
 		if !ok || cerr != nil || fd < 0 {
-			return nil, &SyntaxError{f[1].col, fmt.Sprintf("want fdN, got %q", f[1].s)}
+			return nil, &SyntaxError{f[1].Col, fmt.Sprintf("want fdN, got %q", f[1].S)}
 		}
 		c.FD = fd
 		return c, nil
 	case "symlink":
-		c.Arg = f[1].s
+		c.Arg = f[1].S
 		c.Path, err = path(f[2])
 		return c, err
 	case "pressure":
-		nr, cerr := strconv.Atoi(f[1].s)
+		nr, cerr := strconv.Atoi(f[1].S)
 		if cerr != nil || nr < 1 {
-			return nil, &SyntaxError{f[1].col, fmt.Sprintf("want a positive count of dentries, got %q", f[1].s)}
+			return nil, &SyntaxError{f[1].Col, fmt.Sprintf("want a positive count of dentries, got %q", f[1].S)}
 		}
 		c.N, c.Path = nr, "/"
 		if n == 2 {
@@ -163,33 +166,33 @@ func ParseCall(line string) (*Call, error) {
 		}
 		return c, err
 	case "mknod":
-		m, ok := modeNames[f[2].s]
+		m, ok := modeNames[f[2].S]
 		if !ok {
-			return nil, &SyntaxError{f[2].col, fmt.Sprintf("unknown type %q (want reg, chr or wht)", f[2].s)}
+			return nil, &SyntaxError{f[2].Col, fmt.Sprintf("unknown type %q (want reg, chr or wht)", f[2].S)}
 		}
 		c.Mode = m
 	}
 	if c.Path, err = path(f[1]); err != nil {
 		return nil, err
 	}
-	switch op.s {
+	switch op.S {
 	case "link", "rename":
 		if c.Arg, err = path(f[2]); err != nil {
 			return nil, err
 		}
 	}
 	switch {
-	case op.s == "open" && n == 2:
+	case op.S == "open" && n == 2:
 		c.Flags, err = parseFlags(f[2], openFlagNames)
-	case op.s == "rename" && n == 3:
+	case op.S == "rename" && n == 3:
 		c.Flags, err = parseFlags(f[3], renameFlagNames)
 	}
 	return c, err
 }
 
-func parseFlags(x field, names map[string]int) (int, error) {
-	fl, col := 0, x.col
-	for _, w := range strings.Split(x.s, "|") {
+func parseFlags(x Word, names map[string]int) (int, error) {
+	fl, col := 0, x.Col
+	for _, w := range strings.Split(x.S, "|") {
 		v, ok := names[w]
 		if !ok {
 			var known []string
