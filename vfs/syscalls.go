@@ -9,9 +9,22 @@ import (
 // result: 0, a file descriptor or a count, or -errno. Paths are resolved
 // from the namespace root.
 
-// Stat resolves path and reports its inode number and type.
+// Stat is stat(2) (vfs_statx with LOOKUP_FOLLOW): resolve path,
+// following a trailing symlink, and report the inode number and type.
 func (s *System) Stat(t *sim.Task, path string) (uint64, dcache.Mode, int) {
-	d, err := s.Lookup(t, path)
+	return s.statx(t, path, LOOKUP_FOLLOW)
+}
+
+// Lstat is lstat(2) (AT_SYMLINK_NOFOLLOW): a trailing symlink is
+// reported itself.
+func (s *System) Lstat(t *sim.Task, path string) (uint64, dcache.Mode, int) {
+	return s.statx(t, path, 0)
+}
+
+// statx is vfs_statx: filename_lookup with the given flags, then the
+// inode's attributes.
+func (s *System) statx(t *sim.Task, path string, flags LookupFlags) (uint64, dcache.Mode, int) {
+	d, err := s.KernPath(t, path, flags)
 	if err != 0 {
 		return 0, 0, err
 	}

@@ -39,6 +39,7 @@ const (
 	O_EXCL      = 0o200
 	O_TRUNC     = 0o1000
 	O_DIRECTORY = 0o200000
+	O_NOFOLLOW  = 0o400000
 )
 
 // Rename flags.
@@ -68,6 +69,9 @@ type InodeOperations struct {
 	Rmdir      func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int
 	Rename     func(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry, newDir *dcache.Inode, newDentry *dcache.Dentry, flags uint) int
 	AtomicOpen func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, file *File, openFlags int, mode dcache.Mode) int
+	// GetLink is ->get_link: a symlink's body, for symlinks without
+	// i_link. dentry is nil in RCU-walk, where it may return -ECHILD.
+	GetLink func(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode) (string, int)
 }
 
 // FileOperations is the part of struct file_operations the models need.

@@ -140,6 +140,11 @@ func (s *System) walkOnce(t *sim.Task, comps []string, rcu bool, flags LookupFla
 
 // Lookup resolves a path to a counted dentry reference (kern_path).
 func (s *System) Lookup(t *sim.Task, path string) (*dcache.Dentry, int) {
-	d, _, err := s.pathWalk(t, path, false, 0)
+	return s.KernPath(t, path, LOOKUP_FOLLOW)
+}
+
+// KernPath is kern_path with lookup flags.
+func (s *System) KernPath(t *sim.Task, path string, flags LookupFlags) (*dcache.Dentry, int) {
+	d, _, err := s.pathWalk(t, path, false, flags)
 	return d, err
 }
