@@ -80,7 +80,7 @@ func (s *System) Symlink(t *sim.Task, target, path string) int {
 
 // Link is linkat (filename_linkat).
 func (s *System) Link(t *sim.Task, oldPath, newPath string) int {
-	old, err := s.Lookup(t, oldPath)
+	old, err := s.KernPath(t, oldPath, 0) // linkat without AT_SYMLINK_FOLLOW
 	if err != 0 {
 		return err
 	}
@@ -183,51 +183,20 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	return err
 }
 
-// Open is openat (path_openat, fs/namei.c 7.0): a file descriptor or
+// Open is openat (do_filp_open, fs/namei.c 6.18): a file descriptor or
 // -errno.
 func (s *System) Open(t *sim.Task, path string, flags int) int {
-	var parent *dcache.Dentry
-	var last string
-	var err int
-	if len(splitPath(path)) == 0 {
-		parent = dcache.Dget(t, s.Root) // "/": LAST_ROOT, nothing to look up
-	} else if parent, last, err = s.pathWalk(t, path, true, 0); err != 0 {
+	if path == "" {
+		return -int(sim.ENOENT) // getname: the empty path
+	}
+	var file *File
+	err := s.retryWalk(t, buildOpenFlags(flags), func(nd *nameidata, lf LookupFlags) int {
+		var err int
+		file, err = s.pathOpenat(t, nd, path, flags, lf)
 		return err
-	}
-	file := &File{Flags: flags}
-	t.Alloc(&file.Object, "file")
-	var dentry *dcache.Dentry
-	if last == "" || last == "." || last == ".." {
-		dentry = dcache.Dget(t, parent)
-	} else {
-		dentry = s.openLastLookups(t, parent, last, file, flags)
-	}
-	dcache.Dput(t, parent)
-	if sim.IsErr(dentry) {
-		t.Free(&file.Object)
-		return sim.PtrErr(dentry)
-	}
-	// do_open
-	if flags&O_CREAT != 0 && flags&O_EXCL != 0 && file.FMode&FMODE_CREATED == 0 {
-		err = -int(sim.EEXIST)
-	} else if dentry.DInode == nil {
-		err = -int(sim.ENOENT)
-	} else if flags&O_DIRECTORY != 0 && !dentry.DInode.IMode.IsDir() {
-		err = -int(sim.ENOTDIR)
-	} else if dentry.DInode.IMode.IsDir() && flags&(O_WRONLY|O_RDWR|O_CREAT) != 0 {
-		err = -int(sim.EISDIR)
-	}
+	})
 	if err != 0 {
-		dcache.Dput(t, dentry)
-		t.Free(&file.Object)
 		return err
-	}
-	file.Path = dentry
-	file.FMode |= FMODE_OPENED
-	if dentry.DInode.IMode.IsDir() {
-		if fop, ok := dentry.DInode.Private.(interface{ DirFOp() *FileOperations }); ok {
-			file.FOp = fop.DirFOp()
-		}
 	}
 	return s.installFd(file)
 }

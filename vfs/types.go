@@ -11,6 +11,7 @@ type LookupFlags uint32
 const (
 	LOOKUP_FOLLOW        LookupFlags = 1 << 0
 	LOOKUP_DIRECTORY     LookupFlags = 1 << 1
+	LOOKUP_PARENT        LookupFlags = 1 << 4 // internal: link_path_walk is before the last component
 	LOOKUP_RCU           LookupFlags = 1 << 6
 	LOOKUP_REVAL         LookupFlags = 1 << 5
 	LOOKUP_OPEN          LookupFlags = 1 << 16

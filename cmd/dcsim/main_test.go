@@ -292,11 +292,11 @@ func TestExploreIncomplete(t *testing.T) {
 // Setup steps fold into one line; -v shows them. Output is the same
 // byte for byte on every replay, folded or not.
 func TestVerboseUnfoldsSetup(t *testing.T) {
-	const sched = "v2:ovl/readdir-vs-lookup@01-09/today:-:6455cd16:1*65"
+	const sched = "v2:ovl/readdir-vs-lookup@01-09/today:-:2b336e8f:1*75"
 	for _, cmd := range [][]string{{"replay"}, {"run", "--schedule"}} {
 		code, out, _ := dcsim(t, append(cmd, sched)...)
 		tr := traceSection(t, out)
-		if code != 1 || !strings.HasPrefix(tr, "  1-361  setup  (361 steps folded; -v shows them)\n  362  d1-2  T1 readdir ") ||
+		if code != 1 || !strings.HasPrefix(tr, "  1-369  setup  (369 steps folded; -v shows them)\n  370  d1-2  T1 readdir ") ||
 			strings.Contains(tr, "T0 setup") {
 			t.Errorf("%q: exit %d, folded trace begins:\n%.300s", cmd, code, tr)
 		}
@@ -307,7 +307,7 @@ func TestVerboseUnfoldsSetup(t *testing.T) {
 		code, vout, _ := dcsim(t, vcmd...)
 		vtr := traceSection(t, vout)
 		if code != 1 || strings.Contains(vtr, "folded") || !strings.HasPrefix(vtr, "    1        T0 setup ") ||
-			strings.Count(vtr, " T0 setup ") < 361 || !strings.Contains(vtr, "\n  361        T0 setup ") {
+			strings.Count(vtr, " T0 setup ") < 369 || !strings.Contains(vtr, "\n  369        T0 setup ") {
 			t.Errorf("%q: exit %d, verbose trace begins:\n%.300s", vcmd, code, vtr)
 		}
 		if _, again, _ := dcsim(t, vcmd...); again != vout {
