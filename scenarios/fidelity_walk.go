@@ -21,6 +21,27 @@ func walkResult(t *sim.Task, call, got string, ok ...string) {
 	t.Violation(sim.KindInvariant, "walk-result", fmt.Sprintf("%s = %s, want one of %q", call, got, ok), "")
 }
 
+// walkRace is the setup of a walk racing a namespace change on tmpfs:
+// calls to make the tree, then a "walk" task making one call whose
+// result must be one of ok, and a "change" task making the others.
+func walkRace(tree []string, walk string, ok []string, change ...string) func(w *sim.World, v variant.Variant) {
+	return func(w *sim.World, v variant.Variant) {
+		s, _ := vfsWorld(w, v)
+		w.Roots(s.MarkReachable)
+		w.Go("setup", func(t *sim.Task) {
+			for _, c := range tree {
+				vfstest.Exec(t, s, c)
+			}
+			t.Spawn("walk", func(t *sim.Task) { walkResult(t, walk, vfstest.Exec(t, s, walk), ok...) })
+			t.Spawn("change", func(t *sim.Task) {
+				for _, c := range change {
+					vfstest.Exec(t, s, c)
+				}
+			})
+		})
+	}
+}
+
 func init() {
 	Register(&Scenario{
 		Name: "vfs/rcu-walk-vs-kill",
@@ -37,22 +58,8 @@ func init() {
 			{Variant: variant.V3Today, Bound: 1},
 			{Variant: variant.BaseToday.With(vfs.MutNoWalkRestart), Bound: 1, Expect: FindsRule(sim.KindInvariant, "walk-result")},
 		},
-		Setup: func(w *sim.World, v variant.Variant) {
-			s, _ := vfsWorld(w, v)
-			w.Roots(s.MarkReachable)
-			w.Go("setup", func(t *sim.Task) {
-				for _, c := range []string{"mkdir /d", "mkdir /d/e", "mknod /d/e/f reg"} {
-					vfstest.Exec(t, s, c)
-				}
-				t.Spawn("stat", func(t *sim.Task) {
-					walkResult(t, "stat /d/e/f", vfstest.Exec(t, s, "stat /d/e/f"), "reg#4", "-ENOENT")
-				})
-				t.Spawn("remove", func(t *sim.Task) {
-					vfstest.Exec(t, s, "unlink /d/e/f")
-					vfstest.Exec(t, s, "rmdir /d/e")
-				})
-			})
-		},
+		Setup: walkRace([]string{"mkdir /d", "mkdir /d/e", "mknod /d/e/f reg"},
+			"stat /d/e/f", []string{"reg#4", "-ENOENT"}, "unlink /d/e/f", "rmdir /d/e"),
 	})
 	Register(&Scenario{
 		Name: "vfs/rcu-walk-symlink-vs-rename",
@@ -64,18 +71,7 @@ func init() {
 			{Variant: variant.BaseToday, Bound: 1},
 			{Variant: variant.V3Today, Bound: 1},
 		},
-		Setup: func(w *sim.World, v variant.Variant) {
-			s, _ := vfsWorld(w, v)
-			w.Roots(s.MarkReachable)
-			w.Go("setup", func(t *sim.Task) {
-				for _, c := range []string{"mkdir /d", "mknod /d/f reg", "symlink /d /l"} {
-					vfstest.Exec(t, s, c)
-				}
-				t.Spawn("stat", func(t *sim.Task) {
-					walkResult(t, "stat /l/f", vfstest.Exec(t, s, "stat /l/f"), "reg#3", "-ENOENT")
-				})
-				t.Spawn("rename", func(t *sim.Task) { vfstest.Exec(t, s, "rename /d /e") })
-			})
-		},
+		Setup: walkRace([]string{"mkdir /d", "mknod /d/f reg", "symlink /d /l"},
+			"stat /l/f", []string{"reg#3", "-ENOENT"}, "rename /d /e"),
 	})
 }

@@ -22,16 +22,23 @@ func errPtr(e sim.Errno) *dcache.Dentry { return sim.ErrPtr[dcache.Dentry](e) }
 func (s *System) LookupDcache(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	dentry := dcache.DLookup(t, dir, name)
 	if dentry != nil {
-		err := DRevalidate(t, dir.DInode, name, dentry, flags)
-		if err <= 0 {
-			if err == 0 {
-				dcache.DInvalidate(t, dentry)
-			}
-			dcache.Dput(t, dentry)
-			return errPtrOrNull(err)
-		}
+		dentry = revalidated(t, dentry, DRevalidate(t, dir.DInode, name, dentry, flags))
 	}
 	return dentry
+}
+
+// revalidated is how lookup_dcache and lookup_fast end: a counted
+// dentry ->d_revalidate found valid, or, for status <= 0, the dentry
+// dropped (invalidated first on 0) and NULL or ERR_PTR(status).
+func revalidated(t *sim.Task, dentry *dcache.Dentry, status int) *dcache.Dentry {
+	if status > 0 {
+		return dentry
+	}
+	if status == 0 {
+		dcache.DInvalidate(t, dentry)
+	}
+	dcache.Dput(t, dentry)
+	return errPtrOrNull(status)
 }
 
 // LookupOneQstrExcl is lookup_one_qstr_excl (fs/namei.c, 7.0): with the

@@ -321,14 +321,7 @@ func (s *System) lookupFast(t *sim.Task, nd *nameidata) *dcache.Dentry {
 		}
 		status = DRevalidate(t, nd.inode, &nd.last, dentry, nd.flags)
 	}
-	if status <= 0 {
-		if status == 0 {
-			dcache.DInvalidate(t, dentry)
-		}
-		dcache.Dput(t, dentry)
-		return errPtrOrNull(status)
-	}
-	return dentry
+	return revalidated(t, dentry, status)
 }
 
 // lookupFastRef is lookup_fast in ref-walk on a counted parent, for
@@ -740,4 +733,18 @@ func (s *System) Lookup(t *sim.Task, path string) (*dcache.Dentry, int) {
 func (s *System) KernPath(t *sim.Task, path string, flags LookupFlags) (*dcache.Dentry, int) {
 	d, _, err := s.pathWalk(t, path, false, flags)
 	return d, err
+}
+
+// VfsGetLink is vfs_get_link: a symlink's body, from i_link or
+// ->get_link.
+func VfsGetLink(t *sim.Task, dentry *dcache.Dentry) (string, int) {
+	inode := dentry.DInode
+	t.Read(&inode.Object, "i_link")
+	if inode.ILink != "" {
+		return inode.ILink, 0
+	}
+	if op := Iop(inode); op != nil && op.GetLink != nil {
+		return op.GetLink(t, dentry, inode)
+	}
+	return "", -int(sim.EINVAL)
 }

@@ -62,7 +62,7 @@ func expectDir(t *sim.Task, e *env, errf func(string, ...any), path, want string
 		errf("readdir %s = [%s], want [%s]", path, got, want)
 	}
 	for _, d := range ents {
-		ino, _, err := e.s.Stat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
+		ino, _, err := e.s.Lstat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
 		if err != 0 {
 			errf("stat %s/%s after readdir: %s", path, d.Name, sim.ErrnoString(err))
 		} else if ino != d.Ino {
