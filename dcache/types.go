@@ -173,6 +173,9 @@ type Inode struct {
 	ICount  sim.AtomicInt
 
 	iDentry []*Dentry // i_dentry: aliases, newest first
+	// ILink is i_link: the body of a symlink whose filesystem keeps it
+	// in the inode (tmpfs short symlinks); "" when ->get_link reads it.
+	ILink string
 	// Private is the filesystem's part of the inode (its container).
 	Private any
 	// IOp is the inode's operations as the VFS layer defines them

@@ -1,5 +1,6 @@
-// Package vfs drives the dcache the way fs/namei.c does: path walk with
-// lookup_fast (RCU-walk and ref-walk) and lookup_slow, the single
+// Package vfs drives the dcache the way fs/namei.c does: the path walk
+// (RCU-walk without references, legitimized or redone in ref-walk;
+// symlinks followed) with lookup_fast and lookup_slow, the single
 // component lookup helpers filesystems call, the dirop API
 // (start_creating, start_removing, end_dirop), open with lookup_open and
 // atomic_open, the vfs_* operations, rename locking and readdir; and a

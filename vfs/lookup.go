@@ -22,16 +22,23 @@ func errPtr(e sim.Errno) *dcache.Dentry { return sim.ErrPtr[dcache.Dentry](e) }
 func (s *System) LookupDcache(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	dentry := dcache.DLookup(t, dir, name)
 	if dentry != nil {
-		err := DRevalidate(t, dir.DInode, name, dentry, flags)
-		if err <= 0 {
-			if err == 0 {
-				dcache.DInvalidate(t, dentry)
-			}
-			dcache.Dput(t, dentry)
-			return errPtrOrNull(err)
-		}
+		dentry = revalidated(t, dentry, DRevalidate(t, dir.DInode, name, dentry, flags))
 	}
 	return dentry
+}
+
+// revalidated is how lookup_dcache and lookup_fast end: a counted
+// dentry ->d_revalidate found valid, or, for status <= 0, the dentry
+// dropped (invalidated first on 0) and NULL or ERR_PTR(status).
+func revalidated(t *sim.Task, dentry *dcache.Dentry, status int) *dcache.Dentry {
+	if status > 0 {
+		return dentry
+	}
+	if status == 0 {
+		dcache.DInvalidate(t, dentry)
+	}
+	dcache.Dput(t, dentry)
+	return errPtrOrNull(status)
 }
 
 // LookupOneQstrExcl is lookup_one_qstr_excl (fs/namei.c, 7.0): with the
@@ -67,72 +74,6 @@ func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.
 	if dentry.DInode != nil && flags&LOOKUP_EXCL != 0 {
 		dcache.Dput(t, dentry)
 		return errPtr(sim.EEXIST)
-	}
-	return dentry
-}
-
-// lookupFastRCU is lookup_fast (fs/namei.c, 7.0) in RCU mode: entered
-// under rcu_read_lock with parentSeq the parent's d_seq sample, and left
-// with it dropped. A counted reference, NULL (not cached or invalidated:
-// go to lookup_slow in ref mode), or -ECHILD (a sequence count moved:
-// redo the walk in ref mode). seq is the child's d_seq sample.
-//
-// Divergence: an RCU-walk result is legitimized at once (the
-// try_to_unlazy_next of the kernel's step_into), not carried without a
-// reference to the next component; the d_seq checks that decide it are
-// the same.
-func (s *System) lookupFastRCU(t *sim.Task, parent *dcache.Dentry, parentSeq uint32, name *dcache.Qstr, flags LookupFlags) (*dcache.Dentry, uint32) {
-	var seq uint32
-	dentry := dcache.DLookupRCU(t, parent, name, &seq)
-	if dentry == nil {
-		sim.RCUReadUnlock(t)
-		return nil, 0
-	}
-	if parent.DSeq.Retry(t, parentSeq) {
-		sim.RCUReadUnlock(t)
-		return errPtr(sim.ECHILD), 0
-	}
-	status := DRevalidate(t, parent.DInode, name, dentry, flags|LOOKUP_RCU)
-	// try_to_unlazy_next: pin the child, then check it did not move.
-	if !dentry.DLockref.GetNotDead(t) {
-		sim.RCUReadUnlock(t)
-		return errPtr(sim.ECHILD), 0
-	}
-	if dentry.DSeq.Retry(t, seq) {
-		sim.RCUReadUnlock(t)
-		dcache.Dput(t, dentry)
-		return errPtr(sim.ECHILD), 0
-	}
-	sim.RCUReadUnlock(t)
-	if status == -int(sim.ECHILD) {
-		status = DRevalidate(t, parent.DInode, name, dentry, flags)
-	}
-	if status <= 0 {
-		if status == 0 {
-			dcache.DInvalidate(t, dentry)
-		}
-		dcache.Dput(t, dentry)
-		return errPtrOrNull(status), 0
-	}
-	t.Mark("lookup_fast: RCU-walk hit")
-	return dentry, seq
-}
-
-// lookupFastRef is lookup_fast (fs/namei.c, 7.0) in ref mode: __d_lookup
-// (which may miss during a rename: the caller falls back to lookup_slow)
-// and ->d_revalidate; d_invalidate on 0 is done without the parent's lock.
-func (s *System) lookupFastRef(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
-	dentry := dcache.DLookupLocked(t, parent, name)
-	if dentry == nil {
-		return nil
-	}
-	status := DRevalidate(t, parent.DInode, name, dentry, flags)
-	if status <= 0 {
-		if status == 0 {
-			dcache.DInvalidate(t, dentry)
-		}
-		dcache.Dput(t, dentry)
-		return errPtrOrNull(status)
 	}
 	return dentry
 }

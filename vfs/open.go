@@ -194,3 +194,117 @@ func (s *System) openLastPdirops(t *sim.Task, dir *dcache.Dentry, q *dcache.Qstr
 		return dentry
 	}
 }
+
+// buildOpenFlags is the lookup part of build_open_flags (fs/open.c):
+// O_CREAT|O_EXCL implies O_NOFOLLOW; a trailing symlink is followed
+// unless O_NOFOLLOW.
+func buildOpenFlags(flags int) LookupFlags {
+	if flags&(O_CREAT|O_EXCL) == O_CREAT|O_EXCL {
+		flags |= O_NOFOLLOW
+	}
+	var lf LookupFlags
+	if flags&O_DIRECTORY != 0 {
+		lf |= LOOKUP_DIRECTORY
+	}
+	if flags&O_NOFOLLOW == 0 {
+		lf |= LOOKUP_FOLLOW
+	}
+	return lf
+}
+
+// pathOpenat is path_openat (fs/namei.c, 6.18): walk to the parent,
+// look up (or create) the last component, follow it if it is a symlink
+// to follow, and open what the walk ends on.
+func (s *System) pathOpenat(t *sim.Task, nd *nameidata, path string, flags int, lf LookupFlags) (*File, int) {
+	file := &File{Flags: flags}
+	t.Alloc(&file.Object, "file") // alloc_empty_file
+	name, err := s.pathInit(t, nd, path, lf)
+	for err == 0 {
+		if err = s.linkPathWalk(t, nd, name); err != 0 {
+			break
+		}
+		if name, err = s.openLast(t, nd, file, flags); name == "" {
+			break
+		}
+	}
+	if err == 0 {
+		err = s.doOpen(t, nd, file, flags)
+	}
+	if err == 0 {
+		file.Path, nd.path = nd.path, nil
+	}
+	terminateWalk(t, nd)
+	if err != 0 {
+		t.Free(&file.Object)
+		return nil, err
+	}
+	return file, 0
+}
+
+// openLast is open_last_lookups (fs/namei.c, 6.18) around the model's
+// lookup of the last component (openLastLookups), then step_into with
+// WALK_TRAILING: a non-empty result is a symlink body to walk.
+//
+// Divergence: the last component is looked up in ref-walk (the kernel
+// may stay in RCU-walk for a dcache hit without O_CREAT): the walk
+// leaves RCU-walk first.
+func (s *System) openLast(t *sim.Task, nd *nameidata, file *File, flags int) (string, int) {
+	if nd.lastType != LAST_NORM {
+		if nd.depth > 0 {
+			putLink(t, nd)
+		}
+		return s.handleDots(t, nd, nd.lastType)
+	}
+	if nd.rcu() && !tryToUnlazy(t, nd) {
+		return "", -int(sim.ECHILD)
+	}
+	if flags&O_CREAT == 0 {
+		if nd.lastSlash {
+			nd.flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY
+		}
+	} else if nd.lastSlash {
+		return "", -int(sim.EISDIR)
+	}
+	dentry := s.openLastLookups(t, nd.path, nd.last.Name, file, flags)
+	if sim.IsErr(dentry) {
+		return "", sim.PtrErr(dentry)
+	}
+	if nd.depth > 0 {
+		putLink(t, nd)
+	}
+	return s.stepInto(t, nd, WALK_TRAILING, dentry)
+}
+
+// doOpen is the part of do_open (fs/namei.c, 6.18) and may_open the
+// model has: complete_walk, then the checks on what the walk ended on.
+func (s *System) doOpen(t *sim.Task, nd *nameidata, file *File, flags int) int {
+	if err := completeWalk(t, nd); err != 0 {
+		return err
+	}
+	dentry := nd.path
+	switch {
+	case flags&O_CREAT != 0 && flags&O_EXCL != 0 && file.FMode&FMODE_CREATED == 0:
+		return -int(sim.EEXIST)
+	case dentry.DInode == nil:
+		return -int(sim.ENOENT)
+	case nd.flags&LOOKUP_DIRECTORY != 0 && !dCanLookup(dentry):
+		return -int(sim.ENOTDIR)
+	case dentry.DInode.IMode == dcache.S_IFLNK:
+		return -int(sim.ELOOP) // may_open
+	case dentry.DInode.IMode.IsDir() && flags&(O_WRONLY|O_RDWR|O_CREAT) != 0:
+		return -int(sim.EISDIR)
+	case dentry.DInode.IMode == dcache.S_IFCHR || dentry.DInode.IMode == dcache.S_IFWHT:
+		// do_dentry_open -> chrdev_open (fs/char_dev.c): no driver has
+		// the device's number. Divergence: device numbers are not
+		// modeled; every character device, the whiteout's 0/0
+		// included, is one without a driver.
+		return -int(sim.ENXIO)
+	}
+	file.FMode |= FMODE_OPENED
+	if dentry.DInode.IMode.IsDir() {
+		if fop, ok := dentry.DInode.Private.(interface{ DirFOp() *FileOperations }); ok {
+			file.FOp = fop.DirFOp()
+		}
+	}
+	return 0
+}

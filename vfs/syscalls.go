@@ -9,9 +9,22 @@ import (
 // result: 0, a file descriptor or a count, or -errno. Paths are resolved
 // from the namespace root.
 
-// Stat resolves path and reports its inode number and type.
+// Stat is stat(2) (vfs_statx with LOOKUP_FOLLOW): resolve path,
+// following a trailing symlink, and report the inode number and type.
 func (s *System) Stat(t *sim.Task, path string) (uint64, dcache.Mode, int) {
-	d, err := s.Lookup(t, path)
+	return s.statx(t, path, LOOKUP_FOLLOW)
+}
+
+// Lstat is lstat(2) (AT_SYMLINK_NOFOLLOW): a trailing symlink is
+// reported itself.
+func (s *System) Lstat(t *sim.Task, path string) (uint64, dcache.Mode, int) {
+	return s.statx(t, path, 0)
+}
+
+// statx is vfs_statx: filename_lookup with the given flags, then the
+// inode's attributes.
+func (s *System) statx(t *sim.Task, path string, flags LookupFlags) (uint64, dcache.Mode, int) {
+	d, err := s.KernPath(t, path, flags)
 	if err != 0 {
 		return 0, 0, err
 	}
@@ -67,7 +80,7 @@ func (s *System) Symlink(t *sim.Task, target, path string) int {
 
 // Link is linkat (filename_linkat).
 func (s *System) Link(t *sim.Task, oldPath, newPath string) int {
-	old, err := s.Lookup(t, oldPath)
+	old, err := s.KernPath(t, oldPath, 0) // linkat without AT_SYMLINK_FOLLOW
 	if err != 0 {
 		return err
 	}
@@ -170,61 +183,24 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	return err
 }
 
-// Open is openat (path_openat, fs/namei.c 7.0): a file descriptor or
+// Open is openat (do_filp_open, fs/namei.c 6.18): a file descriptor or
 // -errno.
 func (s *System) Open(t *sim.Task, path string, flags int) int {
 	// build_open_flags (fs/open.c, 6.4+): O_DIRECTORY|O_CREAT is invalid.
 	if flags&(O_DIRECTORY|O_CREAT) == O_DIRECTORY|O_CREAT {
 		return -int(sim.EINVAL)
 	}
-	var parent *dcache.Dentry
-	var last string
-	var err int
-	if len(splitPath(path)) == 0 {
-		parent = dcache.Dget(t, s.Root) // "/": LAST_ROOT, nothing to look up
-	} else if parent, last, err = s.pathWalk(t, path, true, 0); err != 0 {
+	if path == "" {
+		return -int(sim.ENOENT) // getname: the empty path
+	}
+	var file *File
+	err := s.retryWalk(t, buildOpenFlags(flags), func(nd *nameidata, lf LookupFlags) int {
+		var err int
+		file, err = s.pathOpenat(t, nd, path, flags, lf)
 		return err
-	}
-	file := &File{Flags: flags}
-	t.Alloc(&file.Object, "file")
-	var dentry *dcache.Dentry
-	if last == "" || last == "." || last == ".." {
-		dentry = dcache.Dget(t, parent)
-	} else {
-		dentry = s.openLastLookups(t, parent, last, file, flags)
-	}
-	dcache.Dput(t, parent)
-	if sim.IsErr(dentry) {
-		t.Free(&file.Object)
-		return sim.PtrErr(dentry)
-	}
-	// do_open
-	if flags&O_CREAT != 0 && flags&O_EXCL != 0 && file.FMode&FMODE_CREATED == 0 {
-		err = -int(sim.EEXIST)
-	} else if dentry.DInode == nil {
-		err = -int(sim.ENOENT)
-	} else if flags&O_DIRECTORY != 0 && !dentry.DInode.IMode.IsDir() {
-		err = -int(sim.ENOTDIR)
-	} else if dentry.DInode.IMode.IsDir() && flags&(O_WRONLY|O_RDWR|O_CREAT) != 0 {
-		err = -int(sim.EISDIR)
-	} else if m := dentry.DInode.IMode; m == dcache.S_IFCHR || m == dcache.S_IFWHT {
-		// do_dentry_open -> chrdev_open (fs/char_dev.c): no driver has
-		// the device's number. Divergence: device numbers are not
-		// modeled; every character device, the whiteout's 0/0
-		// included, is one without a driver.
-		err = -int(sim.ENXIO)
-	}
+	})
 	if err != 0 {
-		dcache.Dput(t, dentry)
-		t.Free(&file.Object)
 		return err
-	}
-	file.Path = dentry
-	file.FMode |= FMODE_OPENED
-	if dentry.DInode.IMode.IsDir() {
-		if fop, ok := dentry.DInode.Private.(interface{ DirFOp() *FileOperations }); ok {
-			file.FOp = fop.DirFOp()
-		}
 	}
 	return s.installFd(file)
 }

@@ -11,6 +11,7 @@ type LookupFlags uint32
 const (
 	LOOKUP_FOLLOW        LookupFlags = 1 << 0
 	LOOKUP_DIRECTORY     LookupFlags = 1 << 1
+	LOOKUP_PARENT        LookupFlags = 1 << 4 // internal: link_path_walk is before the last component
 	LOOKUP_RCU           LookupFlags = 1 << 6
 	LOOKUP_REVAL         LookupFlags = 1 << 5
 	LOOKUP_OPEN          LookupFlags = 1 << 16
@@ -39,6 +40,7 @@ const (
 	O_EXCL      = 0o200
 	O_TRUNC     = 0o1000
 	O_DIRECTORY = 0o200000
+	O_NOFOLLOW  = 0o400000
 )
 
 // Rename flags.
@@ -68,6 +70,9 @@ type InodeOperations struct {
 	Rmdir      func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int
 	Rename     func(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry, newDir *dcache.Inode, newDentry *dcache.Dentry, flags uint) int
 	AtomicOpen func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, file *File, openFlags int, mode dcache.Mode) int
+	// GetLink is ->get_link: a symlink's body, for symlinks without
+	// i_link. dentry is nil in RCU-walk, where it may return -ECHILD.
+	GetLink func(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode) (string, int)
 }
 
 // FileOperations is the part of struct file_operations the models need.

@@ -123,7 +123,7 @@ func New(s *vfs.System, upper, lower Layer, name string) *FS {
 		Lookup: fs.lookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
 		Symlink: fs.symlink, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
 	}
-	fs.fileOps = &vfs.InodeOperations{}
+	fs.fileOps = &vfs.InodeOperations{GetLink: fs.getLink}
 	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.iterate, Wrapped: true, Release: fs.dirRelease}
 	root := fs.SB.SRoot.DInode
 	root.IOp = fs.dirOps

@@ -34,7 +34,7 @@ func expectDir(t *sim.Task, e *fstest.OverlayEnv, errf func(string, ...any), pat
 		errf("readdir %s = [%s], want [%s]", path, got, want)
 	}
 	for _, d := range ents {
-		ino, _, err := e.S.Stat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
+		ino, _, err := e.S.Lstat(t, strings.TrimSuffix(path, "/")+"/"+d.Name)
 		if err != 0 {
 			errf("stat %s/%s after readdir: %s", path, d.Name, sim.ErrnoString(err))
 		} else if ino != d.Ino {

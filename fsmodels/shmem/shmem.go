@@ -126,13 +126,20 @@ func (fs *FS) mknod(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, mode 
 	if sim.IsErr(inode) {
 		return sim.PtrErr(inode)
 	}
+	fs.instantiate(t, dir, dentry, inode)
+	return 0
+}
+
+// instantiate is the tail shmem_mknod and shmem_symlink share: the
+// readdir slot, then d_make_persistent (or, under FixWhiteout, __d_add
+// for an in-lookup dentry).
+func (fs *FS) instantiate(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, inode *dcache.Inode) {
 	offsetAdd(dir, dentry)
 	if fs.s.C.On(FixWhiteout) && dcache.DInLookup(t, dentry) {
 		dcache.DAddPersistent(t, dentry, inode) // the fix, see whiteout
-		return 0
+		return
 	}
 	dcache.DMakePersistent(t, dentry, inode)
-	return 0
 }
 
 // create is shmem_create.
@@ -149,10 +156,29 @@ func (fs *FS) mkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) *dcac
 	return nil
 }
 
-// symlink is shmem_symlink, reduced to what the dcache sees.
+// symlink is shmem_symlink (mm/shmem.c, 6.19): a new S_IFLNK inode
+// whose body is in i_link, set before the dentry is instantiated, so a
+// path walk that finds the dentry finds the body.
+//
+// Divergence: every body is a short symlink (i_link,
+// shmem_short_symlink_operations); the page-cache symlinks of bodies
+// longer than SHORT_SYMLINK_LEN (128) are not modeled.
 func (fs *FS) symlink(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, target string) int {
-	return fs.mknod(t, dir, dentry, dcache.S_IFLNK)
+	if len(target)+1 > pageSize {
+		return -int(sim.ENAMETOOLONG)
+	}
+	t.Read(&dentry.Object, "d_name")
+	inode := fs.getInode(t, dcache.S_IFLNK)
+	if sim.IsErr(inode) {
+		return sim.PtrErr(inode)
+	}
+	inode.ILink = target // kmemdup(symname)
+	fs.instantiate(t, dir, dentry, inode)
+	return 0
 }
+
+// pageSize is PAGE_SIZE, the longest symlink body plus its NUL.
+const pageSize = 4096
 
 // link is shmem_link (6.19: simple_link with d_make_persistent).
 func (fs *FS) link(t *sim.Task, old *dcache.Dentry, dir *dcache.Inode, dentry *dcache.Dentry) int {

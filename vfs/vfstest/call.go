@@ -4,10 +4,11 @@
 // files, the tests of every filesystem model and a user's own tests use
 // the same calls:
 //
-//	open PATH [FLAGS]      fdN or -errno (FLAGS: rdonly, wronly, rdwr, creat, excl, directory joined by |)
+//	open PATH [FLAGS]      fdN or -errno (FLAGS: rdonly, wronly, rdwr, creat, excl, directory, nofollow joined by |)
 //	close fdN              0 or -errno
 //	close $                the session's last open; "skip" if it failed
 //	stat PATH              TYPE#INO or -errno
+//	lstat PATH             TYPE#INO or -errno, a trailing symlink not followed
 //	mkdir PATH, rmdir PATH, unlink PATH
 //	link OLD NEW, symlink TARGET PATH, mknod PATH TYPE (reg, chr, wht)
 //	rename OLD NEW [FLAGS] (noreplace, exchange, whiteout joined by |)
@@ -52,7 +53,7 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("column %d: %s", e.Col
 
 // arity is the number of operands each call takes: required, optional.
 var arity = map[string][2]int{
-	"open": {1, 1}, "close": {1, 0}, "stat": {1, 0}, "mkdir": {1, 0}, "rmdir": {1, 0},
+	"open": {1, 1}, "close": {1, 0}, "stat": {1, 0}, "lstat": {1, 0}, "mkdir": {1, 0}, "rmdir": {1, 0},
 	"unlink": {1, 0}, "link": {2, 0}, "symlink": {2, 0}, "mknod": {2, 0}, "rename": {2, 1}, "ls": {1, 0},
 	"pressure": {1, 1}, "dropcaches": {0, 1},
 }
@@ -68,7 +69,7 @@ func Ops() []string {
 }
 
 var openFlagNames = map[string]int{"rdonly": vfs.O_RDONLY, "wronly": vfs.O_WRONLY, "rdwr": vfs.O_RDWR,
-	"creat": vfs.O_CREAT, "excl": vfs.O_EXCL, "directory": vfs.O_DIRECTORY}
+	"creat": vfs.O_CREAT, "excl": vfs.O_EXCL, "directory": vfs.O_DIRECTORY, "nofollow": vfs.O_NOFOLLOW}
 
 var renameFlagNames = map[string]int{"noreplace": vfs.RENAME_NOREPLACE, "exchange": vfs.RENAME_EXCHANGE,
 	"whiteout": vfs.RENAME_WHITEOUT, "invalid": 1 << 7}
@@ -254,8 +255,12 @@ func (ss *Session) Run(t *sim.Task, c *Call) string {
 			return "0"
 		}
 		return strconv.Itoa(s.MemoryPressure(t, sb, c.N))
-	case "stat":
-		ino, mode, err := s.Stat(t, c.Path)
+	case "stat", "lstat":
+		stat := s.Stat
+		if c.Op == "lstat" {
+			stat = s.Lstat
+		}
+		ino, mode, err := stat(t, c.Path)
 		if err != 0 {
 			return rv(err)
 		}
