@@ -230,23 +230,23 @@ func (s *System) lookupFastRef(t *sim.Task, parent *dcache.Dentry, name *dcache.
 // what someone else looked up or call ->lookup on our in-lookup dentry
 // and end the in-lookup state.
 //
-// With RFC 52/53 it is lookupSlowState with TASK_NORMAL: the caller
-// holds no lock.
-//
-// Divergence: RFC 50/53 removes lookup_noperm and lookup_one, the callers
-// that hold the lock; the model keeps them (LookupNoperm), so under patch
-// 52 such a caller takes the lock a second time.
+// Divergence: RFC 52/53 moves the lock into __lookup_slow (see
+// lookupSlowState) after RFC 50/53 removed lookup_noperm and lookup_one,
+// the callers that hold the lock. The model keeps those callers
+// (LookupNoperm, overlayfs readdir before v3 09/19) and lets them call
+// the 7.0 body under their own lock in every variant: a caller still
+// written for today's order, not a second acquisition of the lock.
 func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
-	return s.lookupSlowState(t, name, dir, flags, TASK_NORMAL)
+	return s.lookupSlowState(t, name, dir, flags, TASK_NORMAL, false)
 }
 
 // lookupSlowState is __lookup_slow (fs/namei.c, 7.0) with the state
 // argument RFC 52/53 adds (hunks @@ -1897,7 +1918,8 @@ and @@ -1920,8
-// +1942,17 @@): with patch 52 the parent's lock is taken here, shared
-// (killable with TASK_KILLABLE: -EINTR), only around ->lookup, which is
-// skipped for a dead directory and told LOOKUP_SHARED (until RFC 53/53,
-// hunk @@ -1951,7 +1951,7 @@).
-func (s *System) lookupSlowState(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags, state TaskState) *dcache.Dentry {
+// +1942,17 @@): with lockInside (patch 52, called from lookup_slow) the
+// parent's lock is taken here, shared (killable with TASK_KILLABLE:
+// -EINTR), only around ->lookup, which is skipped for a dead directory
+// and told LOOKUP_SHARED (until RFC 53/53, hunk @@ -1951,7 +1951,7 @@).
+func (s *System) lookupSlowState(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags, state TaskState, lockInside bool) *dcache.Dentry {
 	inode := dir.DInode
 	if IsDeadDir(inode) {
 		return errPtr(sim.ENOENT)
@@ -264,13 +264,13 @@ func (s *System) lookupSlowState(t *sim.Task, name *dcache.Qstr, dir *dcache.Den
 			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
 				continue
 			}
-		case s.Has(variant.P52LiftDAllocParallel) && !inodeLockSharedState(t, inode, state):
+		case lockInside && !inodeLockSharedState(t, inode, state):
 			dcache.DLookupDone(t, dentry)
 			dcache.Dput(t, dentry)
 			return errPtr(sim.EINTR)
 		default:
 			var old *dcache.Dentry
-			if s.Has(variant.P52LiftDAllocParallel) {
+			if lockInside {
 				if IsDeadDir(inode) {
 					old = errPtr(sim.ENOENT)
 				} else {
@@ -335,7 +335,7 @@ func (s *System) dAllocParallel(t *sim.Task, dir *dcache.Dentry, name *dcache.Qs
 // LOOKUP_SHARED (dropped by RFC 53/53) and TASK_NORMAL.
 func (s *System) LookupSlow(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	if s.Has(variant.P52LiftDAllocParallel) {
-		return s.lookupSlowState(t, name, dir, flags|s.lookupShared(), TASK_NORMAL)
+		return s.lookupSlowState(t, name, dir, flags|s.lookupShared(), TASK_NORMAL, true)
 	}
 	inode := dir.DInode
 	InodeLockShared(t, inode)
