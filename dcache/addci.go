@@ -27,9 +27,21 @@ const iMutexParent = 1
 // ERR_PTR or a non-in-lookup dentry from d_alloc_parallel, and the
 // d_alloc failure) return with the lock dropped. Without 08/19 shared is
 // ignored.
+//
+// RFC 51/53 (hunk @@ -2261,18 +2261,10 @@): ->lookup now only sees
+// in-lookup dentries, so the d_alloc branch goes and d_alloc_parallel is
+// always used. RFC 53/53 (hunk @@ -2257,19 +2256,13 @@) drops shared:
+// ->lookup always holds the lock shared, so it is dropped and retaken
+// shared.
+//
+// Divergence: the Go signature keeps shared under RFC 53 (ignored) so
+// that callers compile in every variant.
 func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) *Dentry {
 	c := dentry.c
 	var found, res *Dentry
+	if c.Has(variant.P53RemoveLookupShared) {
+		shared = true
+	}
 
 	// First check whether a dentry with the exact name already exists.
 	found = DHashAndLookup(t, dentry.DParent, name)
@@ -44,7 +56,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 			dentry.DParent.DInode.IRwsem.UpWrite(t) // inode_unlock
 		}
 	}
-	if DInLookup(t, dentry) {
+	if c.Has(variant.P51LookupOneQstrExclParallel) || DInLookup(t, dentry) {
 		var wq *WaitQueue
 		if !c.Has(variant.P04WaitVarEvent) {
 			wq = dentry.dWait // mainline: the caller's queue, d_wait

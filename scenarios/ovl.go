@@ -102,7 +102,7 @@ func ovlCells(bound int, versions []string, want map[string]Expect) []Cell {
 	return regimeCells(vs, bound, func(v variant.Variant) Expect {
 		text := variant.Variant{Patches: v.Patches, Toggles: v.Toggles}.String()
 		text = text[:len(text)-len("/today")]
-		if e, ok := want[text+"/"+v.Regime.String()]; ok {
+		if e, ok := want[text+"/"+v.Regime().String()]; ok {
 			return e
 		}
 		return want[text]

@@ -118,7 +118,7 @@ var races = []race{
 			return ""
 		},
 		expect: func(v variant.Variant) Expect {
-			if v.Regime == variant.Pdirops {
+			if v.Regime() == variant.Pdirops {
 				return FindsRule(sim.KindInvariant, "R3")
 			}
 			return Clean

@@ -16,6 +16,21 @@
 //
 // The regime may be left out when parsing ("v3" is "v3/today").
 //
+// # The pdirops regime is RFC 51-53
+//
+// The regime is not a separate axis: it is the order the patches give.
+// "pdirops" means RFC 51/53, 52/53 and 53/53 as posted (RFC 00/53,
+// <20260312214330.3885211-1-neilb@ownmail.net>) applied on top of the
+// patch set: "v3/pdirops" is base + v3 + RFC 51-53, and its text is also
+// "v3,51-53". Variant.Regime is Pdirops exactly when RFC 52/53
+// (d_alloc_parallel before inode_lock) is applied. Parse of "X/pdirops"
+// adds 51-53 to X when X names none of them, and refuses a regime that
+// contradicts patches X names ("v3,51/pdirops", "v3,51-53/today"); a part
+// of them is written as patches ("v3,51/today": lookup_one_qstr_excl on
+// d_alloc_parallel under today's order). "mainline/pdirops" and
+// "01-09/pdirops" stay meaningful: the RFC's order applied before (all
+// of) the v3 preparation, with the divergences docs/fidelity.md lists.
+//
 // Fixes, mutants and changes are registered by the package whose code
 // they change (NewFix, NewMutant, NewChange), from package-level var
 // initialisers, so a user's own module registers its own the same way.

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// Patch is one numbered patch of the lift-lookup series: v3 NN/19
-// (Message-IDs in docs/versions.md).
+// Patch is one numbered patch of the lift-lookup series: v3 NN/19, or
+// RFC NN/53 for the three RFC patches after v3 (51-53). Message-IDs are
+// in docs/versions.md.
 type Patch uint8
 
 // The patches whose code is modeled. A patch without a constant here is
@@ -26,16 +27,35 @@ const (
 
 	// SeriesLast is the last patch of the v3 series.
 	SeriesLast Patch = 19
+
+	// The RFC patches that take the series past v3 (RFC 00/53, cover
+	// letter <20260312214330.3885211-1-neilb@ownmail.net>).
+	P51LookupOneQstrExclParallel Patch = 51 // RFC 51/53: lookup_one_qstr_excl() on d_alloc_parallel()
+	P52LiftDAllocParallel        Patch = 52 // RFC 52/53: d_alloc_parallel() before inode_lock (the pdirops order)
+	P53RemoveLookupShared        Patch = 53 // RFC 53/53: LOOKUP_SHARED removed
+
+	// RFCFirst and RFCLast bound the RFC patches modeled.
+	RFCFirst Patch = 51
+	RFCLast  Patch = 53
 )
 
 // requires lists, for a patch, the patches its code cannot run without.
 // 06/19's d_duplicate() makes an in-lookup dentry with no wait queue
 // head, which only 04/19's wait_var_event waiters can wait on (base code
 // would wake_up_all() a NULL d_wait); 10/19's d_alloc_noblock_return()
-// extends 05/19's d_alloc_noblock().
+// extends 05/19's d_alloc_noblock(). RFC 52/53 edits the functions 51/53
+// rewrote (lookup_one_qstr_excl becomes lookup_one_qstr) and RFC 53/53
+// removes the LOOKUP_SHARED that 52/53 passes everywhere.
+//
+// The RFC patches were posted on RFC 01-50, whose first part v3 reposts;
+// their hunks also apply, with the divergences the vfs and dcache
+// packages name, on a set without v3 ("mainline/pdirops": the order
+// flipped before the preparation), so no v3 patch is required here.
 var requires = map[Patch][]Patch{
 	6:  {4},
 	10: {5},
+	52: {51},
+	53: {52},
 }
 
 // PatchSet is a set of patches. The zero value is the series base
@@ -46,7 +66,14 @@ type PatchSet uint64
 const (
 	Mainline PatchSet = 0
 	V3       PatchSet = (1<<(SeriesLast+1) - 1) &^ 1
+	// RFC is RFC 51-53: the pdirops regime's patches.
+	RFC PatchSet = 1<<P51LookupOneQstrExclParallel | 1<<P52LiftDAllocParallel | 1<<P53RemoveLookupShared
 )
+
+// valid reports whether n is a patch number the model knows.
+func valid(n int) bool {
+	return (n >= 1 && n <= int(SeriesLast)) || (n >= int(RFCFirst) && n <= int(RFCLast))
+}
 
 // Has reports whether patch p is in the set.
 func (s PatchSet) Has(p Patch) bool { return s&(1<<p) != 0 }
@@ -58,7 +85,7 @@ func (s PatchSet) With(p Patch) PatchSet { return s | 1<<p }
 func Through(p Patch) PatchSet { return (1<<(p+1) - 1) &^ 1 }
 
 // String lists the set as ParsePatches reads it: "mainline", "v3", or
-// ranges such as "01-06,08".
+// ranges such as "01-06,08" or "v3,51-53".
 func (s PatchSet) String() string {
 	switch s {
 	case Mainline:
@@ -67,12 +94,16 @@ func (s PatchSet) String() string {
 		return "v3"
 	}
 	var parts []string
-	for n := Patch(1); n <= SeriesLast; n++ {
+	if s&V3 == V3 {
+		parts = append(parts, "v3")
+		s &^= V3
+	}
+	for n := Patch(1); n <= RFCLast; n++ {
 		if !s.Has(n) {
 			continue
 		}
 		m := n
-		for m+1 <= SeriesLast && s.Has(m+1) {
+		for valid(int(m+1)) && s.Has(m+1) {
 			m++
 		}
 		if m > n {
@@ -85,9 +116,10 @@ func (s PatchSet) String() string {
 	return strings.Join(parts, ",")
 }
 
-// ParsePatches reads "mainline", "v3", or a comma list of patch numbers
-// and ranges ("01-06,08"). A set in which a patch lacks one it depends on
-// is refused: its code would run on state the series never creates.
+// ParsePatches reads "mainline", "v3", or a comma list of patch numbers,
+// ranges and "v3" ("01-06,08", "v3,51-53"). A set in which a patch lacks
+// one it depends on is refused: its code would run on state the series
+// never creates.
 func ParsePatches(str string) (PatchSet, error) {
 	switch strings.TrimSpace(str) {
 	case "mainline":
@@ -99,18 +131,25 @@ func ParsePatches(str string) (PatchSet, error) {
 	}
 	var s PatchSet
 	for _, part := range strings.Split(str, ",") {
+		if strings.TrimSpace(part) == "v3" {
+			s |= V3
+			continue
+		}
 		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
 		a, err := strconv.Atoi(lo)
-		if err != nil || a < 1 || a > int(SeriesLast) {
-			return 0, fmt.Errorf("bad patch number %q (want 01-%02d)", lo, SeriesLast)
+		if err != nil || !valid(a) {
+			return 0, fmt.Errorf("bad patch number %q (want 01-%02d or %02d-%02d)", lo, SeriesLast, RFCFirst, RFCLast)
 		}
 		b := a
 		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a || b > int(SeriesLast) {
+			if b, err = strconv.Atoi(hi); err != nil || b < a || !valid(b) {
 				return 0, fmt.Errorf("bad patch range %q", part)
 			}
 		}
 		for n := a; n <= b; n++ {
+			if !valid(n) {
+				return 0, fmt.Errorf("bad patch range %q (no patch %02d)", part, n)
+			}
 			s = s.With(Patch(n))
 		}
 	}
@@ -119,7 +158,7 @@ func ParsePatches(str string) (PatchSet, error) {
 
 // check refuses a set in which a patch lacks one it depends on.
 func (s PatchSet) check() error {
-	for n := Patch(1); n <= SeriesLast; n++ {
+	for n := Patch(1); n <= RFCLast; n++ {
 		if !s.Has(n) {
 			continue
 		}

@@ -138,7 +138,7 @@ func TestRoundTripProperty(t *testing.T) {
 		if p.Has(6) && !p.Has(4) || p.Has(10) && !p.Has(5) {
 			t.Skip("a set the series cannot have")
 		}
-		v := variant.Variant{Patches: p, Regime: variant.Regimes[rapid.IntRange(0, 1).Draw(t, "regime")]}
+		v := variant.Variant{Patches: p}.In(variant.Regimes[rapid.IntRange(0, 1).Draw(t, "regime")])
 		for _, tg := range []variant.Toggle{fixA, fixB, mutA, change} {
 			if rapid.Bool().Draw(t, "toggle") {
 				v = v.With(tg)

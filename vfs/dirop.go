@@ -9,58 +9,59 @@ import (
 // StartDirop is __start_dirop / start_dirop (fs/namei.c, 7.0): lock the
 // parent exclusive (I_MUTEX_PARENT) and look the name up with
 // lookup_one_qstr_excl. On success the parent stays locked and the dentry
-// is referenced; on error the parent is unlocked.
+// is referenced; on error the parent is unlocked. From RFC 51/53 on the
+// dentry may be in-lookup (see LookupOneQstrExcl).
 //
-// In the Pdirops regime the name is looked up first, with
-// d_alloc_parallel and ->lookup under the lock shared, and the parent is
-// locked exclusive afterwards; a dentry that was dropped or moved in
-// between is looked up again.
+// RFC 52/53 (hunk @@ -2908,18 +2927,26 @@) reverses the order:
+// startDiropState.
 func (s *System) StartDirop(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
-	dir := parent.DInode
-	if s.Regime == variant.Pdirops {
-		return s.startDiropPdirops(t, parent, name, flags)
-	}
-	InodeLockNested(t, dir, I_MUTEX_PARENT)
-	dentry := s.LookupOneQstrExcl(t, name, parent, flags)
-	if sim.IsErr(dentry) {
-		InodeUnlock(t, dir)
-	}
-	return dentry
+	return s.startDiropState(t, parent, name, flags, TASK_NORMAL)
 }
 
-func (s *System) startDiropPdirops(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
+// startDiropState is __start_dirop with its state argument. RFC 52/53:
+// lookup_one_qstr with no lock held, then the parent exclusive
+// (killable with TASK_KILLABLE: -EINTR); an in-lookup dentry, or one
+// still hashed under parent, is returned; one that was dropped or moved
+// in between is released and looked up again. The -ENOENT/-EEXIST checks
+// are lookup_one_qstr's, made before the lock.
+func (s *System) startDiropState(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags, state TaskState) *dcache.Dentry {
 	dir := parent.DInode
-	for {
-		dentry := s.LookupDcache(t, name, parent, flags)
-		if dentry == nil {
-			dentry = s.lookupSlowPdirops(t, name, parent, flags|LOOKUP_SHARED)
+	if !s.Has(variant.P52LiftDAllocParallel) {
+		if state == TASK_KILLABLE {
+			if dir.IRwsem.DownWriteKillableNested(t, I_MUTEX_PARENT) != 0 {
+				return errPtr(sim.EINTR)
+			}
+		} else {
+			InodeLockNested(t, dir, I_MUTEX_PARENT)
 		}
+		dentry := s.LookupOneQstrExcl(t, name, parent, flags)
+		if sim.IsErr(dentry) {
+			InodeUnlock(t, dir)
+		}
+		return dentry
+	}
+	for {
+		dentry := s.lookupOneQstr(t, name, parent, flags, state)
 		if sim.IsErr(dentry) {
 			return dentry
 		}
-		InodeLockNested(t, dir, I_MUTEX_PARENT)
-		if dcache.DUnhashed(t, dentry) || dentry.DParent != parent {
-			InodeUnlock(t, dir)
-			dcache.Dput(t, dentry)
-			t.CPURelax()
-			continue
+		if state == TASK_KILLABLE {
+			if dir.IRwsem.DownWriteKillableNested(t, I_MUTEX_PARENT) != 0 {
+				dcache.DLookupDone(t, dentry)
+				dcache.Dput(t, dentry)
+				return errPtr(sim.EINTR)
+			}
+		} else {
+			InodeLockNested(t, dir, I_MUTEX_PARENT)
 		}
-		if IsDeadDir(dir) {
-			InodeUnlock(t, dir)
-			dcache.Dput(t, dentry)
-			return errPtr(sim.ENOENT)
+		if dcache.DInLookup(t, dentry) ||
+			(!dcache.DUnhashed(t, dentry) && dentry.DParent == parent) {
+			return dentry
 		}
-		if dentry.DInode == nil && flags&LOOKUP_CREATE == 0 {
-			InodeUnlock(t, dir)
-			dcache.Dput(t, dentry)
-			return errPtr(sim.ENOENT)
-		}
-		if dentry.DInode != nil && flags&LOOKUP_EXCL != 0 {
-			InodeUnlock(t, dir)
-			dcache.Dput(t, dentry)
-			return errPtr(sim.EEXIST)
-		}
-		return dentry
+		t.Mark("__start_dirop: dentry moved or dropped before the lock, retry")
+		InodeUnlock(t, dir)
+		dcache.DLookupDone(t, dentry)
+		dcache.Dput(t, dentry)
 	}
 }
 
@@ -114,11 +115,16 @@ func (s *System) startDentry(t *sim.Task, parent, child *dcache.Dentry, creating
 }
 
 // EndDirop is end_dirop (fs/namei.c, 7.0): unlock the parent found through
-// de->d_parent and drop de. A no-op for an ERR_PTR.
+// de->d_parent and drop de. A no-op for an ERR_PTR. RFC 51/53 (hunk
+// @@ -2942,6 +2954,7 @@) ends a still in-lookup de's lookup before the
+// dput.
 func (s *System) EndDirop(t *sim.Task, de *dcache.Dentry) {
 	if !sim.IsErr(de) {
 		de.DParent.DInode.IRwsem.LockdepAssertHeldWrite(t)
 		InodeUnlock(t, de.DParent.DInode)
+		if s.Has(variant.P51LookupOneQstrExclParallel) {
+			dcache.DLookupDone(t, de)
+		}
 		dcache.Dput(t, de)
 	}
 }

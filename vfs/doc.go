@@ -10,13 +10,17 @@
 //
 // # Regimes
 //
-// Two directory-locking regimes are chosen per run (System.Regime):
+// The directory-locking regime follows from the run's patches
+// (System.Regime, variant.Variant.Regime):
 //
 //   - Today: the parent's i_rwsem is taken (shared for lookup, exclusive
 //     for create, remove and rename) before d_alloc_parallel.
-//   - Pdirops: the order the v3 series prepares for: d_alloc_parallel
-//     before the parent lock, and ->lookup always called with the lock
-//     shared.
+//   - Pdirops: RFC 51-53 applied (docs/versions.md): lookup_one_qstr_excl
+//     on d_alloc_parallel (51), d_alloc_parallel before the parent lock
+//     in lookup_one_qstr, __lookup_slow, __start_dirop, __start_renaming,
+//     __start_renaming_dentry, lookup_open and atomic_open (52), and
+//     LOOKUP_SHARED gone (53). Each function names its RFC hunks;
+//     docs/fidelity.md lists them with their divergences.
 //
 // Each regime's order reaches lockdep through the locks taken and the
 // in-lookup lock map (see package dcache), so code that is safe in only

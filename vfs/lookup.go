@@ -47,6 +47,19 @@ func revalidated(t *sim.Task, dentry *dcache.Dentry, status int) *dcache.Dentry 
 // ->lookup sees a dentry that is not in-lookup. -ENOENT for a negative
 // result without LOOKUP_CREATE, -EEXIST for a positive one with
 // LOOKUP_EXCL.
+//
+// RFC 51/53 (hunk @@ -1798,18 +1799,27 @@): the dentry comes from
+// d_alloc_parallel; one that another lookup completed is used as found;
+// when ->lookup returns another dentry ours ends its in-lookup state
+// before the dput; a result still in-lookup (a filesystem that leaves
+// the lookup to the create or rename, NFS) is returned unchecked, and
+// end_dirop or end_renaming calls d_lookup_done on it. RFC 52/53 renames
+// the function lookup_one_qstr and calls it without the lock
+// (lookupOneQstr); callers of this one run only without patch 52.
+//
+// Divergence: RFC 51 calls d_alloc_parallel(base, name) with no wait
+// queue (RFC 04/53, v3 04/19); without 04 the model passes an on-stack
+// queue as __lookup_slow does.
 func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	dentry := s.LookupDcache(t, name, base, flags)
 	if dentry == nil {
@@ -54,17 +67,47 @@ func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.
 		if IsDeadDir(dir) {
 			return errPtr(sim.ENOENT)
 		}
-		dentry = dcache.DAlloc(t, base, name)
-		if dentry == nil {
-			return errPtr(sim.ENOMEM)
+		if s.Has(variant.P51LookupOneQstrExclParallel) {
+			wq := s.onStackWaitQueue(t)
+			defer releaseWaitQueue(t, wq)
+			dentry = s.dAllocParallel(t, base, name, wq)
+			if sim.IsErr(dentry) {
+				return dentry
+			}
+			if !dcache.DInLookup(t, dentry) {
+				// Raced with another thread which did the lookup.
+				return s.lookupOneQstrFound(t, dentry, flags)
+			}
+		} else {
+			dentry = dcache.DAlloc(t, base, name)
+			if dentry == nil {
+				return errPtr(sim.ENOMEM)
+			}
 		}
 		old := s.callLookup(t, dir, dentry, flags)
 		if old != nil {
+			if s.Has(variant.P51LookupOneQstrExclParallel) {
+				dcache.DLookupDone(t, dentry)
+			}
 			dcache.Dput(t, dentry)
 			dentry = old
 		}
 	}
+	return s.lookupOneQstrFound(t, dentry, flags)
+}
+
+// lookupOneQstrFound is the "found:" tail of lookup_one_qstr_excl (7.0)
+// and, from RFC 51/53 on, of lookup_one_qstr: an in-lookup dentry is
+// returned as it is ("We cannot check for errors - the caller will have
+// to wait for any create-etc attempt to get relevant errors"); otherwise
+// -ENOENT for a negative dentry without LOOKUP_CREATE and -EEXIST for a
+// positive one with LOOKUP_EXCL.
+func (s *System) lookupOneQstrFound(t *sim.Task, dentry *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	if sim.IsErr(dentry) {
+		return dentry
+	}
+	if s.Has(variant.P51LookupOneQstrExclParallel) && dcache.DInLookup(t, dentry) {
+		t.Mark("lookup_one_qstr: in-lookup result returned")
 		return dentry
 	}
 	if dentry.DInode == nil && flags&LOOKUP_CREATE == 0 {
@@ -78,11 +121,73 @@ func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.
 	return dentry
 }
 
+// lookupOneQstr is lookup_one_qstr (fs/namei.c) as RFC 52/53 makes it
+// from lookup_one_qstr_excl (hunks @@ -1783,8 +1794,9 @@ and @@ -1806,7
+// +1818,16 @@): called with no lock held; d_alloc_parallel first, then
+// the parent's lock shared (killable with TASK_KILLABLE: -EINTR) only
+// around ->lookup, which is told LOOKUP_SHARED (RFC 53/53 drops the
+// flag: hunk @@ -1826,7 +1826,7 @@) and skipped for a dead directory.
+func (s *System) lookupOneQstr(t *sim.Task, name *dcache.Qstr, base *dcache.Dentry, flags LookupFlags, state TaskState) *dcache.Dentry {
+	dentry := s.LookupDcache(t, name, base, flags)
+	if dentry != nil {
+		return s.lookupOneQstrFound(t, dentry, flags)
+	}
+	dir := base.DInode
+	if IsDeadDir(dir) {
+		return errPtr(sim.ENOENT)
+	}
+	wq := s.onStackWaitQueue(t)
+	defer releaseWaitQueue(t, wq)
+	dentry = s.dAllocParallel(t, base, name, wq)
+	if sim.IsErr(dentry) {
+		return dentry
+	}
+	if !dcache.DInLookup(t, dentry) {
+		// Raced with another thread which did the lookup.
+		return s.lookupOneQstrFound(t, dentry, flags)
+	}
+	if !inodeLockSharedState(t, dir, state) {
+		dcache.DLookupDone(t, dentry)
+		dcache.Dput(t, dentry)
+		return errPtr(sim.EINTR)
+	}
+	var old *dcache.Dentry
+	if IsDeadDir(dir) {
+		old = errPtr(sim.ENOENT)
+	} else {
+		old = s.callLookup(t, dir, dentry, flags|s.lookupShared())
+	}
+	InodeUnlockShared(t, dir)
+	if old != nil {
+		dcache.DLookupDone(t, dentry)
+		dcache.Dput(t, dentry)
+		dentry = old
+	}
+	return s.lookupOneQstrFound(t, dentry, flags)
+}
+
 // LookupSlowLocked is __lookup_slow (fs/namei.c, 7.0): the caller holds
 // dir's i_rwsem (either mode). d_alloc_parallel, then either revalidate
 // what someone else looked up or call ->lookup on our in-lookup dentry
 // and end the in-lookup state.
+//
+// Divergence: RFC 52/53 moves the lock into __lookup_slow (see
+// lookupSlowState) after RFC 50/53 removed lookup_noperm and lookup_one,
+// the callers that hold the lock. The model keeps those callers
+// (LookupNoperm, overlayfs readdir before v3 09/19) and lets them call
+// the 7.0 body under their own lock in every variant: a caller still
+// written for today's order, not a second acquisition of the lock.
 func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
+	return s.lookupSlowState(t, name, dir, flags, TASK_NORMAL, false)
+}
+
+// lookupSlowState is __lookup_slow (fs/namei.c, 7.0) with the state
+// argument RFC 52/53 adds (hunks @@ -1897,7 +1918,8 @@ and @@ -1920,8
+// +1942,17 @@): with lockInside (patch 52, called from lookup_slow) the
+// parent's lock is taken here, shared (killable with TASK_KILLABLE:
+// -EINTR), only around ->lookup, which is skipped for a dead directory
+// and told LOOKUP_SHARED (until RFC 53/53, hunk @@ -1951,7 +1951,7 @@).
+func (s *System) lookupSlowState(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags, state TaskState, lockInside bool) *dcache.Dentry {
 	inode := dir.DInode
 	if IsDeadDir(inode) {
 		return errPtr(sim.ENOENT)
@@ -94,13 +199,28 @@ func (s *System) LookupSlowLocked(t *sim.Task, name *dcache.Qstr, dir *dcache.De
 		if sim.IsErr(dentry) {
 			return dentry
 		}
-		if !dcache.DInLookup(t, dentry) {
+		switch {
+		case !dcache.DInLookup(t, dentry):
 			var retry bool
 			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
 				continue
 			}
-		} else {
-			old := s.callLookup(t, inode, dentry, flags)
+		case lockInside && !inodeLockSharedState(t, inode, state):
+			dcache.DLookupDone(t, dentry)
+			dcache.Dput(t, dentry)
+			return errPtr(sim.EINTR)
+		default:
+			var old *dcache.Dentry
+			if lockInside {
+				if IsDeadDir(inode) {
+					old = errPtr(sim.ENOENT)
+				} else {
+					old = s.callLookup(t, inode, dentry, flags|s.lookupShared())
+				}
+				InodeUnlockShared(t, inode)
+			} else {
+				old = s.callLookup(t, inode, dentry, flags)
+			}
 			dcache.DLookupDone(t, dentry)
 			if old != nil {
 				dcache.Dput(t, dentry)
@@ -150,55 +270,19 @@ func (s *System) dAllocParallel(t *sim.Task, dir *dcache.Dentry, name *dcache.Qs
 	return dcache.DAllocParallel(t, dir, name, wq)
 }
 
-// LookupSlow is lookup_slow (fs/namei.c, 7.0) in the Today regime: the
-// directory's i_rwsem shared around __lookup_slow. In the Pdirops regime
-// d_alloc_parallel runs before the lock, which is held (shared) only
-// around ->lookup.
+// LookupSlow is lookup_slow (fs/namei.c, 7.0): the directory's i_rwsem
+// shared around __lookup_slow. RFC 52/53 (hunk @@ -1935,26 +1966,14 @@)
+// moves the lock into __lookup_slow: lookup_slow only passes
+// LOOKUP_SHARED (dropped by RFC 53/53) and TASK_NORMAL.
 func (s *System) LookupSlow(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
-	inode := dir.DInode
-	if s.Regime == variant.Pdirops {
-		return s.lookupSlowPdirops(t, name, dir, flags|LOOKUP_SHARED)
+	if s.Has(variant.P52LiftDAllocParallel) {
+		return s.lookupSlowState(t, name, dir, flags|s.lookupShared(), TASK_NORMAL, true)
 	}
+	inode := dir.DInode
 	InodeLockShared(t, inode)
 	res := s.LookupSlowLocked(t, name, dir, flags|s.lookupShared())
 	InodeUnlockShared(t, inode)
 	return res
-}
-
-// lookupSlowPdirops is __lookup_slow reordered as the v3 series prepares:
-// d_alloc_parallel first; the directory lock, shared, only around
-// ->lookup; ->lookup always told LOOKUP_SHARED.
-func (s *System) lookupSlowPdirops(t *sim.Task, name *dcache.Qstr, dir *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
-	inode := dir.DInode
-	wq := s.onStackWaitQueue(t)
-	defer releaseWaitQueue(t, wq)
-	for {
-		dentry := s.dAllocParallel(t, dir, name, wq)
-		if sim.IsErr(dentry) {
-			return dentry
-		}
-		if !dcache.DInLookup(t, dentry) {
-			var retry bool
-			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
-				continue
-			}
-			return dentry
-		}
-		InodeLockShared(t, inode)
-		var old *dcache.Dentry
-		if IsDeadDir(inode) {
-			old = errPtr(sim.ENOENT)
-		} else {
-			old = s.callLookup(t, inode, dentry, flags)
-		}
-		InodeUnlockShared(t, inode)
-		dcache.DLookupDone(t, dentry)
-		if old != nil {
-			dcache.Dput(t, dentry)
-			dentry = old
-		}
-		return dentry
-	}
 }
 
 // LookupNoperm is lookup_noperm (fs/namei.c, 7.0): the caller holds base's

@@ -11,11 +11,31 @@ var dentryNotSet = &dcache.Dentry{}
 
 // atomicOpen is atomic_open (fs/namei.c, 7.0): call ->atomic_open, end
 // the in-lookup state unconditionally, and sort out which dentry the open
-// ended on.
+// ended on. RFC 52/53 (hunks @@ -4319,8 +4372,19 @@ and @@ -4339,6
+// +4403,13 @@) takes the parent's lock here, exclusive for O_CREAT and
+// shared otherwise, and under it finishes without opening a dentry that
+// became positive (finish_no_open) and fails a dead directory.
 func (s *System) atomicOpen(t *sim.Task, dir *dcache.Dentry, dentry *dcache.Dentry, file *File, openFlags int, mode dcache.Mode) *dcache.Dentry {
 	inode := dir.DInode
 	file.Path = dentryNotSet
-	err := Iop(inode).AtomicOpen(t, inode, dentry, file, openFlags, mode)
+	var err int
+	if s.Has(variant.P52LiftDAllocParallel) {
+		if openFlags&O_CREAT != 0 {
+			InodeLock(t, inode)
+		} else {
+			InodeLockShared(t, inode)
+		}
+		switch {
+		case dentry.DInode != nil:
+			file.Path = nil // finish_no_open(file, NULL)
+		case IsDeadDir(inode):
+			err = -int(sim.ENOENT)
+		default:
+			err = Iop(inode).AtomicOpen(t, inode, dentry, file, openFlags, mode)
+		}
+	} else {
+		err = Iop(inode).AtomicOpen(t, inode, dentry, file, openFlags, mode)
+	}
 	dcache.DLookupDone(t, dentry)
 	if err == 0 {
 		switch {
@@ -36,6 +56,13 @@ func (s *System) atomicOpen(t *sim.Task, dir *dcache.Dentry, dentry *dcache.Dent
 			}
 		}
 	}
+	if s.Has(variant.P52LiftDAllocParallel) {
+		if openFlags&O_CREAT != 0 {
+			InodeUnlock(t, inode)
+		} else {
+			InodeUnlockShared(t, inode)
+		}
+	}
 	if err != 0 {
 		dcache.Dput(t, dentry)
 		return errPtr(sim.Errno(-err))
@@ -47,14 +74,26 @@ func (s *System) atomicOpen(t *sim.Task, dir *dcache.Dentry, dentry *dcache.Dent
 // exclusive with O_CREAT and shared otherwise. Find or create the
 // dentry; ->atomic_open if the directory has it, else ->lookup on an
 // in-lookup dentry and ->create for O_CREAT.
+//
+// RFC 52/53 (hunks @@ -4372,10 +4443,6 @@, @@ -4439,8 +4506,15 @@ and
+// @@ -4459,15 +4533,22 @@): the caller holds no lock and the dead
+// directory check moves under the locks taken here: shared around
+// ->lookup (told LOOKUP_SHARED until RFC 53/53), exclusive around
+// ->create, which runs only if the dentry is still negative (-ENOENT for
+// a directory that died). Posted as it is, a directory without ->create
+// returns -EACCES with the exclusive lock still held (goto out_dput
+// inside the locked section).
 func (s *System) lookupOpen(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, file *File, openFlags int, mode dcache.Mode, ndFlags LookupFlags, wq *dcache.WaitQueue) *dcache.Dentry {
 	dirInode := dir.DInode
+	rfc52 := s.Has(variant.P52LiftDAllocParallel)
 	var sharedFlag LookupFlags
-	if openFlags&O_CREAT == 0 && s.Has(variant.P07LookupShared) {
-		sharedFlag = LOOKUP_SHARED
-	}
-	if IsDeadDir(dirInode) {
-		return errPtr(sim.ENOENT)
+	if !rfc52 {
+		if openFlags&O_CREAT == 0 && s.Has(variant.P07LookupShared) {
+			sharedFlag = LOOKUP_SHARED
+		}
+		if IsDeadDir(dirInode) {
+			return errPtr(sim.ENOENT)
+		}
 	}
 	file.FMode &^= FMODE_CREATED
 	dentry := dcache.DLookup(t, dir, name)
@@ -88,7 +127,18 @@ func (s *System) lookupOpen(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, 
 		return s.atomicOpen(t, dir, dentry, file, openFlags, mode)
 	}
 	if dcache.DInLookup(t, dentry) {
-		res := s.callLookup(t, dirInode, dentry, ndFlags|sharedFlag)
+		var res *dcache.Dentry
+		if rfc52 {
+			InodeLockShared(t, dirInode)
+			if IsDeadDir(dirInode) {
+				res = errPtr(sim.ENOENT)
+			} else {
+				res = s.callLookup(t, dirInode, dentry, ndFlags|s.lookupShared())
+			}
+			InodeUnlockShared(t, dirInode)
+		} else {
+			res = s.callLookup(t, dirInode, dentry, ndFlags|sharedFlag)
+		}
 		dcache.DLookupDone(t, dentry)
 		if res != nil {
 			if sim.IsErr(res) {
@@ -100,6 +150,9 @@ func (s *System) lookupOpen(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, 
 		}
 	}
 	if dentry.DInode == nil && openFlags&O_CREAT != 0 {
+		if rfc52 {
+			return s.lookupOpenCreate52(t, dirInode, dentry, file, openFlags)
+		}
 		file.FMode |= FMODE_CREATED
 		if op.Create == nil {
 			dcache.Dput(t, dentry)
@@ -113,11 +166,39 @@ func (s *System) lookupOpen(t *sim.Task, dir *dcache.Dentry, name *dcache.Qstr, 
 	return dentry
 }
 
+// lookupOpenCreate52 is lookup_open's create step as RFC 52/53 posts it
+// (hunk @@ -4459,15 +4533,22 @@): the parent exclusive around ->create
+// of a dentry still negative in a live directory; -ENOENT if the
+// directory died, the dentry as it is if it became positive.
+func (s *System) lookupOpenCreate52(t *sim.Task, dirInode *dcache.Inode, dentry *dcache.Dentry, file *File, openFlags int) *dcache.Dentry {
+	op := Iop(dirInode)
+	var err int
+	InodeLock(t, dirInode)
+	if dentry.DInode == nil && !IsDeadDir(dirInode) {
+		file.FMode |= FMODE_CREATED
+		if op.Create == nil {
+			t.Mark("lookup_open: -EACCES with the parent still locked")
+			dcache.Dput(t, dentry) // goto out_dput, as posted: no inode_unlock
+			return errPtr(sim.EACCES)
+		}
+		err = op.Create(t, dirInode, dentry, dcache.S_IFREG, openFlags&O_EXCL != 0)
+	} else if dentry.DInode == nil {
+		err = -int(sim.ENOENT)
+	}
+	InodeUnlock(t, dirInode)
+	if err != 0 {
+		dcache.Dput(t, dentry)
+		return errPtr(sim.Errno(-err))
+	}
+	return dentry
+}
+
 // openLastLookups is open_last_lookups (fs/namei.c, 7.0) for a normal last
 // component: lookup_fast (skipped for O_CREAT|O_EXCL), else lock the
 // parent (exclusive for O_CREAT, shared otherwise) around lookup_open.
-// In the Pdirops regime the name's dentry is found with d_alloc_parallel
-// before the parent is locked.
+// RFC 52/53 (hunks @@ -4522,7 +4603,6 @@ and @@ -4562,22 +4642,11 @@)
+// removes that lock: lookup_open takes what it needs after
+// d_alloc_parallel.
 func (s *System) openLastLookups(t *sim.Task, dir *dcache.Dentry, last string, file *File, openFlags int) *dcache.Dentry {
 	ndFlags := LOOKUP_OPEN
 	if openFlags&O_CREAT != 0 {
@@ -142,8 +223,8 @@ func (s *System) openLastLookups(t *sim.Task, dir *dcache.Dentry, last string, f
 	}
 	wq := s.onStackWaitQueue(t)
 	defer releaseWaitQueue(t, wq)
-	if s.Regime == variant.Pdirops {
-		return s.openLastPdirops(t, dir, &q, file, openFlags, ndFlags, wq)
+	if s.Has(variant.P52LiftDAllocParallel) {
+		return s.lookupOpen(t, dir, &q, file, openFlags, dcache.S_IFREG, ndFlags, wq)
 	}
 	inode := dir.DInode
 	if openFlags&O_CREAT != 0 {
@@ -158,41 +239,6 @@ func (s *System) openLastLookups(t *sim.Task, dir *dcache.Dentry, last string, f
 		InodeUnlockShared(t, inode)
 	}
 	return dentry
-}
-
-// openLastPdirops looks the name up with d_alloc_parallel and ->lookup
-// under the shared lock, then, for O_CREAT, takes the parent exclusive to
-// create a still-negative, still-hashed dentry.
-func (s *System) openLastPdirops(t *sim.Task, dir *dcache.Dentry, q *dcache.Qstr, file *File, openFlags int, ndFlags LookupFlags, wq *dcache.WaitQueue) *dcache.Dentry {
-	inode := dir.DInode
-	for {
-		dentry := s.lookupSlowPdirops(t, q, dir, ndFlags|LOOKUP_SHARED)
-		if sim.IsErr(dentry) || dentry.DInode != nil || openFlags&O_CREAT == 0 {
-			return dentry
-		}
-		InodeLock(t, inode)
-		if dcache.DUnhashed(t, dentry) || dentry.DParent != dir || dentry.DInode != nil {
-			InodeUnlock(t, inode)
-			dcache.Dput(t, dentry)
-			t.CPURelax()
-			continue
-		}
-		var err int
-		if IsDeadDir(inode) {
-			err = -int(sim.ENOENT)
-		} else if op := Iop(inode); op.Create == nil {
-			err = -int(sim.EACCES)
-		} else {
-			file.FMode |= FMODE_CREATED
-			err = op.Create(t, inode, dentry, dcache.S_IFREG, openFlags&O_EXCL != 0)
-		}
-		InodeUnlock(t, inode)
-		if err != 0 {
-			dcache.Dput(t, dentry)
-			return errPtr(sim.Errno(-err))
-		}
-		return dentry
-	}
 }
 
 // buildOpenFlags is the lookup part of build_open_flags (fs/open.c):

@@ -171,7 +171,7 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 		return herr
 	}
 	rd := &RenameData{OldParent: oldParent, NewParent: newParent, Flags: flags}
-	if err := s.startRenaming(t, rd, &oq, &nq); err != 0 {
+	if err := s.StartRenaming(t, rd, &oq, &nq); err != 0 {
 		return err
 	}
 	if flags&RENAME_EXCHANGE != 0 && rd.NewDentry.DInode == nil {
@@ -179,7 +179,7 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	} else {
 		err = s.VfsRename(t, rd)
 	}
-	s.endRenaming(t, rd)
+	s.EndRenaming(t, rd)
 	return err
 }
 

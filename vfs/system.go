@@ -31,7 +31,7 @@ type lookupKey struct {
 // NewSystem makes the VFS of a run on top of a dcache, in the locking
 // regime of the dcache's variant.
 func NewSystem(w *sim.World, c *dcache.Cache) *System {
-	s := &System{C: c, Regime: c.V.Regime, lookups: map[lookupKey]*sim.Task{}}
+	s := &System{C: c, Regime: c.V.Regime(), lookups: map[lookupKey]*sim.Task{}}
 	w.NewStatic(&s.Object, "vfs")
 	return s
 }
@@ -93,10 +93,37 @@ func (s *System) callLookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentr
 }
 
 // lookupShared is the LOOKUP_SHARED flag v3 07/19 adds where ->lookup may
-// be called with the parent's lock held shared.
+// be called with the parent's lock held shared, and RFC 53/53 removes.
+//
+// Divergence: RFC 52/53 passes LOOKUP_SHARED unconditionally; without
+// v3 07/19 the flag does not exist and the model passes nothing.
 func (s *System) lookupShared() LookupFlags {
-	if s.Has(variant.P07LookupShared) {
+	if s.Has(variant.P07LookupShared) && !s.Has(variant.P53RemoveLookupShared) {
 		return LOOKUP_SHARED
 	}
 	return 0
+}
+
+// TaskState is the task state a sleeping lock waits in: TASK_NORMAL, or
+// TASK_KILLABLE (a fatal signal ends the wait).
+type TaskState int
+
+const (
+	TASK_NORMAL TaskState = iota
+	TASK_KILLABLE
+)
+
+// inodeLockSharedState is inode_lock_shared_state (fs/namei.c, RFC 52/53
+// hunk @@ -1773,8 +1773,19 @@): inode_lock_shared, or
+// down_read_killable for TASK_KILLABLE; false if a fatal signal ended the
+// wait.
+func inodeLockSharedState(t *sim.Task, inode *dcache.Inode, state TaskState) bool {
+	if state == TASK_KILLABLE {
+		if inode.IRwsem.DownReadKillable(t) != 0 {
+			return false
+		}
+	} else {
+		InodeLockShared(t, inode)
+	}
+	return true
 }

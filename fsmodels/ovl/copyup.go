@@ -244,76 +244,25 @@ func (fs *FS) createReal(t *sim.Task, parent, newdentry *dcache.Dentry, attr cat
 	return newdentry
 }
 
-// startRenamingDentry is start_renaming_dentry (fs/namei.c, 7.0):
-// lock_rename_child of old and the new parent, check that old is still
-// hashed in rd.OldParent, look up the target name for a rename, and take
-// the references end_renaming drops.
+// startRenamingDentry is start_renaming_dentry (fs/namei.c, 7.0): hash
+// the new name and run __start_renaming_dentry (vfs.StartRenamingDentry,
+// which follows RFC 51-53 when they are applied).
 func (fs *FS) startRenamingDentry(t *sim.Task, rd *vfs.RenameData, old *dcache.Dentry, newName string) int {
 	q := &dcache.Qstr{Name: newName}
 	if err := dcache.LookupNopermCommon(t, q, rd.NewParent); err != 0 {
 		return err
 	}
-	trap := vfs.LockRename(t, old.DParent, rd.NewParent) // lock_rename_child
-	if sim.IsErr(trap) {
-		return sim.PtrErr(trap)
-	}
-	if dcache.DUnhashed(t, old) || (rd.OldParent != nil && rd.OldParent != old.DParent) {
-		vfs.UnlockRename(t, old.DParent, rd.NewParent)
-		return -int(sim.EINVAL)
-	}
-	d2 := fs.s.LookupOneQstrExcl(t, q, rd.NewParent, vfs.LOOKUP_RENAME_TARGET|vfs.LOOKUP_CREATE)
-	if sim.IsErr(d2) {
-		vfs.UnlockRename(t, old.DParent, rd.NewParent)
-		return sim.PtrErr(d2)
-	}
-	err := 0
-	if old == trap {
-		err = -int(sim.EINVAL)
-	} else if d2 == trap {
-		err = -int(sim.ENOTEMPTY)
-	}
-	if err != 0 {
-		dcache.Dput(t, d2)
-		vfs.UnlockRename(t, old.DParent, rd.NewParent)
-		return err
-	}
-	rd.OldDentry = dcache.Dget(t, old)
-	rd.NewDentry = d2
-	rd.OldParent = dcache.Dget(t, old.DParent)
-	return 0
+	return fs.s.StartRenamingDentry(t, rd, old, q)
 }
 
 // startRenamingTwoDentries is start_renaming_two_dentries (fs/namei.c,
-// 7.0): lock_rename of the two parents and check that both dentries are
-// still hashed where the caller saw them.
+// 7.0): vfs.StartRenamingTwoDentries.
 func (fs *FS) startRenamingTwoDentries(t *sim.Task, rd *vfs.RenameData, old, new *dcache.Dentry) int {
-	trap := vfs.LockRename(t, rd.OldParent, rd.NewParent)
-	if sim.IsErr(trap) {
-		return sim.PtrErr(trap)
-	}
-	err := 0
-	switch {
-	case dcache.DUnhashed(t, old) || old.DParent != rd.OldParent:
-		err = -int(sim.EINVAL)
-	case dcache.DUnhashed(t, new) || new.DParent != rd.NewParent:
-		err = -int(sim.EINVAL)
-	case old == trap:
-		err = -int(sim.EINVAL)
-	case new == trap:
-		err = -int(sim.ENOTEMPTY)
-	}
-	if err != 0 {
-		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
-		return err
-	}
-	rd.OldDentry = dcache.Dget(t, old)
-	rd.NewDentry = dcache.Dget(t, new)
-	dcache.Dget(t, rd.OldParent)
-	return 0
+	return fs.s.StartRenamingTwoDentries(t, rd, old, new)
 }
 
-// startRenaming is start_renaming (fs/namei.c, 7.0) with flags 0:
-// lock_rename of both parents and lookup_one_qstr_excl of both names.
+// startRenaming is start_renaming (fs/namei.c, 7.0) with flags 0: hash
+// both names and run __start_renaming (vfs.StartRenaming).
 func (fs *FS) startRenaming(t *sim.Task, rd *vfs.RenameData, oldName, newName string) int {
 	oq, nq := &dcache.Qstr{Name: oldName}, &dcache.Qstr{Name: newName}
 	if err := dcache.LookupNopermCommon(t, oq, rd.OldParent); err != 0 {
@@ -322,52 +271,11 @@ func (fs *FS) startRenaming(t *sim.Task, rd *vfs.RenameData, oldName, newName st
 	if err := dcache.LookupNopermCommon(t, nq, rd.NewParent); err != 0 {
 		return err
 	}
-	targetFlags := vfs.LOOKUP_RENAME_TARGET | vfs.LOOKUP_CREATE
-	if rd.Flags&vfs.RENAME_EXCHANGE != 0 {
-		targetFlags = 0
-	}
-	trap := vfs.LockRename(t, rd.OldParent, rd.NewParent)
-	if sim.IsErr(trap) {
-		return sim.PtrErr(trap)
-	}
-	d1 := fs.s.LookupOneQstrExcl(t, oq, rd.OldParent, 0)
-	if sim.IsErr(d1) {
-		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
-		return sim.PtrErr(d1)
-	}
-	d2 := fs.s.LookupOneQstrExcl(t, nq, rd.NewParent, targetFlags)
-	if sim.IsErr(d2) {
-		dcache.Dput(t, d1)
-		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
-		return sim.PtrErr(d2)
-	}
-	err := 0
-	if d1 == trap {
-		err = -int(sim.EINVAL)
-	} else if d2 == trap {
-		err = -int(sim.ENOTEMPTY)
-		if rd.Flags&vfs.RENAME_EXCHANGE != 0 {
-			err = -int(sim.EINVAL)
-		}
-	}
-	if err != 0 {
-		dcache.Dput(t, d2)
-		dcache.Dput(t, d1)
-		vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
-		return err
-	}
-	rd.OldDentry, rd.NewDentry = d1, d2
-	dcache.Dget(t, rd.OldParent)
-	return 0
+	return fs.s.StartRenaming(t, rd, oq, nq)
 }
 
-// endRenaming is end_renaming (fs/namei.c, 7.0).
-func (fs *FS) endRenaming(t *sim.Task, rd *vfs.RenameData) {
-	vfs.UnlockRename(t, rd.OldParent, rd.NewParent)
-	dcache.Dput(t, rd.OldDentry)
-	dcache.Dput(t, rd.NewDentry)
-	dcache.Dput(t, rd.OldParent)
-}
+// endRenaming is end_renaming (fs/namei.c, 7.0): vfs.EndRenaming.
+func (fs *FS) endRenaming(t *sim.Task, rd *vfs.RenameData) { fs.s.EndRenaming(t, rd) }
 
 // cleanup is ovl_cleanup (7.0): start_removing_dentry in dir, then
 // ovl_cleanup_locked (rmdir or unlink; errors only logged), end_removing.
