@@ -95,10 +95,7 @@ func (ef *exploreFlags) explore(seed uint64) (*explore.Result, error) {
 func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result) {
 	fmt.Fprintf(out, "scenario %s, %s: %d runs, %d distinct, %d steps", name, ef.strategy, r.Runs, r.Distinct, r.Steps)
 	if ef.strategy == "dfs" {
-		fmt.Fprintf(out, ", preemption bound %d", r.Bound)
-		if r.Exhausted {
-			fmt.Fprint(out, " (exhausted)")
-		}
+		fmt.Fprintf(out, ", preemption bound %d: %s", r.Bound, r.Coverage())
 	}
 	fmt.Fprintln(out)
 	switch r.Status() {
