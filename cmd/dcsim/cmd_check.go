@@ -28,6 +28,9 @@ type checkFlags struct {
 	maxTime, cellTime time.Duration
 	json, noTimes     bool
 	output            string
+	// afterCell, when set, is called after each cell (tests interrupt
+	// the check with it).
+	afterCell func(done int)
 }
 
 func cmdCheck(e *env, args []string) error {
@@ -149,6 +152,9 @@ func runCheck(ctx context.Context, cells []checkCell, cf *checkFlags, progressOu
 			res.Seconds = nil
 		}
 		rep.Cells = append(rep.Cells, res)
+		if cf.afterCell != nil {
+			cf.afterCell(i + 1)
+		}
 	}
 	prog.stop()
 	rep.summarize(len(cells), ctx.Err() != nil)

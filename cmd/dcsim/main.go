@@ -94,7 +94,7 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "dcsim: unknown command %s\n\n%s", capLine(fmt.Sprintf("%q", name)), topUsage)
+		fmt.Fprintf(stderr, "%s\n\n%s", capLine(fmt.Sprintf("dcsim: unknown command %q", name)), topUsage)
 		return 2
 	}
 	err := cmd(&env{ctx: ctx, stdout: stdout, stderr: stderr}, args[1:])
@@ -107,13 +107,13 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "dcsim %s: %s\n", name, capLines(ue.msg))
+		fmt.Fprintln(stderr, capLines("dcsim "+name+": "+ue.msg))
 		if ue.usage != "" {
 			fmt.Fprintf(stderr, "\n%s", ue.usage)
 		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "dcsim %s: %s\n", name, capLines(err.Error()))
+		fmt.Fprintln(stderr, capLines("dcsim "+name+": "+err.Error()))
 		return 2
 	}
 }
