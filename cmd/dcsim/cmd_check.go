@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/dcsim/dcsim/explore"
