@@ -568,8 +568,12 @@ func TestRecheckFiresOnNondeterminism(t *testing.T) {
 }
 
 func TestRecheckQuietOnScenarios(t *testing.T) {
+	budget := 3000
+	if testing.Short() {
+		budget = 300
+	}
 	for _, sc := range scenarios.All() {
-		o := explore.Options{MaxPreemptions: 3, Budget: 3000, Config: sc.Config, RecheckEvery: 1, RequireMarks: sc.Marks}
+		o := explore.Options{MaxPreemptions: 3, Budget: budget, Config: sc.Config, RecheckEvery: 1, RequireMarks: sc.Marks}
 		for _, r := range []*explore.Result{explore.DFS(sc.Program(sc.Default().Variant), o), explore.Random(sc.Program(sc.Default().Variant), o)} {
 			if r.Err != nil {
 				t.Errorf("%s: %v", sc.Name, r.Err)
