@@ -118,50 +118,6 @@ func (r *Result) Status() Status {
 // interleaving and every fault choice, not just those within its bounds.
 func (r *Result) Complete() bool { return r.Exhausted && !r.BoundCut && !r.FaultsCut }
 
-// StopReason says why an exploration stopped short of its tree.
-type StopReason string
-
-const (
-	// StopNone: the DFS covered its tree.
-	StopNone StopReason = ""
-	// StopViolation: the first violation ended it (KeepGoing unset).
-	StopViolation StopReason = "violation"
-	// StopBudget: the run budget ran out.
-	StopBudget StopReason = "budget"
-	// StopTime: Options.Context passed its deadline.
-	StopTime StopReason = "time"
-	// StopCancelled: Options.Context was cancelled (an interrupt).
-	StopCancelled StopReason = "cancelled"
-)
-
-// Coverage says in words how much of the tree a DFS covered:
-// "exhausted (all interleavings)", "exhausted within preemption bound 2",
-// "stopped at the budget (20000 runs)", "stopped at the time limit (812
-// runs)", "interrupted (40 runs)" or "stopped at the first violation".
-func (r *Result) Coverage() string {
-	switch {
-	case r.Complete():
-		return "exhausted (all interleavings)"
-	case r.Exhausted && r.BoundCut && r.FaultsCut:
-		return fmt.Sprintf("exhausted within preemption bound %d and the fault bound", r.Bound)
-	case r.Exhausted && r.BoundCut:
-		return fmt.Sprintf("exhausted within preemption bound %d", r.Bound)
-	case r.Exhausted:
-		return "exhausted within the fault bound (all interleavings)"
-	}
-	switch r.Stopped {
-	case StopBudget:
-		return fmt.Sprintf("stopped at the budget (%d runs)", r.Runs)
-	case StopTime:
-		return fmt.Sprintf("stopped at the time limit (%d runs)", r.Runs)
-	case StopCancelled:
-		return fmt.Sprintf("interrupted (%d runs)", r.Runs)
-	case StopViolation:
-		return "stopped at the first violation"
-	}
-	return fmt.Sprintf("%d runs", r.Runs)
-}
-
 func (o *Options) budget() int {
 	if o.Budget <= 0 {
 		return DefaultBudget
