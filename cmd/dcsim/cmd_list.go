@@ -93,12 +93,15 @@ func listVariants(out io.Writer) {
 	for _, n := range variant.Known() {
 		fmt.Fprintf(out, "  %-28s %s\n", n.Variant, n.Doc)
 	}
-	for _, k := range []variant.ToggleKind{variant.KindFix, variant.KindMutant, variant.KindChange} {
-		ts := variant.Toggles(k)
+	for _, k := range []struct {
+		kind  variant.ToggleKind
+		title string
+	}{{variant.KindFix, "fixes"}, {variant.KindMutant, "mutants"}, {variant.KindChange, "changes"}} {
+		ts := variant.Toggles(k.kind)
 		if len(ts) == 0 {
 			continue
 		}
-		fmt.Fprintf(out, "\n%ss (+%s ...):\n", k, ts[0].Toggle)
+		fmt.Fprintf(out, "\n%s (+%s ...):\n", k.title, ts[0].Toggle)
 		for _, t := range ts {
 			fmt.Fprintf(out, "  %-28s %s (%s)\n", "+"+t.Toggle.String(), t.Doc, t.Package)
 		}
