@@ -9,6 +9,7 @@
 package explore
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -38,6 +39,11 @@ type Options struct {
 	RequireMarks []string
 	// KeepGoing explores past the first violation (counting them).
 	KeepGoing bool
+	// Context, when set, stops the exploration between runs once it is
+	// done (cancelled or past its deadline); Result.Stopped says why.
+	Context context.Context
+	// Progress, when set, is called after every run with the runs so far.
+	Progress func(runs int)
 }
 
 // DefaultBudget is the run budget when Options.Budget is 0.
@@ -51,10 +57,20 @@ type Result struct {
 	First *sim.Report
 	// FirstPreemptions is the preemption count of First's schedule.
 	FirstPreemptions int
-	// Exhausted is true when the DFS covered every run within its bound.
+	// Exhausted is true when the DFS covered every run within its
+	// bounds.
 	Exhausted bool
-	// Bound is the preemption bound the DFS reached.
+	// Bound is the preemption bound the DFS reached. Deepening stops
+	// early, with Exhausted set, at the first bound that cut nothing.
 	Bound int
+	// BoundCut and FaultsCut say whether the preemption bound and the
+	// fault bound left out some alternative in the last bound's tree. An
+	// exhausted DFS that cut nothing explored every interleaving (and
+	// every fault and signal choice): see Complete.
+	BoundCut, FaultsCut bool
+	// Stopped says why the exploration ended before covering its tree
+	// (StopNone when a DFS covered it).
+	Stopped StopReason
 	// Distinct counts runs with distinct step sequences.
 	Distinct     int
 	Steps        int64
@@ -98,6 +114,10 @@ func (r *Result) Status() Status {
 	return StatusClean
 }
 
+// Complete reports whether a DFS explored the whole tree: every
+// interleaving and every fault choice, not just those within its bounds.
+func (r *Result) Complete() bool { return r.Exhausted && !r.BoundCut && !r.FaultsCut }
+
 func (o *Options) budget() int {
 	if o.Budget <= 0 {
 		return DefaultBudget
@@ -110,6 +130,9 @@ type explorer struct {
 	opts   Options
 	res    Result
 	hashes map[uint64]struct{}
+	// cutBound and cutFaults record, for the current bound, whether
+	// nextPrefix skipped an alternative because of either bound.
+	cutBound, cutFaults bool
 }
 
 func newExplorer(p sim.Program, o Options) *explorer {
@@ -137,18 +160,39 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 		e.hashes[out.Hash] = struct{}{}
 		e.res.Distinct++
 	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(e.res.Runs)
+	}
 	more := e.res.Runs < e.opts.budget()
+	if !more {
+		e.res.Stopped = StopBudget
+	} else if ctx := e.opts.Context; ctx != nil && ctx.Err() != nil {
+		more = false
+		e.res.Stopped = StopCancelled
+		if ctx.Err() == context.DeadlineExceeded {
+			e.res.Stopped = StopTime
+		}
+	}
 	if k := e.opts.RecheckEvery; k > 0 && e.res.Runs%k == 0 {
 		if rep := e.recheck(out); rep != nil {
 			e.violation(rep, out)
-			return out, e.opts.KeepGoing && more
+			return out, e.goOn(more)
 		}
 	}
 	if out.Report != nil {
 		e.violation(nil, out)
-		return out, e.opts.KeepGoing && more
+		return out, e.goOn(more)
 	}
 	return out, more
+}
+
+// goOn says whether to go on after a violation.
+func (e *explorer) goOn(more bool) bool {
+	if !e.opts.KeepGoing {
+		e.res.Stopped = StopViolation
+		return false
+	}
+	return more
 }
 
 func (e *explorer) violation(rep *sim.Report, out *sim.Outcome) {
@@ -260,20 +304,29 @@ func Preemptions(log []sim.Decision) int {
 
 // DFS explores every run with at most b preemptions for b = 0, 1, ...,
 // o.MaxPreemptions, stopping at the first violation (which therefore has
-// the fewest preemptions) or when the budget runs out.
+// the fewest preemptions) or when the budget runs out. A bound whose tree
+// the preemption bound did not cut is the whole tree: deepening stops
+// there, exhausted, whatever o.MaxPreemptions is.
 func DFS(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
-	for b := 0; b <= o.MaxPreemptions; b++ {
+	for b := 0; ; b++ {
 		e.res.Bound = b
+		e.cutBound, e.cutFaults = false, false
 		done, more := e.dfsBound(b)
-		if done && b == o.MaxPreemptions {
+		if done && (!e.cutBound || b >= o.MaxPreemptions) {
 			e.res.Exhausted = true
+			e.res.BoundCut, e.res.FaultsCut = e.cutBound, e.cutFaults
+			if e.res.Stopped == StopBudget || e.res.Stopped == StopTime || e.res.Stopped == StopCancelled {
+				// The last run of the tree also spent the budget: it
+				// was covered all the same.
+				e.res.Stopped = StopNone
+			}
+			return e.finish()
 		}
 		if !more {
 			return e.finish()
 		}
 	}
-	return e.finish()
 }
 
 // dfsBound enumerates the decision tree in depth-first order, replaying a
@@ -332,6 +385,8 @@ func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bo
 				cand[i] = d
 				return cand, true
 			}
+			e.cutBound = e.cutBound || p > bound
+			e.cutFaults = e.cutFaults || f > e.opts.MaxFaults
 		}
 	}
 	return nil, false

@@ -1,11 +1,13 @@
 package explore_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -251,15 +253,24 @@ func TestDFSBoundZeroRunsNonPreemptiveOrders(t *testing.T) {
 
 func TestDFSRunCountsMatchBruteForce(t *testing.T) {
 	for k := 1; k <= 4; k++ {
+		// The most preemptions any unit order takes: past it the bound
+		// cuts nothing, and deepening stops there.
+		maxP := 0
+		for _, o := range orders(k + 1) {
+			maxP = max(maxP, preemptions(o, k+1))
+		}
 		cumulative := 0
-		for b := 0; b <= 2*k+1; b++ {
-			n, stepSeqs := model(k, b)
+		for b := 0; b <= maxP+2; b++ {
+			eb := min(b, maxP)
+			n, stepSeqs := model(k, eb)
 			// Iterative deepening: bound b reruns bounds 0..b-1 first.
-			cumulative += n
+			if b <= maxP {
+				cumulative += n
+			}
 			var log []string
 			r := explore.DFS(yielders(k, &log), explore.Options{MaxPreemptions: b, Budget: 1 << 20})
 			if r.Runs != cumulative {
-				t.Errorf("k=%d b=%d: %d runs, want %d (sum over bounds 0..%d of unit orders within the bound)", k, b, r.Runs, cumulative, b)
+				t.Errorf("k=%d b=%d: %d runs, want %d (sum over bounds 0..%d of unit orders within the bound)", k, b, r.Runs, cumulative, eb)
 			}
 			if r.Distinct != len(stepSeqs) {
 				t.Errorf("k=%d b=%d: %d distinct, want %d step interleavings", k, b, r.Distinct, len(stepSeqs))
@@ -268,18 +279,57 @@ func TestDFSRunCountsMatchBruteForce(t *testing.T) {
 			for _, s := range log {
 				got[s] = true
 			}
-			if want := stepInterleavings(k, b); !maps.Equal(got, want) {
+			if want := stepInterleavings(k, eb); !maps.Equal(got, want) {
 				t.Errorf("k=%d b=%d: step orders run %v, want %v", k, b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 			}
 			if len(log) != r.Runs {
 				t.Errorf("k=%d b=%d: %d runs finished, Result.Runs %d", k, b, len(log), r.Runs)
 			}
-			if !r.Exhausted || r.Bound != b || !r.Clean() || r.First != nil {
+			if !r.Exhausted || r.Bound != eb || !r.Clean() || r.First != nil {
 				t.Errorf("k=%d b=%d: Exhausted=%v Bound=%d Clean=%v", k, b, r.Exhausted, r.Bound, r.Clean())
+			}
+			if r.BoundCut != (b < maxP) || r.Complete() != (b >= maxP) || r.FaultsCut || r.Stopped != explore.StopNone {
+				t.Errorf("k=%d b=%d (most preemptions %d): BoundCut=%v Complete=%v FaultsCut=%v Stopped=%q",
+					k, b, maxP, r.BoundCut, r.Complete(), r.FaultsCut, r.Stopped)
 			}
 		}
 	}
 }
+
+// A bound far past the tree's depth costs nothing: deepening stops at
+// the first bound that cut nothing and says the whole tree was explored.
+func TestDFSStopsDeepeningWhenNothingIsCut(t *testing.T) {
+	r := explore.DFS(yielders(3, nil), explore.Options{MaxPreemptions: 1_000_000_000})
+	if !r.Complete() || r.Bound != 6 || r.Coverage() != "exhausted (all interleavings)" {
+		t.Errorf("bound 1e9: complete %v, bound %d, %q", r.Complete(), r.Bound, r.Coverage())
+	}
+	if r := explore.DFS(yielders(3, nil), explore.Options{MaxPreemptions: 2}); r.Complete() ||
+		r.Coverage() != "exhausted within preemption bound 2" {
+		t.Errorf("bound 2: complete %v, %q", r.Complete(), r.Coverage())
+	}
+	// Faults: a bound of one fault cuts the second; two cut nothing.
+	for faults, cut := range map[int]bool{0: true, 1: true, 2: false} {
+		r := explore.DFS(twoAllocs, explore.Options{MaxPreemptions: 1_000_000_000, MaxFaults: faults, Config: sim.Config{Faults: true}})
+		if !r.Exhausted || r.FaultsCut != cut || r.BoundCut || r.Complete() == cut {
+			t.Errorf("max faults %d: exhausted %v, faults cut %v (want %v), bound cut %v", faults, r.Exhausted, r.FaultsCut, cut, r.BoundCut)
+		}
+		want := "exhausted (all interleavings)"
+		if cut {
+			want = "exhausted within the fault bound (all interleavings)"
+		}
+		if r.Coverage() != want {
+			t.Errorf("max faults %d: %q, want %q", faults, r.Coverage(), want)
+		}
+	}
+}
+
+// twoAllocs is one task that may fail two allocations in turn.
+var twoAllocs = sim.Program{Name: "test/two-allocs", Setup: func(w *sim.World) {
+	w.Go("a", func(t *sim.Task) {
+		t.Fault("first")
+		t.Fault("second")
+	})
+}}
 
 func TestDFSFirstViolationHasFewestPreemptions(t *testing.T) {
 	// Independently: the bug needs exactly two preemptions.
@@ -518,8 +568,12 @@ func TestRecheckFiresOnNondeterminism(t *testing.T) {
 }
 
 func TestRecheckQuietOnScenarios(t *testing.T) {
+	budget := 3000
+	if testing.Short() {
+		budget = 300
+	}
 	for _, sc := range scenarios.All() {
-		o := explore.Options{MaxPreemptions: 3, Budget: 3000, Config: sc.Config, RecheckEvery: 1, RequireMarks: sc.Marks}
+		o := explore.Options{MaxPreemptions: 3, Budget: budget, Config: sc.Config, RecheckEvery: 1, RequireMarks: sc.Marks}
 		for _, r := range []*explore.Result{explore.DFS(sc.Program(sc.Default().Variant), o), explore.Random(sc.Program(sc.Default().Variant), o)} {
 			if r.Err != nil {
 				t.Errorf("%s: %v", sc.Name, r.Err)
@@ -549,5 +603,35 @@ func TestPreemptions(t *testing.T) {
 	}
 	if explore.RunSeed(1, 0) == explore.RunSeed(1, 1) || explore.RunSeed(1, 0) == explore.RunSeed(2, 0) {
 		t.Error("RunSeed collides on neighbouring inputs")
+	}
+}
+
+// A done context stops the exploration between runs and says why; so
+// does the budget. Progress sees every run.
+func TestStopReasons(t *testing.T) {
+	p := yielders(6, nil)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	late, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel2()
+	for _, tc := range []struct {
+		ctx  context.Context
+		want explore.StopReason
+		text string
+	}{
+		{cancelled, explore.StopCancelled, "interrupted (1 runs)"},
+		{late, explore.StopTime, "stopped at the time limit (1 runs)"},
+	} {
+		calls := 0
+		r := explore.DFS(p, explore.Options{MaxPreemptions: 3, Context: tc.ctx, Progress: func(n int) { calls = n }})
+		if r.Runs != 1 || r.Stopped != tc.want || r.Exhausted || r.Coverage() != tc.text || calls != 1 {
+			t.Errorf("%v: %d runs, stopped %q, exhausted %v, %q, progress %d", tc.want, r.Runs, r.Stopped, r.Exhausted, r.Coverage(), calls)
+		}
+	}
+	if r := explore.DFS(p, explore.Options{MaxPreemptions: 3, Budget: 5}); r.Stopped != explore.StopBudget || r.Coverage() != "stopped at the budget (5 runs)" {
+		t.Errorf("budget: stopped %q, %q", r.Stopped, r.Coverage())
+	}
+	if r := explore.DFS(twoPreemptionBug, explore.Options{MaxPreemptions: 3}); r.Stopped != explore.StopViolation {
+		t.Errorf("violation: stopped %q", r.Stopped)
 	}
 }

@@ -2,14 +2,14 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/dcsim/dcsim/explore"
 )
 
-func cmdBench(args []string, out io.Writer) error {
-	fs := newFlags("bench", "bench [--scenario NAME] [--runs N]", out)
+func cmdBench(e *env, args []string) error {
+	out := e.stdout
+	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N]", out)
 	var rf runFlags
 	rf.register(fs)
 	runs := fs.Int("runs", 20000, "random-walk runs to time")
@@ -25,8 +25,11 @@ func cmdBench(args []string, out io.Writer) error {
 	}
 	// Exploration stops at the first violation; bench keeps going.
 	start := time.Now()
-	r := explore.Random(tg.program(), explore.Options{Seed: 1, Budget: *runs, Config: tg.cfg, KeepGoing: true})
+	r := explore.Random(tg.program(), explore.Options{Seed: 1, Budget: *runs, Config: tg.cfg, KeepGoing: true, Context: e.ctx})
 	el := time.Since(start)
+	if r.Stopped == explore.StopCancelled {
+		fmt.Fprintln(out, "interrupted")
+	}
 	fmt.Fprintf(out, "scenario %s: %d runs, %d steps in %v\n", tg.title(), r.Runs, r.Steps, el.Round(time.Millisecond))
 	fmt.Fprintf(out, "  %.0f runs/s, %.1f ns/step (random walk, checkers on, tracing off)\n",
 		float64(r.Runs)/el.Seconds(), float64(el.Nanoseconds())/float64(max(r.Steps, 1)))

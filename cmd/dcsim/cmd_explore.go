@@ -1,10 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
+	"strings"
 
 	"github.com/dcsim/dcsim/explore"
 	"github.com/dcsim/dcsim/scenarios"
@@ -23,7 +24,8 @@ type exploreFlags struct {
 	verbose     bool
 }
 
-func cmdExplore(args []string, out io.Writer) error {
+func cmdExplore(e *env, args []string) error {
+	out := e.stdout
 	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
@@ -33,7 +35,7 @@ func cmdExplore(args []string, out io.Writer) error {
 	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
 	fs.IntVar(&ef.maxFaults, "max-faults", 1, "injected faults per DFS run (with --faults)")
 	fs.IntVar(&ef.recheck, "recheck", 50, "replay every k-th run from its log and compare (0: never)")
-	fs.StringVar(&ef.output, "o", "", "write the first report to this file")
+	fs.StringVar(&ef.output, "o", "", "write the first report to this file (the summary when there is none)")
 	fs.BoolVar(&ef.verbose, "v", false, "show every recent step of the report (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -51,41 +53,52 @@ func cmdExplore(args []string, out io.Writer) error {
 	if err != nil {
 		return usagef("--seed %q is not a non-negative integer", ef.seed)
 	}
-	if ef.scenario == "all" {
-		return exploreAll(&ef, seed, out)
-	}
-	res, err := ef.explore(seed)
+	f, err := createOutput(ef.output)
 	if err != nil {
 		return err
 	}
-	printResult(out, ef.scenario, &ef, res)
+	if ef.scenario == "all" {
+		err = exploreAll(&ef, seed, teeOutput(out, f))
+		return closeOutput(out, f, err)
+	}
+	res, err := ef.explore(e.ctx, seed)
+	if err != nil {
+		return closeOutput(out, f, err)
+	}
+	var summary strings.Builder
+	printResult(&summary, ef.scenario, &ef, res)
+	fmt.Fprint(out, summary.String())
+	text := summary.String()
 	if res.First != nil {
-		text := res.First.FormatWith(sim.FormatOptions{Verbose: ef.verbose})
+		text = res.First.FormatWith(sim.FormatOptions{Verbose: ef.verbose})
 		fmt.Fprintln(out)
 		fmt.Fprint(out, text)
-		if ef.output != "" {
-			if err := os.WriteFile(ef.output, []byte(text), 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "report written to %s\n", ef.output)
+	}
+	if f != nil {
+		if _, err := f.WriteString(text); err != nil {
+			return err
 		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "report written to %s\n", ef.output)
 	}
 	if res.Err != nil {
 		return usagef("%v", res.Err)
 	}
-	if !res.Clean() {
+	if !res.Clean() || res.Stopped == explore.StopCancelled {
 		return errViolation
 	}
 	return nil
 }
 
-func (ef *exploreFlags) explore(seed uint64) (*explore.Result, error) {
+func (ef *exploreFlags) explore(ctx context.Context, seed uint64) (*explore.Result, error) {
 	tg, err := ef.resolve()
 	if err != nil {
 		return nil, err
 	}
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
-		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks}
+		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx}
 	if ef.strategy == "random" {
 		return explore.Random(tg.program(), o), nil
 	}
@@ -95,10 +108,7 @@ func (ef *exploreFlags) explore(seed uint64) (*explore.Result, error) {
 func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result) {
 	fmt.Fprintf(out, "scenario %s, %s: %d runs, %d distinct, %d steps", name, ef.strategy, r.Runs, r.Distinct, r.Steps)
 	if ef.strategy == "dfs" {
-		fmt.Fprintf(out, ", preemption bound %d", r.Bound)
-		if r.Exhausted {
-			fmt.Fprint(out, " (exhausted)")
-		}
+		fmt.Fprintf(out, ", preemption bound %d: %s", r.Bound, r.Coverage())
 	}
 	fmt.Fprintln(out)
 	switch r.Status() {
@@ -117,6 +127,9 @@ func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result
 	case explore.StatusClean:
 		fmt.Fprintln(out, "no violation found")
 	}
+	if r.Stopped == explore.StopCancelled {
+		fmt.Fprintln(out, "interrupted: the exploration was stopped before its budget")
+	}
 }
 
 // exploreAll explores every scenario and compares with what each expects.
@@ -125,7 +138,7 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 	fmt.Fprintf(out, "%-28s %-10s %-10s %7s  %s\n", "scenario", "expected", "found", "runs", "schedule")
 	for _, sc := range scenarios.All() {
 		ef.scenario = sc.Name
-		r, err := ef.explore(seed)
+		r, err := ef.explore(context.Background(), seed)
 		if err != nil {
 			return err
 		}

@@ -3,25 +3,39 @@ package main
 import (
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/dcsim/dcsim/scenarios"
+	"github.com/dcsim/dcsim/variant"
 )
 
-func cmdList(args []string, out io.Writer) error {
-	fs := newFlags("list", "list [--file SCENARIO-FILE]", out)
+func cmdList(e *env, args []string) error {
+	out := e.stdout
+	fs := newFlags("list", "list [--variants] [--file SCENARIO-FILE] [NAME|GLOB ...]", out)
+	variants := fs.Bool("variants", false, "list the named variants and every registered fix, mutant and change instead")
 	file := fs.String("file", "", "list the scenarios of this scenario file instead of the catalog")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	all := scenarios.All()
+	if *variants {
+		if fs.NArg() > 0 {
+			return usagef("--variants takes no scenario names")
+		}
+		listVariants(out)
+		return nil
+	}
+	list, err := selectScenarios(fs.Args())
 	if *file != "" {
-		var err error
-		if all, err = scenarios.LoadFile(*file); err != nil {
+		list, err = scenarios.LoadFile(*file)
+		if err != nil {
 			return usagef("%v", err)
 		}
 	}
-	for _, s := range all {
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
 		fmt.Fprintf(out, "%s  (%s)\n%s\n", s.Name, s.Source, wrap(s.Doc, 76, "    "))
 		for _, c := range s.Cells {
 			fmt.Fprintf(out, "    @%-34s expects %s\n", c.Variant, c.Expect)
@@ -29,6 +43,77 @@ func cmdList(args []string, out io.Writer) error {
 		fmt.Fprintln(out)
 	}
 	return nil
+}
+
+// selectScenarios lists the scenarios the patterns name, in catalog
+// order (all for none). A pattern is a name or a glob over names
+// ("ovl/*", "*abba*", "*": all), or several separated by commas. One that
+// matches nothing is bad input; a plain name gets the nearest names.
+func selectScenarios(patterns []string) ([]*scenarios.Scenario, error) {
+	var pats []string
+	for _, p := range patterns {
+		pats = append(pats, strings.Split(p, ",")...)
+	}
+	if len(pats) == 0 {
+		return scenarios.All(), nil
+	}
+	hit := make([]bool, len(pats))
+	var list []*scenarios.Scenario
+	for _, s := range scenarios.All() {
+		matched := false
+		for i, p := range pats {
+			ok, err := matchGlob(p, s.Name)
+			if err != nil {
+				return nil, usagef("bad pattern %q: %v", p, err)
+			}
+			if ok {
+				hit[i], matched = true, true
+			}
+		}
+		if matched {
+			list = append(list, s)
+		}
+	}
+	for i, p := range pats {
+		if hit[i] {
+			continue
+		}
+		if !strings.ContainsAny(p, `*?[\`) {
+			_, err := scenarios.Lookup(p)
+			return nil, usagef("%v", err)
+		}
+		return nil, usagef("no scenario matches %q (dcsim list shows the catalog)", p)
+	}
+	return list, nil
+}
+
+// matchGlob is path.Match except that '*' also matches '/': "ovl/*"
+// and "*abba*" both mean what they say.
+func matchGlob(pat, name string) (bool, error) {
+	const sep = "\x00"
+	return path.Match(strings.ReplaceAll(pat, "/", sep), strings.ReplaceAll(name, "/", sep))
+}
+
+// listVariants prints the named variants, then the toggles by kind.
+func listVariants(out io.Writer) {
+	fmt.Fprintln(out, "variants (PATCHES[+TOGGLE...]/REGIME; PATCHES is mainline, v3, NN-MM or a list):")
+	for _, n := range variant.Known() {
+		fmt.Fprintf(out, "  %-28s %s\n", n.Variant, n.Doc)
+	}
+	for _, k := range []struct {
+		kind  variant.ToggleKind
+		title string
+	}{{variant.KindFix, "fixes"}, {variant.KindMutant, "mutants"}, {variant.KindChange, "changes"}} {
+		ts := variant.Toggles(k.kind)
+		if len(ts) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "\n%s (+%s ...):\n", k.title, ts[0].Toggle)
+		for _, t := range ts {
+			fmt.Fprintf(out, "  %-28s %s (%s)\n", "+"+t.Toggle.String(), t.Doc, t.Package)
+		}
+	}
+	fmt.Fprintln(out, "\n\"+fix\" switches every fix on; regimes: today, pdirops.")
 }
 
 func wrap(s string, width int, prefix string) string {

@@ -3,18 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/dcsim/dcsim/sim"
 )
 
-func cmdReplay(args []string, out io.Writer) error {
-	fs := newFlags("replay", "replay [-q] [-v] [--file SCENARIO-FILE] SCHEDULE|REPORT-FILE", out)
+func cmdReplay(e *env, args []string) error {
+	fs := newFlags("replay", "replay [-q] [-v] [-o FILE] [--file SCENARIO-FILE] SCHEDULE|REPORT-FILE", e.stdout)
 	file := fs.String("file", "", "the scenario file that defines the schedule's scenario (docs/scenarios.md)")
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
 	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
+	output := fs.String("o", "", "also write the output (trace, result and schedule line) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -25,14 +25,20 @@ func cmdReplay(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tg, err := scheduleTarget(s, *file, out)
+	f, err := createOutput(*output)
 	if err != nil {
 		return err
+	}
+	out := teeOutput(e.stdout, f)
+	tg, err := scheduleTarget(s, *file, out)
+	if err != nil {
+		return closeOutput(e.stdout, f, err)
 	}
 	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
 	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
-	return printOutcome(out, sim.Execute(tg.program(), cfg, sim.NewReplay(s)), *quiet, *verbose)
+	err = printOutcome(out, sim.Execute(tg.program(), cfg, sim.NewReplay(s)), *quiet, *verbose)
+	return closeOutput(e.stdout, f, err)
 }
 
 // loadSchedule reads a schedule string, or the schedule line of a report

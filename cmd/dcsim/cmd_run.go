@@ -9,31 +9,43 @@ import (
 	"github.com/dcsim/dcsim/sim"
 )
 
-func cmdRun(args []string, out io.Writer) error {
-	fs := newFlags("run", "run [--scenario NAME] [--seed N | --schedule S] [--faults] [--signals] [-q] [-v]", out)
+func cmdRun(e *env, args []string) error {
+	fs := newFlags("run", "run [--scenario NAME] [--variant V] [--seed N | --schedule S] [--faults] [--signals] [-q] [-v] [-o FILE]", e.stdout)
 	var rf runFlags
 	rf.register(fs)
 	seed := fs.String("seed", "1", "seed of the random scheduler")
 	schedule := fs.String("schedule", "", "replay this schedule instead of a seeded run")
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
 	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
+	output := fs.String("o", "", "also write the output (trace, result and schedule line) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (flags go before it? see dcsim run -h)", fs.Arg(0))
 	}
+	f, err := createOutput(*output)
+	if err != nil {
+		return err
+	}
+	out := teeOutput(e.stdout, f)
+	err = runOutcome(fs, &rf, out, *seed, *schedule, *quiet, *verbose)
+	return closeOutput(e.stdout, f, err)
+}
+
+// runOutcome resolves what to run, runs it traced and prints it.
+func runOutcome(fs *flag.FlagSet, rf *runFlags, out io.Writer, seed, schedule string, quiet, verbose bool) error {
 	var strategy sim.Strategy
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var tg *target
-	if *schedule != "" {
+	if schedule != "" {
 		for _, f := range []string{"seed", "variant", "faults", "signals", "max-steps"} {
 			if set[f] {
 				return usagef("--%s and --schedule are exclusive (the schedule records it)", f)
 			}
 		}
-		s, err := loadSchedule(*schedule)
+		s, err := loadSchedule(schedule)
 		if err != nil {
 			return err
 		}
@@ -48,9 +60,9 @@ func cmdRun(args []string, out io.Writer) error {
 		}
 		strategy = sim.NewReplay(s)
 	} else {
-		n, err := strconv.ParseUint(*seed, 0, 64)
+		n, err := strconv.ParseUint(seed, 0, 64)
 		if err != nil {
-			return usagef("--seed %q is not a non-negative integer", *seed)
+			return usagef("--seed %q is not a non-negative integer", seed)
 		}
 		strategy = sim.NewRandom(n)
 		if tg, err = rf.resolve(); err != nil {
@@ -60,5 +72,5 @@ func cmdRun(args []string, out io.Writer) error {
 	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull
 	fmt.Fprintf(out, "scenario %s\n\n", tg.title())
-	return printOutcome(out, sim.Execute(tg.program(), cfg, strategy), *quiet, *verbose)
+	return printOutcome(out, sim.Execute(tg.program(), cfg, strategy), quiet, verbose)
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
@@ -130,4 +132,45 @@ func printOutcome(out io.Writer, o *sim.Outcome, quiet, verbose bool) error {
 	}
 	fmt.Fprintf(out, "schedule: %s\n", o.Schedule())
 	return nil
+}
+
+// createOutput creates -o's file before any work is done, so that a path
+// that cannot be written fails at once, as bad input (exit 2).
+func createOutput(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("-o: %v", err)
+	}
+	return f, nil
+}
+
+// teeOutput writes to stdout and, when there is one, to the -o file.
+func teeOutput(stdout io.Writer, f *os.File) io.Writer {
+	if f == nil {
+		return stdout
+	}
+	return io.MultiWriter(stdout, f)
+}
+
+// closeOutput closes the -o file, says where the output went and keeps
+// the command's error (a failed close is an error of its own). Bad input
+// found after the file was created removes it: there is no output.
+func closeOutput(stdout io.Writer, f *os.File, err error) error {
+	if f == nil {
+		return err
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if cerr := f.Close(); cerr != nil && (err == nil || errors.Is(err, errViolation)) {
+		return cerr
+	}
+	fmt.Fprintf(stdout, "written to %s\n", f.Name())
+	return err
 }

@@ -1,29 +1,35 @@
-// Command dcsim runs, explores and replays dcsim scenarios.
+// Command dcsim checks, runs, explores and replays dcsim scenarios.
 //
+//	dcsim check    [flags]            explore every catalog cell against its expectation
 //	dcsim run      [flags]            one run of a scenario, with its trace
 //	dcsim explore  [flags]            search a scenario's interleavings
 //	dcsim replay   SCHEDULE|FILE      replay a schedule or a saved report
-//	dcsim list                        the scenarios
+//	dcsim list     [NAME|GLOB...]     the scenarios (--variants: the variants)
 //	dcsim bench    [flags]            measure exploration speed
 //
-// Exit codes: 0 clean, 1 a checker reported a violation, 2 bad usage or
-// input.
+// Exit codes: 0 clean (for check: every cell met its expectation), 1 a
+// checker reported a violation (check: a cell did not meet its
+// expectation, or the check was interrupted), 2 bad usage or input.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
 )
 
-// usageError is bad input: exit code 2.
-type usageError struct{ msg string }
+// usageError is bad input: exit code 2. usage, when set, is the
+// command's full usage, printed after the message.
+type usageError struct{ msg, usage string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
 // errViolation means a checker fired: exit code 1 (already printed).
 var errViolation = errors.New("violation")
@@ -31,39 +37,67 @@ var errViolation = errors.New("violation")
 const topUsage = `usage: dcsim <command> [flags]
 
 commands:
+  check     explore every catalog cell (scenario x variant) against what it expects
   run       one run of a scenario, printing its trace (by --seed or --schedule)
   explore   search a scenario's interleavings (random walk or bounded DFS)
   replay    replay a schedule string or a saved report, exactly
-  list      list the built-in scenarios
+  list      list the built-in scenarios (--variants: the variants and toggles)
   bench     measure exploration speed on a scenario
 
-"dcsim <command> -h" describes a command's flags.
-exit codes: 0 clean, 1 violation reported, 2 usage or input error
+"dcsim <command> -h" or "dcsim help <command>" describes a command's flags.
+exit codes: 0 clean, 1 violation reported (check: a cell not as expected),
+2 usage or input error
 `
 
+// env is what a command runs with: where its output goes, and a context
+// an interrupt cancels.
+type env struct {
+	ctx    context.Context
+	stdout io.Writer
+	// stderr takes progress and warnings, never results.
+	stderr io.Writer
+}
+
+var commands = map[string]func(*env, []string) error{
+	"check": cmdCheck, "run": cmdRun, "explore": cmdExplore, "replay": cmdReplay, "list": cmdList, "bench": cmdBench,
+}
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// The first Ctrl-C stops check, explore and bench cleanly with what
+	// they have; a second one kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(runCtx(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runCtx(context.Background(), args, stdout, stderr)
+}
+
+func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
 		return 2
 	}
-	cmds := map[string]func([]string, io.Writer) error{
-		"run": cmdRun, "explore": cmdExplore, "replay": cmdReplay, "list": cmdList, "bench": cmdBench,
-	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
+		if len(args) > 1 && name == "help" {
+			if _, ok := commands[args[1]]; ok {
+				return runCtx(ctx, []string{args[1], "-h"}, stdout, stderr)
+			}
+		}
 		fmt.Fprint(stdout, topUsage)
 		return 0
 	}
-	cmd, ok := cmds[name]
+	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "dcsim: unknown command %q\n\n%s", name, topUsage)
+		fmt.Fprintf(stderr, "%s\n\n%s", capLine(fmt.Sprintf("dcsim: unknown command %q", name)), topUsage)
 		return 2
 	}
-	err := cmd(args[1:], stdout)
+	err := cmd(&env{ctx: ctx, stdout: stdout, stderr: stderr}, args[1:])
 	var ue *usageError
 	switch {
 	case err == nil:
@@ -73,29 +107,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "dcsim %s: %s\n", name, ue.msg)
+		fmt.Fprintln(stderr, capLines("dcsim "+name+": "+ue.msg))
+		if ue.usage != "" {
+			fmt.Fprintf(stderr, "\n%s", ue.usage)
+		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "dcsim %s: %v\n", name, err)
+		fmt.Fprintln(stderr, capLines("dcsim "+name+": "+err.Error()))
 		return 2
 	}
 }
 
-// newFlags makes a flag set that reports errors instead of exiting.
+// maxErrLine caps an error line: a schedule string or an argument can be
+// megabytes long, and a person reads the start of it.
+const maxErrLine = 300
+
+// capLine shortens s to maxErrLine characters, ending in "…".
+func capLine(s string) string {
+	if r := []rune(s); len(r) > maxErrLine {
+		return string(r[:maxErrLine-1]) + "…"
+	}
+	return s
+}
+
+// capLines caps every line of a message.
+func capLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = capLine(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// newFlags makes a flag set that reports errors instead of exiting. Its
+// usage goes wherever the flag set's output points.
 func newFlags(name, usage string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "usage: dcsim %s\n\nflags:\n", usage)
+		fmt.Fprintf(fs.Output(), "usage: dcsim %s\n\nflags:\n", usage)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses and turns flag errors into usage errors.
+// parseFlags parses and turns flag errors into usage errors that carry
+// the full usage. -h prints the usage once, to the flag set's output.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	// Flags may come after positional arguments ("replay SCHEDULE -q"):
 	// parse, set the positional aside, and parse the rest again.
 	var positional []string
@@ -107,7 +168,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		if err != nil {
-			return usagef("%v (see dcsim %s -h)", err, fs.Name())
+			return withUsage(fs, err.Error())
 		}
 		if fs.NArg() == 0 {
 			break
@@ -117,7 +178,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	// Leave the positionals where fs.Args() finds them.
 	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
-		return usagef("%v", err)
+		return withUsage(fs, err.Error())
 	}
 	return nil
+}
+
+// withUsage is a usage error followed by the command's full usage.
+func withUsage(fs *flag.FlagSet, msg string) error {
+	var b strings.Builder
+	out := fs.Output()
+	fs.SetOutput(&b)
+	fs.Usage()
+	fs.SetOutput(out)
+	return &usageError{msg: msg, usage: b.String()}
 }
