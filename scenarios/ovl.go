@@ -100,8 +100,7 @@ func ovlCells(bound int, versions []string, want map[string]Expect) []Cell {
 		vs = append(vs, variant.MustParse(text))
 	}
 	return regimeCells(vs, bound, func(v variant.Variant) Expect {
-		text := variant.Variant{Patches: v.Patches, Toggles: v.Toggles}.String()
-		text = text[:len(text)-len("/today")]
+		text := strings.TrimSuffix(v.In(variant.Today).String(), "/today")
 		if e, ok := want[text+"/"+v.Regime().String()]; ok {
 			return e
 		}

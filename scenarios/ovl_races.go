@@ -129,14 +129,12 @@ func init() {
 	Register(&Scenario{
 		Name: "ovl/rename-whiteout-vs-lookup",
 		Doc: "overlayfs: rename of a lower file (copy-up, then a whiteout left in the upper layer) " +
-			"races stat of the old then the new name. Under pdirops the VFS model's rename looks the " +
-			"target up with lookup_one_qstr_excl while a lookup owns an in-lookup dentry of that " +
-			"name (R1, the VFS's: vfs/rename-vs-lookup-unlocked); the whole series fires 12/19's " +
+			"races stat of the old then the new name. In a half-converted pdirops (rename's " +
+			"lookup_one_qstr_excl still a plain d_alloc) the rename hashed a second dentry beside a " +
+			"lookup's in-lookup one (R1); with RFC 51-53 it is clean. The whole series fires 12/19's " +
 			"WARN in shmem_whiteout first.",
 		Marks: []string{"ovl: copied up", "shmem: whiteout created", "ovl: rename left a whiteout in upper"},
 		Cells: ovlCells(ovlRaceBound, []string{"mainline", "01-10+fix", "v3+fix=ovl-readdir"}, map[string]Expect{
-			"mainline/pdirops":   ovlRinv("R1"),
-			"01-10+fix/pdirops":  ovlRinv("R1"),
 			"v3+fix=ovl-readdir": FindsRule(sim.KindWarn, "WARN_ON"),
 		}),
 		Setup: ovlRenameWhiteoutVsLookup.setup,

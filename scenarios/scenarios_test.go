@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -98,7 +99,7 @@ func TestExploreEveryScenario(t *testing.T) {
 					t.Fatalf("input error: %v", r.Err)
 				}
 				if !cell.Expect.Met(r.First) {
-					t.Fatalf("expected %s, found %v", cell.Expect, r.First)
+					t.Fatalf("expected %s, found %s", cell.Expect, describe(r.First))
 				}
 				if r.First == nil {
 					if len(r.MissingMarks) > 0 {
@@ -200,4 +201,12 @@ func TestDeterminism(t *testing.T) {
 			t.Fatalf("run %d differs between GOMAXPROCS=1 and 2:\n--- 1\n%s\n--- 2\n%s", i, one[i], two[i])
 		}
 	}
+}
+
+// describe names a report in a line: its kind, rule and schedule.
+func describe(r *sim.Report) string {
+	if r == nil {
+		return "clean"
+	}
+	return fmt.Sprintf("%s [%s] %s", r.Kind, r.Rule, r.Schedule)
 }

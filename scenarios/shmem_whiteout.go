@@ -35,7 +35,7 @@ func whiteoutProgram(w *sim.World, v variant.Variant) {
 func whiteoutCells() []Cell {
 	vs := []variant.Variant{variant.BaseToday, v3No12, variant.V3Today, variant.V3Today.With(shmem.FixWhiteout)}
 	return regimeCells(vs, 0, func(v variant.Variant) Expect {
-		if v.Patches == variant.V3Today.Patches && v.Toggles == 0 {
+		if v.Has(variant.P12ShmemDuplicate) && !v.On(shmem.FixWhiteout) {
 			return FindsRule(sim.KindWarn, "WARN_ON")
 		}
 		return Clean

@@ -20,6 +20,7 @@ type exploreFlags struct {
 	preemptions int
 	maxFaults   int
 	recheck     int
+	ignore      string
 	output      string
 	verbose     bool
 }
@@ -35,6 +36,7 @@ func cmdExplore(e *env, args []string) error {
 	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
 	fs.IntVar(&ef.maxFaults, "max-faults", 1, "injected faults per DFS run (with --faults)")
 	fs.IntVar(&ef.recheck, "recheck", 50, "replay every k-th run from its log and compare (0: never)")
+	fs.StringVar(&ef.ignore, "ignore", "", "pass over reports of these rules (comma list), to find what a known finding hides")
 	fs.StringVar(&ef.output, "o", "", "write the first report to this file (the summary when there is none)")
 	fs.BoolVar(&ef.verbose, "v", false, "show every recent step of the report (setup steps are folded otherwise)")
 	if err := parseFlags(fs, args); err != nil {
@@ -98,7 +100,8 @@ func (ef *exploreFlags) explore(ctx context.Context, seed uint64) (*explore.Resu
 		return nil, err
 	}
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
-		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx}
+		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx,
+		Ignore: splitList(ef.ignore)}
 	if ef.strategy == "random" {
 		return explore.Random(tg.program(), o), nil
 	}
@@ -163,4 +166,15 @@ func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
 		return errViolation
 	}
 	return nil
+}
+
+// splitList splits a comma list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

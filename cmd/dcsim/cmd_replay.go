@@ -30,7 +30,7 @@ func cmdReplay(e *env, args []string) error {
 		return err
 	}
 	out := teeOutput(e.stdout, f)
-	tg, err := scheduleTarget(s, *file, out)
+	tg, err := scheduleTarget(s, *file, e.stderr)
 	if err != nil {
 		return closeOutput(e.stdout, f, err)
 	}

@@ -29,12 +29,12 @@ func cmdRun(e *env, args []string) error {
 		return err
 	}
 	out := teeOutput(e.stdout, f)
-	err = runOutcome(fs, &rf, out, *seed, *schedule, *quiet, *verbose)
+	err = runOutcome(fs, &rf, out, e.stderr, *seed, *schedule, *quiet, *verbose)
 	return closeOutput(e.stdout, f, err)
 }
 
 // runOutcome resolves what to run, runs it traced and prints it.
-func runOutcome(fs *flag.FlagSet, rf *runFlags, out io.Writer, seed, schedule string, quiet, verbose bool) error {
+func runOutcome(fs *flag.FlagSet, rf *runFlags, out, warn io.Writer, seed, schedule string, quiet, verbose bool) error {
 	var strategy sim.Strategy
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -55,7 +55,7 @@ func runOutcome(fs *flag.FlagSet, rf *runFlags, out io.Writer, seed, schedule st
 		if set["scenario"] && rf.scenario != s.Program {
 			return usagef("--scenario %s does not match the schedule's scenario %s", rf.scenario, s.Program)
 		}
-		if tg, err = scheduleTarget(s, rf.file, out); err != nil {
+		if tg, err = scheduleTarget(s, rf.file, warn); err != nil {
 			return err
 		}
 		strategy = sim.NewReplay(s)

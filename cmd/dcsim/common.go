@@ -100,7 +100,7 @@ func scheduleTarget(s *sim.Schedule, file string, warn io.Writer) (*target, erro
 	}
 	tg := &target{sc: sc, cell: cell, cfg: cfg}
 	if fp := tg.program().Fingerprint(cfg); fp != s.Fingerprint {
-		fmt.Fprintf(warn, "warning: the program %s has changed since this schedule was recorded (fingerprint %08x, now %08x); the replay may not reproduce it\n\n",
+		fmt.Fprintf(warn, "warning: the program %s has changed since this schedule was recorded (fingerprint %08x, now %08x); the replay may not reproduce it\n",
 			tg.title(), s.Fingerprint, fp)
 	}
 	return tg, nil
