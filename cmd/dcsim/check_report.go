@@ -153,6 +153,9 @@ func printCheck(w io.Writer, rep *checkReport) {
 			fmt.Fprintf(w, "      replay: %s\n", c.Replay)
 		}
 		for _, m := range c.MissingMarks {
+			if c.Report != nil {
+				break // the search stopped at the violation: marks say nothing
+			}
 			fmt.Fprintf(w, "      required mark never reached: %q\n", m)
 		}
 		if c.Error != "" {
