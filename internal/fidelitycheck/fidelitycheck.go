@@ -52,7 +52,7 @@ func kernelClause(doc, name string) string {
 		}
 	}
 	c = strings.TrimSuffix(c, ".")
-	if underscoreIdent.MatchString(c) || slices.Contains(word.FindAllString(c, -1), strings.ToLower(name)) {
+	if w := word.FindString(c); underscoreIdent.MatchString(c) || w == strings.ToLower(name) && strings.HasPrefix(c, w) {
 		return c
 	}
 	return ""
