@@ -98,8 +98,9 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	return found
 }
 
-// addCIRelock retakes the parent's lock as v3 08/19 does before
-// d_splice_alias: shared, or exclusive with I_MUTEX_PARENT.
+// addCIRelock is the relock v3 08/19 adds to d_add_ci: the parent's
+// lock retaken before d_splice_alias, shared, or exclusive with
+// I_MUTEX_PARENT.
 func addCIRelock(t *sim.Task, dentry *Dentry, shared bool) {
 	if shared {
 		dentry.DParent.DInode.IRwsem.DownRead(t) // inode_lock_shared

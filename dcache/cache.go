@@ -230,8 +230,9 @@ func (sb *SuperBlock) dropInode(inode *Inode) {
 // nothing sets it.
 //
 // Divergence: IOP_LOOKUP/IOP_NOFOLLOW caching, ->get_link and
-// DCACHE_NEED_AUTOMOUNT are not modeled; S_IFLNK stands for "has
-// ->get_link".
+// DCACHE_NEED_AUTOMOUNT are not modeled (the IOP flags only cache what
+// the inode operations say, and no modeled filesystem has automount
+// points); S_IFLNK stands for "has ->get_link".
 func dFlagsForInode(inode *Inode) uint32 {
 	if inode == nil {
 		return DCACHE_MISS_TYPE

@@ -47,8 +47,8 @@ func findSubmount(t *sim.Task, victim **Dentry, dentry *Dentry) dWalkRet {
 // dMountpoint is d_mountpoint (include/linux/dcache.h), with d_lock held.
 func dMountpoint(dentry *Dentry) bool { return dentry.DFlags&DCACHE_MOUNTED != 0 }
 
-// detachMounts stands for detach_mounts (fs/namespace.c) of the one
-// mount on dentry.
+// detachMounts is detach_mounts (fs/namespace.c) of the one mount on
+// dentry.
 //
 // Divergence: mounts are not modeled; nothing in the model mounts on a
 // dentry (tests do, by setting DCACHE_MOUNTED and holding a reference for

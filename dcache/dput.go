@@ -324,7 +324,7 @@ func DgetParent(t *sim.Task, d *Dentry) *Dentry {
 	}
 }
 
-// dDropBucketLocked is ___d_drop: unhash d from its chain; d_lock held.
+// dDropBucket is ___d_drop (fs/dcache.c, v6.18): unhash d from its chain; d_lock held.
 func dDropBucket(t *sim.Task, d *Dentry) {
 	b := d.c.dHash(d.DName.Hash)
 	b.lock.Lock(t)
@@ -337,7 +337,8 @@ func dDropBucket(t *sim.Task, d *Dentry) {
 // d_seq so RCU walkers through it retry; d_lock held.
 //
 // Divergence: hashed IS_ROOT dentries (d_obtain_root, on sb->s_roots) are
-// not modeled; roots are never hashed here.
+// not modeled (no modeled filesystem calls d_obtain_root); roots are
+// never hashed here.
 func DDropLocked(t *sim.Task, d *Dentry) {
 	d.DLock().LockdepAssertHeld(t)
 	if d.hashed {

@@ -90,7 +90,7 @@ func swapNames(t *sim.Task, dentry, target *Dentry) {
 // d_lock held.
 //
 // Divergence: fsnotify_update_flags and fscrypt_handle_d_move have no
-// model.
+// model: the model has no fsnotify watches and no encrypted directories.
 func dMove(t *sim.Task, dentry, target *Dentry, exchange bool) {
 	var dWait *WaitQueue // mainline: wait_queue_head_t *d_wait
 	doWake := false      // v3 04/19: bool do_wake

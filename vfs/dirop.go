@@ -129,8 +129,10 @@ func (s *System) EndDirop(t *sim.Task, de *dcache.Dentry) {
 	}
 }
 
-// EndCreating is end_creating; EndRemoving is end_removing.
+// EndCreating is end_creating (fs/namei.c, 7.0).
 func (s *System) EndCreating(t *sim.Task, de *dcache.Dentry) { s.EndDirop(t, de) }
+
+// EndRemoving is end_removing (fs/namei.c, 7.0).
 func (s *System) EndRemoving(t *sim.Task, de *dcache.Dentry) { s.EndDirop(t, de) }
 
 // filenameCreate is filename_create (fs/namei.c, 7.0): walk to the

@@ -389,6 +389,7 @@ func lockTwoNondirectories(t *sim.Task, i1, i2 *dcache.Inode) {
 	}
 }
 
+// unlockTwoNondirectories is unlock_two_nondirectories (fs/inode.c).
 func unlockTwoNondirectories(t *sim.Task, i1, i2 *dcache.Inode) {
 	if i1 != nil {
 		InodeUnlock(t, i1)

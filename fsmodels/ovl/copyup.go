@@ -51,7 +51,8 @@ type copyUpCtx struct {
 // copyUpOne is ovl_copy_up_one: under oi->lock (ovl_copy_up_start),
 // copy up dentry into its parent's upper directory.
 //
-// Divergence: no ovl_link_up (no hard links), no metacopy data copy-up.
+// Divergence: no ovl_link_up (the model has no ->link), no metacopy
+// data copy-up (mounted metacopy=off).
 func (fs *FS) copyUpOne(t *sim.Task, parent, dentry *dcache.Dentry) int {
 	c := &copyUpCtx{parent: parent, dentry: dentry, destname: dentry.DName.Name, workdir: fs.workdirOf()}
 	if t.WarnOn(c.workdir == nil, "!c.workdir") {

@@ -172,11 +172,12 @@ func (fs *FS) instantiate(t *sim.Task, dentry *dcache.Dentry, newinode *dcache.I
 	return 0
 }
 
-// unlink is ovl_unlink; rmdir is ovl_rmdir.
+// unlink is ovl_unlink.
 func (fs *FS) unlink(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int {
 	return fs.doRemove(t, dentry, false)
 }
 
+// rmdir is ovl_rmdir.
 func (fs *FS) rmdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int {
 	return fs.doRemove(t, dentry, true)
 }

@@ -100,7 +100,9 @@ func (fs *FS) spliceAlias(t *sim.Task, inode *dcache.Inode, dentry *dcache.Dentr
 // the upper layer first, then the lower stack of the parent until a layer
 // stops the lookup (a non-directory, a whiteout, an opaque directory).
 //
-// Divergence: no redirects, metacopy, index, xwhiteouts or casefolding.
+// Divergence: no redirects, metacopy, index, xwhiteouts or casefolding:
+// the model is mounted redirect_dir=off, metacopy=off, index=off, and its
+// layers have no xwhiteout xattrs and no casefolded directories.
 func (fs *FS) lookupLayers(t *sim.Task, ctx *lookupCtx) int {
 	dentry := ctx.dentry
 	parent := dentry.DParent

@@ -141,8 +141,9 @@ func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
 // create the upper and work directories in the upper tmpfs
 // (ovl_workdir_create) and give the root its stack (ovl_get_root).
 //
-// Divergence: no index directory, no ovl_check_rename_whiteout test at
-// mount, no "work/work" (the workdir is "work" itself).
+// Divergence: no index directory (mounted index=off), no
+// ovl_check_rename_whiteout test at mount, no "work/work" (the workdir is
+// "work" itself).
 func (fs *FS) Mount(t *sim.Task) int {
 	var err int
 	if fs.upperdir, err = fs.mkdirLayer(t, UpperDirName); err != 0 {
@@ -321,8 +322,10 @@ func pathType(t *sim.Task, d *dcache.Dentry) int {
 	return typ
 }
 
-// typeMergeOf is ovl_type_merge; typeOriginOf is ovl_type_origin.
-func typeMergeOf(t *sim.Task, d *dcache.Dentry) bool  { return pathType(t, d)&typeMerge != 0 }
+// typeMergeOf is ovl_type_merge.
+func typeMergeOf(t *sim.Task, d *dcache.Dentry) bool { return pathType(t, d)&typeMerge != 0 }
+
+// typeOriginOf is ovl_type_origin.
 func typeOriginOf(t *sim.Task, d *dcache.Dentry) bool { return pathType(t, d)&typeOrigin != 0 }
 
 // typeMergeOrLower is ovl_type_merge_or_lower.
