@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/dcsim/dcsim/explore"
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -27,7 +26,7 @@ type exploreFlags struct {
 
 func cmdExplore(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("explore", "explore [--scenario NAME|all] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
 	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound) or random (seeded walk)")
@@ -60,8 +59,7 @@ func cmdExplore(e *env, args []string) error {
 		return err
 	}
 	if ef.scenario == "all" {
-		err = exploreAll(&ef, seed, teeOutput(out, f))
-		return closeOutput(out, f, err)
+		return closeOutput(out, f, usagef("explore takes one scenario; dcsim check explores the whole catalog"))
 	}
 	res, err := ef.explore(e.ctx, seed)
 	if err != nil {
@@ -133,39 +131,6 @@ func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result
 	if r.Stopped == explore.StopCancelled {
 		fmt.Fprintln(out, "interrupted: the exploration was stopped before its budget")
 	}
-}
-
-// exploreAll explores every scenario and compares with what each expects.
-func exploreAll(ef *exploreFlags, seed uint64, out io.Writer) error {
-	bad := 0
-	fmt.Fprintf(out, "%-28s %-10s %-10s %7s  %s\n", "scenario", "expected", "found", "runs", "schedule")
-	for _, sc := range scenarios.All() {
-		ef.scenario = sc.Name
-		r, err := ef.explore(context.Background(), seed)
-		if err != nil {
-			return err
-		}
-		want := sc.Default().Expect.String()
-		found, sched := "clean", ""
-		if r.First != nil {
-			found, sched = string(r.First.Kind), r.First.Schedule
-			if sc.Default().Expect.Rule != "" {
-				found += " " + r.First.Rule // in the form of the expectation
-			}
-		} else if r.Status() == explore.StatusIncomplete {
-			found = string(explore.StatusIncomplete)
-		}
-		mark := ""
-		if !sc.Default().Expect.Met(r.First) || len(r.MissingMarks) > 0 {
-			mark, bad = "  <-- unexpected", bad+1
-		}
-		fmt.Fprintf(out, "%-28s %-10s %-10s %7d  %s%s\n", sc.Name, want, found, r.Runs, sched, mark)
-	}
-	if bad > 0 {
-		fmt.Fprintf(out, "%d scenario(s) did not explore as expected\n", bad)
-		return errViolation
-	}
-	return nil
 }
 
 // splitList splits a comma list, dropping empty items.

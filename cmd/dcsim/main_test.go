@@ -224,25 +224,10 @@ func TestReplayReportFile(t *testing.T) {
 	}
 }
 
-func TestExploreAll(t *testing.T) {
-	args := []string{"explore", "--scenario", "all"}
-	if testing.Short() {
-		// Every violation is found in a few hundred runs; dcsim check
-		// (.ci/run) explores the catalog in full.
-		args = append(args, "--budget", "1000")
-	}
-	code, out, errOut := dcsim(t, args...)
-	if code != 0 || errOut != "" {
-		t.Fatalf("explore --scenario all: exit %d, stderr %q\n%s", code, errOut, out)
-	}
-	if strings.Contains(out, "unexpected") {
-		t.Errorf("a scenario explored unexpectedly:\n%s", out)
-	}
-	for _, sc := range scenarios.All() {
-		want := sc.Default().Expect.String() // the found column has the form of the expectation
-		if !strings.Contains(out, fmt.Sprintf("%-28s %-10s %-10s", sc.Name, want, want)) {
-			t.Errorf("no row for %s expecting and finding %s:\n%s", sc.Name, want, out)
-		}
+func TestExploreAllRefers(t *testing.T) {
+	code, _, errOut := dcsim(t, "explore", "--scenario", "all")
+	if code != 2 || !strings.Contains(errOut, "dcsim check explores the whole catalog") {
+		t.Errorf("explore --scenario all: exit %d, stderr %q", code, errOut)
 	}
 }
 
