@@ -1,6 +1,11 @@
 // Package dcache models the Linux dentry cache (fs/dcache.c and
 // include/linux/dcache.h) function by function on the sim runtime, both as
-// mainline has it (v6.18, with d_make_persistent from 6.19) and as
+// the tree the v3 series applies to has it (the variant text "mainline":
+// torvalds/linux 254f49634ee1, which is v6.18 plus, for the model,
+// d_make_persistent and finish_dput from 6.19, __d_instantiate under the
+// caller's d_lock, d_really_is_positive checks in the d_instantiate
+// family, and shrink_dcache_tree sleeping on a dying dentry's waiters;
+// functions whose doc says "v6.18" are the same in the base) and as
 // NeilBrown's "[PATCH v3 NN/19] Prepare to lift lookup out of exclusive
 // lock for directory ops" posts it. Which patches are in effect is chosen
 // per Cache (per run), patch by patch: see Patches.

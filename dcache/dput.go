@@ -166,9 +166,12 @@ func (i *Inode) removeAlias(d *Dentry) {
 	}
 }
 
-// dentryUnlist is dentry_unlist; parent's and d's d_lock held.
+// dentryUnlist is dentry_unlist (fs/dcache.c, the v3 series base);
+// parent's and d's d_lock held. Marking the dentry killed is what
+// shrink_dcache_tree waits for: its waiters are completed here.
 func dentryUnlist(t *sim.Task, d *Dentry) {
 	d.DFlags |= DCACHE_DENTRY_KILLED
+	dCompleteWaiters(t, d)
 	if !d.onParent {
 		return
 	}

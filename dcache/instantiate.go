@@ -16,12 +16,11 @@ func setInodeAndType(t *sim.Task, d *Dentry, inode *Inode, typeFlags uint32) {
 	d.DFlags = d.DFlags&^DCACHE_ENTRY_TYPE | typeFlags
 }
 
-// aliasLinked is !hlist_unhashed(&d->d_u.d_alias). In v6.18 d_alias
-// shares the d_u union with d_in_lookup_hash, so an in-lookup dentry's
-// alias link looks linked; the v3 series' base has taken
-// d_in_lookup_hash out of the union.
-func aliasLinked(d *Dentry) bool {
-	return d.u == uAlias || (d.u == uInLookup && d.c.V.Patches == variant.Mainline)
+// dReallyIsPositive is d_really_is_positive (include/linux/dcache.h): a
+// lockless read of d_inode.
+func dReallyIsPositive(t *sim.Task, d *Dentry) bool {
+	t.Read(&d.Object, "d_inode")
+	return d.DInode != nil
 }
 
 // addAlias is hlist_add_head(&dentry->d_u.d_alias, &inode->i_dentry).
@@ -37,65 +36,75 @@ func addAlias(t *sim.Task, inode *Inode, d *Dentry) {
 	d.u = uAlias
 }
 
-// dInstantiateLocked is __d_instantiate (fs/dcache.c, v6.18); the caller
-// holds the inode's i_lock.
-func dInstantiateLocked(t *sim.Task, d *Dentry, inode *Inode) {
-	t.WarnOn(DInLookup(t, d), "d_in_lookup(dentry)") // R7
-	d.DLock().Lock(t)
-	dInstantiateBody(t, d, inode)
-	d.DLock().Unlock(t)
-}
-
-// dInstantiateBody is the part of __d_instantiate done under d_lock (in
-// 6.19 the callers take d_lock around all of __d_instantiate).
-func dInstantiateBody(t *sim.Task, d *Dentry, inode *Inode) {
+// dInstantiate is __d_instantiate (fs/dcache.c, the v3 series base,
+// torvalds/linux 254f49634ee1): the caller holds the inode's i_lock and
+// the dentry's d_lock (v6.18 took d_lock inside; the base's callers take
+// it, and v3 02/19's __d_add calls it with d_lock held).
+func dInstantiate(t *sim.Task, d *Dentry, inode *Inode) {
 	add := dFlagsForInode(inode)
+	t.WarnOn(inLookupLocked(d), "d_in_lookup(dentry)") // R7
 	addAlias(t, inode, d)
 	d.DSeq.WriteBegin(t)
 	setInodeAndType(t, d, inode, add)
 	d.DSeq.WriteEnd(t)
 }
 
-// DInstantiate is d_instantiate (fs/dcache.c, v6.18): fill in a negative,
-// non-in-lookup dentry's inode, consuming the caller's inode reference.
-// It does not hash the dentry.
+// DInstantiate is d_instantiate (fs/dcache.c, the v3 series base): fill
+// in a negative dentry's inode, consuming the caller's inode reference.
+// It does not hash the dentry. The base asserts that the dentry is not
+// positive (v3 02/19's context: BUG_ON(d_really_is_positive(entry)));
+// v6.18 asserted !hlist_unhashed(&entry->d_u.d_alias), which an in-lookup
+// dentry also failed, since d_alias shares its union with
+// d_in_lookup_hash. In the base an in-lookup dentry passes the BUG_ON and
+// __d_instantiate's WARN_ON catches it.
 func DInstantiate(t *sim.Task, entry *Dentry, inode *Inode) {
-	t.BugOn(aliasLinked(entry), "!hlist_unhashed(&entry->d_u.d_alias)")
+	t.BugOn(dReallyIsPositive(t, entry), "d_really_is_positive(entry)")
 	if inode != nil {
 		inode.ILock.Lock(t)
-		dInstantiateLocked(t, entry, inode)
+		entry.DLock().Lock(t)
+		dInstantiate(t, entry, inode)
+		entry.DLock().Unlock(t)
 		inode.ILock.Unlock(t)
 	}
 }
 
-// DInstantiateNew is d_instantiate_new (fs/dcache.c, v6.18): d_instantiate
-// for a freshly created I_NEW inode, clearing I_NEW.
+// DInstantiateNew is d_instantiate_new (fs/dcache.c, the v3 series base):
+// d_instantiate for a freshly created I_NEW inode, clearing I_NEW. Its
+// assertions are d_instantiate's.
 func DInstantiateNew(t *sim.Task, entry *Dentry, inode *Inode) {
-	t.BugOn(aliasLinked(entry), "!hlist_unhashed(&entry->d_u.d_alias)")
+	t.BugOn(dReallyIsPositive(t, entry), "d_really_is_positive(entry)")
 	t.BugOn(inode == nil, "!inode")
 	inode.ILock.Lock(t)
-	dInstantiateLocked(t, entry, inode)
+	entry.DLock().Lock(t)
+	dInstantiate(t, entry, inode)
+	entry.DLock().Unlock(t)
 	t.WarnOn(inode.IState&I_NEW == 0, "!(inode->i_state & I_NEW)")
 	inode.IState &^= I_NEW
 	sim.WakeUpBit(t, &inode.Object, "i_state", 0)
 	inode.ILock.Unlock(t)
 }
 
-// DMakePersistent is d_make_persistent (fs/dcache.c, 6.19, as posted by Al
-// Viro for the persistency series): instantiate a dcache-only
+// DMakePersistent is d_make_persistent (fs/dcache.c, the v3 series base;
+// added in 6.19 by Al Viro's persistency series, "[PATCH v3 06/50]
+// primitives for maintaining persisitency"): instantiate a dcache-only
 // filesystem's new dentry, hash it, and pin it with an extra reference
-// and DCACHE_PERSISTENT. The caller's inode reference is consumed.
+// and DCACHE_PERSISTENT. The caller's inode reference is consumed; it
+// returns a borrowed pointer. __d_instantiate runs under the caller's
+// d_lock.
 //
-// It follows the patch posted for 6.19 ("[PATCH v3 06/50] primitives for
-// maintaining persisitency"), where __d_instantiate runs under the
-// caller's d_lock; it returns a borrowed pointer.
+// The base's check on the dentry is d_instantiate's,
+// d_really_is_positive: the syzbot ci report on the v3 series
+// <69ef2169.a00a0220.316485.000b.GAE@google.com> shows an in-lookup
+// dentry passing d_make_persistent's own check and stopping at
+// __d_instantiate's WARN_ON(d_in_lookup), which the posted
+// !hlist_unhashed(&dentry->d_u.d_alias) check (d_alias shares its union
+// with d_in_lookup_hash) would have caught first.
 func DMakePersistent(t *sim.Task, dentry *Dentry, inode *Inode) *Dentry {
-	t.WarnOn(aliasLinked(dentry), "!hlist_unhashed(&dentry->d_u.d_alias)")
+	t.WarnOn(dReallyIsPositive(t, dentry), "d_really_is_positive(dentry)")
 	t.WarnOn(inode == nil, "!inode")
 	inode.ILock.Lock(t)
 	dentry.DLock().Lock(t)
-	t.WarnOn(inLookupLocked(dentry), "d_in_lookup(dentry)") // __d_instantiate's check
-	dInstantiateBody(t, dentry, inode)
+	dInstantiate(t, dentry, inode)
 	dentry.DFlags |= DCACHE_PERSISTENT
 	DgetDlock(t, dentry)
 	if !dentry.hashed {

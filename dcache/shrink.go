@@ -349,10 +349,12 @@ func selectCollect(t *sim.Task, data *selectData, dentry *Dentry) dWalkRet {
 	return ret
 }
 
-// selectCollect2 is select_collect2 (fs/dcache.c, v6.18), the second
-// d_walk callback of shrink_dcache_parent; dentry's d_lock held. An unused
-// dentry on someone else's shrink list becomes the victim, kept alive by
-// an RCU read section that the caller ends.
+// selectCollect2 is select_collect2 (fs/dcache.c, the v3 series base),
+// the second d_walk callback of shrink_dcache_tree; dentry's d_lock held.
+// An unused dentry on someone else's shrink list, or one being killed
+// (negative count; v6.18 skipped those and the caller busy-waited),
+// becomes the victim, kept alive by an RCU read section that the caller
+// ends.
 func selectCollect2(t *sim.Task, data *selectData, dentry *Dentry) dWalkRet {
 	ret := dWalkContinue
 	if data.start == dentry {
@@ -365,6 +367,10 @@ func selectCollect2(t *sim.Task, data *selectData, dentry *Dentry) dWalkRet {
 			return dWalkQuit
 		}
 		toShrinkList(t, dentry, &data.dispose)
+	} else if dentry.DLockref.Count() < 0 {
+		sim.RCUReadLock(t)
+		data.victim = dentry
+		return dWalkQuit
 	}
 	if !data.dispose.Empty() {
 		if needResched(t) {
@@ -376,10 +382,24 @@ func selectCollect2(t *sim.Task, data *selectData, dentry *Dentry) dWalkRet {
 	return ret
 }
 
-// ShrinkDcacheParent is shrink_dcache_parent (fs/dcache.c, v6.18): kill
-// every unused descendant of parent (not parent itself), waiting out
-// dentries that other tasks are killing or shrinking.
-func ShrinkDcacheParent(t *sim.Task, parent *Dentry) {
+// ShrinkDcacheParent is shrink_dcache_parent (fs/dcache.c, the v3 series
+// base): shrink_dcache_tree(parent, false).
+func ShrinkDcacheParent(t *sim.Task, parent *Dentry) { shrinkDcacheTree(t, parent) }
+
+// shrinkDcacheTree is shrink_dcache_tree (fs/dcache.c, the v3 series
+// base) with for_umount false: kill every unused descendant of parent
+// (not parent itself). Dentries that other tasks are shrinking are killed
+// here if still unused; for one that another task is killing, the loop
+// puts itself on the dentry's waiters and sleeps until dentry_unlist
+// completes it, where v6.18's shrink_dcache_parent spun.
+//
+// Divergence: the base's text of this loop was not available; it follows
+// the structure of <20260122202025.GG3183987@ZenIV> (victim rechecked
+// under d_lock, waiter added, own dispose list shrunk, then the wait) with
+// the base's d_add_waiter, which returns false for a dentry already
+// unlisted. for_umount (shrink_dcache_for_umount's unpinning of
+// DCACHE_PERSISTENT dentries) is not modeled: the model never unmounts.
+func shrinkDcacheTree(t *sim.Task, parent *Dentry) {
 	for {
 		data := selectData{start: parent}
 		dWalk(t, parent, func(t *sim.Task, d *Dentry) dWalkRet { return selectCollect(t, &data, d) })
@@ -389,10 +409,7 @@ func ShrinkDcacheParent(t *sim.Task, parent *Dentry) {
 			continue
 		}
 
-		// cond_resched(): with nothing collected, the dentries found are
-		// being killed or shrunk by other tasks, and this loop spins until
-		// they are done; CPURelax lets them run.
-		t.CPURelax()
+		t.Yield() // cond_resched()
 		if data.found == 0 {
 			break
 		}
@@ -400,14 +417,31 @@ func ShrinkDcacheParent(t *sim.Task, parent *Dentry) {
 		data.found = 0
 		dWalk(t, parent, func(t *sim.Task, d *Dentry) dWalkRet { return selectCollect2(t, &data, d) })
 		if data.victim != nil {
+			v := data.victim
+			v.DLock().Lock(t)
+			if v.DLockref.Count() < 0 && v.DFlags&DCACHE_DENTRY_KILLED == 0 {
+				// It's busy dying; have it notify us once it becomes
+				// invisible to d_walk().
+				wait := newCompletionList(t)
+				needWait := dAddWaiter(t, v, wait)
+				v.DLock().Unlock(t)
+				sim.RCUReadUnlock(t)
+				if !data.dispose.Empty() {
+					ShrinkDentryList(t, &data.dispose)
+				}
+				if needWait {
+					t.Mark("shrink_dcache_tree: waiting for a dying dentry")
+					wait.completion.Wait(t)
+				}
+				t.Free(&wait.Object)
+				continue
+			}
 			t.Mark("shrink_dcache_parent: victim on another shrink list")
-			victim := data.victim
-			victim.DLock().Lock(t)
-			if !lockForKill(t, victim) {
-				victim.DLock().Unlock(t)
+			if !lockForKill(t, v) {
+				v.DLock().Unlock(t)
 				sim.RCUReadUnlock(t)
 			} else {
-				shrinkKill(t, victim)
+				shrinkKill(t, v)
 			}
 		}
 		if !data.dispose.Empty() {

@@ -83,9 +83,10 @@ func dOpFlags(op *DentryOperations) uint32 {
 	return f
 }
 
-// uSlot says what the d_u union of a dentry holds: the union of d_alias,
-// d_in_lookup_hash and d_rcu. Keeping one slot makes the union's effects
-// visible as in C: an in-lookup dentry's d_alias "looks linked".
+// uSlot says what the union at the end of struct dentry holds: d_alias,
+// d_in_lookup_hash, d_rcu and, in the v3 series base, waiters (the list of
+// shrink_dcache_tree instances waiting for a dying dentry to be
+// unlisted). Keeping one slot makes the union's effects visible as in C.
 type uSlot uint8
 
 const (
@@ -93,6 +94,7 @@ const (
 	uAlias          // linked on inode->i_dentry
 	uInLookup       // linked on an in-lookup hash chain
 	uRCU            // queued for freeing
+	uWaiters        // dentry->waiters: a non-empty list of shrink_dcache_tree waiters
 )
 
 // Dentry is struct dentry.
@@ -116,6 +118,10 @@ type Dentry struct {
 
 	u        uSlot
 	inLookup int // the in-lookup bucket while u == uInLookup
+
+	// waiters is dentry->waiters (the v3 series base) while u == uWaiters,
+	// newest first as d_add_waiter pushes them.
+	waiters []*completionList
 
 	// dWait is the mainline d_wait (union with d_lru): the waitqueue of
 	// the task that owns the in-lookup dentry.

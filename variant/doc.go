@@ -16,6 +16,12 @@
 //
 // The regime may be left out when parsing ("v3" is "v3/today").
 //
+// "mainline" names the empty patch set: the code of the tree the v3 series
+// applies to (torvalds/linux 254f49634ee1, named by the syzbot ci report
+// on the series, <69ef2169.a00a0220.316485.000b.GAE@google.com>), not
+// v6.18. Every variant is that base plus its patches; docs/versions.md
+// lists where the base differs from v6.18.
+//
 // # The pdirops regime is RFC 51-53
 //
 // The regime is not a separate axis: it is the order the patches give.
