@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"hash/fnv"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // Cache is the dcache of one run: the state fs/dcache.c keeps in statics

@@ -13,11 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 func foldProgram(name string, p variant.Variant, setup func(e *dcachetest.Env)) sim.Program {

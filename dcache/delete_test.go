@@ -7,11 +7,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // TestDDeleteLastUser: with only the caller's reference, d_delete turns

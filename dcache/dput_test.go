@@ -9,11 +9,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // TestDputRetain: the last dput of a hashed dentry keeps it, unused, on

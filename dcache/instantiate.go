@@ -3,9 +3,8 @@ package dcache
 import (
 	"fmt"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // setInodeAndType is __d_set_inode_and_type; d_lock held, inside a d_seq

@@ -3,10 +3,9 @@ package dcache_test
 import (
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // TestR9SecondDirectoryAlias: d_instantiate of a directory inode that

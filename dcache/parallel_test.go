@@ -11,11 +11,10 @@ package dcache_test
 import (
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 const (

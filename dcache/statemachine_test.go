@@ -25,14 +25,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 var smNames = []string{"a", "b", "c"}

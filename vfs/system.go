@@ -3,10 +3,9 @@ package vfs
 import (
 	"fmt"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 )
 
 // System is the VFS of one run: the dcache, the root of the namespace,

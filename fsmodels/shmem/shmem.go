@@ -12,10 +12,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dcsim/dcsim/variant"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
 )
 
