@@ -54,6 +54,10 @@ func (b *bucket) del(d *Dentry) {
 // NewCache sets up the dcache of a run (dcache_init). Call it in a
 // program's setup.
 func NewCache(w *sim.World, v variant.Variant) *Cache {
+	if err := v.Patches.Check(); err != nil {
+		// Parse refuses such sets; a variant built in Go must not have one.
+		panic(fmt.Sprintf("dcache.NewCache(%s): %v", v, err))
+	}
 	c := &Cache{W: w, V: v}
 	w.NewStatic(&c.Object, "dcache")
 	c.RenameLock.Init(&c.Object, "rename_lock", renameLockClass)

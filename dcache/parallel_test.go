@@ -237,7 +237,7 @@ func TestDAllocNoblock(t *testing.T) {
 // stays hashed, so d_alloc_parallel keeps finding it, and nobody waits on
 // the twin. Allocation failure is ERR_PTR(-ENOMEM).
 func TestDDuplicate(t *testing.T) {
-	for _, p := range []variant.Variant{variant.BaseToday.WithPatch(variant.P06Duplicate), variant.V3Today} {
+	for _, p := range []variant.Variant{variant.BaseToday.WithPatch(variant.P04WaitVarEvent).WithPatch(variant.P06Duplicate), variant.V3Today} {
 		t.Run(p.String(), func(t *testing.T) {
 			dcachetest.Once(t, p, nil, func(tk *sim.Task, e *dcachetest.Env) {
 				orig := dcachetest.Add(tk, e.Root(), "a", e.SB.NewInode(tk, dcache.S_IFREG))

@@ -153,11 +153,11 @@ func ParsePatches(str string) (PatchSet, error) {
 			s = s.With(Patch(n))
 		}
 	}
-	return s, s.check()
+	return s, s.Check()
 }
 
-// check refuses a set in which a patch lacks one it depends on.
-func (s PatchSet) check() error {
+// Check refuses a set in which a patch lacks one it depends on.
+func (s PatchSet) Check() error {
 	for n := Patch(1); n <= RFCLast; n++ {
 		if !s.Has(n) {
 			continue
