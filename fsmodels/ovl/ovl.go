@@ -121,7 +121,7 @@ func New(s *vfs.System, upper, lower Layer, name string) *FS {
 	fs.whiteoutLock.Init(&fs.SB.Object, "whiteout_lock", whiteoutLockClass)
 	fs.dirOps = &vfs.InodeOperations{
 		Lookup: fs.lookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
-		Symlink: fs.symlink, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
+		Symlink: fs.symlink, Link: fs.link, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
 	}
 	fs.fileOps = &vfs.InodeOperations{GetLink: fs.getLink}
 	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.iterate, Wrapped: true, Release: fs.dirRelease}
@@ -541,7 +541,11 @@ func (fs *FS) getInode(t *sim.Task, upperdentry *dcache.Dentry, lower []*dcache.
 		oi.flags |= OVL_WHITEOUTS // "non-merge dir that may have whiteouts"
 	}
 	inode.IIno = fs.mapIno(oi)
-	inode.INlink = 1
+	// nlink: the real inode's for a non-directory (ovl_get_nlink without
+	// index falls back to it). Divergence: 2 for a directory (the kernel
+	// sets 1 and ovl_getattr reports the real count; nothing in the model
+	// reads a directory's).
+	inode.INlink = realinode.INlink
 	if inode.IMode.IsDir() {
 		inode.INlink = 2
 	}
