@@ -32,7 +32,7 @@ var known = []struct {
 		kernel: "0 | /upper/a reg#0 nlink=2 origin | /upper/b reg#0 nlink=2 origin",
 		model:  "0 | /upper/a reg#0 nlink=2 origin | /upper/b reg#0 nlink=2 origin"},
 	{name: "ovl-open-write-copy-up", overlay: true, lower: Layer{"a"}, calls: []string{"open /a wronly"},
-		kernel: "fd0 | /upper/a reg#0 nlink=1 origin", model: "fd0"},
+		kernel: "fd0 | /upper/a reg#0 nlink=1 origin", model: "fd0 | /upper/a reg#0 nlink=1 origin"},
 	{name: "ovl-merge-dir-origin", overlay: true, lower: Layer{"c/"}, upper: Layer{"c/"}, calls: []string{"stat /c"},
 		opts:   TreeOpts{Xattrs: true, DirOrigin: true},
 		kernel: "dir#0 | /upper/c dir#0 nlink=2 origin", model: "dir#0 | /upper/c dir#0 nlink=2"},

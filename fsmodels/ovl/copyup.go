@@ -304,3 +304,32 @@ func (fs *FS) cleanupLocked(t *sim.Task, dir *dcache.Inode, wdentry *dcache.Dent
 	}
 	dcache.Dput(t, wdentry)
 }
+
+// openFlagsNeedCopyUp is ovl_open_flags_need_copy_up
+// (fs/overlayfs/overlayfs.h, 6.18): an open for writing or truncating.
+func openFlagsNeedCopyUp(flags int) bool {
+	if flags == 0 {
+		return false
+	}
+	fmode := (flags + 1) & vfs.O_ACCMODE // OPEN_FMODE
+	return fmode&2 != 0 || flags&vfs.O_TRUNC != 0
+}
+
+// openNeedCopyUp is ovl_open_need_copy_up (copy_up.c, 6.18).
+func (fs *FS) openNeedCopyUp(t *sim.Task, dentry *dcache.Dentry, flags int) bool {
+	if fs.alreadyCopiedUp(t, dentry) {
+		return false
+	}
+	if m := dentry.DInode.IMode; m == dcache.S_IFCHR || m == dcache.S_IFWHT { // special_file
+		return false
+	}
+	return openFlagsNeedCopyUp(flags)
+}
+
+// maybeCopyUp is ovl_maybe_copy_up (copy_up.c, 6.18).
+func (fs *FS) maybeCopyUp(t *sim.Task, dentry *dcache.Dentry, flags int) int {
+	if !fs.openNeedCopyUp(t, dentry, flags) {
+		return 0
+	}
+	return fs.copyUp(t, dentry) // ovl_copy_up_flags
+}

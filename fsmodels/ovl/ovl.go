@@ -51,6 +51,7 @@ type FS struct {
 	dirOps  *vfs.InodeOperations
 	fileOps *vfs.InodeOperations
 	dirFOp  *vfs.FileOperations
+	fileFOp *vfs.FileOperations
 }
 
 // FixReaddir is not kernel code: it selects the fix of the findings on
@@ -103,10 +104,15 @@ type ovlInode struct {
 	version int64
 }
 
-// DirFOp is the overlay directory's file operations (ovl_dir_operations).
-func (oi *ovlInode) DirFOp() *vfs.FileOperations {
-	if oi.inode.IMode.IsDir() {
+// IFop is the overlay inode's i_fop (ovl_fill_inode): ovl_dir_operations
+// for a directory, ovl_file_operations for a regular file, none for the
+// others (symlinks have none; special files get the VFS's).
+func (oi *ovlInode) IFop() *vfs.FileOperations {
+	switch oi.inode.IMode {
+	case dcache.S_IFDIR:
 		return oi.fs.dirFOp
+	case dcache.S_IFREG:
+		return oi.fs.fileFOp
 	}
 	return nil
 }
@@ -125,6 +131,7 @@ func New(s *vfs.System, upper, lower Layer, name string) *FS {
 	}
 	fs.fileOps = &vfs.InodeOperations{GetLink: fs.getLink}
 	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.iterate, Wrapped: true, Release: fs.dirRelease}
+	fs.fileFOp = &vfs.FileOperations{Open: fs.open}
 	root := fs.SB.SRoot.DInode
 	root.IOp = fs.dirOps
 	root.ICount.Set(1)
