@@ -346,11 +346,23 @@ func (s *System) doOpen(t *sim.Task, nd *nameidata, file *File, flags int) int {
 		// included, is one without a driver.
 		return -int(sim.ENXIO)
 	}
-	file.FMode |= FMODE_OPENED
-	if dentry.DInode.IMode.IsDir() {
-		if fop, ok := dentry.DInode.Private.(interface{ DirFOp() *FileOperations }); ok {
-			file.FOp = fop.DirFOp()
+	return doDentryOpen(t, dentry, file)
+}
+
+// doDentryOpen is the part of vfs_open / do_dentry_open (fs/open.c,
+// 6.18) the model has: f_path, f_op from i_fop, then ->open, and only
+// then FMODE_OPENED.
+func doDentryOpen(t *sim.Task, dentry *dcache.Dentry, file *File) int {
+	file.Path = dentry // not counted: path_openat hands nd->path over on success
+	if fop, ok := dentry.DInode.Private.(IFopper); ok {
+		file.FOp = fop.IFop()
+	}
+	if file.FOp != nil && file.FOp.Open != nil {
+		if err := file.FOp.Open(t, dentry.DInode, file); err != 0 {
+			file.Path, file.FOp = nil, nil
+			return err
 		}
 	}
+	file.FMode |= FMODE_OPENED
 	return 0
 }

@@ -36,6 +36,7 @@ const (
 	O_RDONLY    = 0
 	O_WRONLY    = 1
 	O_RDWR      = 2
+	O_ACCMODE   = 3
 	O_CREAT     = 0o100
 	O_EXCL      = 0o200
 	O_TRUNC     = 0o1000
@@ -83,6 +84,15 @@ type FileOperations struct {
 	IterateShared func(t *sim.Task, file *File, ctx *DirContext) int
 	Wrapped       bool
 	Release       func(t *sim.Task, inode *dcache.Inode, file *File)
+	// Open is ->open, called by do_dentry_open with f_path set; an
+	// error fails the open.
+	Open func(t *sim.Task, inode *dcache.Inode, file *File) int
+}
+
+// IFopper is implemented by an inode's Private when the inode has file
+// operations (inode->i_fop).
+type IFopper interface {
+	IFop() *FileOperations
 }
 
 // File is struct file.

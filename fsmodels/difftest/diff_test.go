@@ -19,7 +19,7 @@ var (
 // the model's and requires the same results and the same namespace.
 func TestTmpfsAgainstKernel(t *testing.T) {
 	k := NewKernel(t, false)
-	gen := Gen(GenOpts{Links: true, Whiteouts: true, OpenWrite: true})
+	gen := Gen(GenOpts{Symlinks: true, Links: true, Whiteouts: true, OpenWrite: true})
 	rapid.Check(t, func(rt *rapid.T) {
 		calls := gen.Draw(rt, "calls")
 		kr, err := k.Tmpfs(calls, tmpfsTree)
@@ -41,7 +41,7 @@ func TestTmpfsAgainstKernel(t *testing.T) {
 // results, namespace and upper layer.
 func TestOverlayAgainstKernel(t *testing.T) {
 	k := NewKernel(t, true)
-	gen := Gen(GenOpts{Whiteouts: true})
+	gen := Gen(GenOpts{Symlinks: true, Links: true, Whiteouts: true, OpenWrite: true})
 	layers := GenLayers()
 	rapid.Check(t, func(rt *rapid.T) {
 		l := layers.Draw(rt, "layers")

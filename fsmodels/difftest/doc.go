@@ -19,5 +19,6 @@
 // it; ls lists sorted; a character device 0/0 is "wht" (a whiteout).
 //
 // Gen and GenLayers are rapid generators over a small name space (three
-// names at the root, two beneath) so that calls collide.
+// names at the root, two beneath, and a root name only links create) so
+// that calls collide.
 package difftest

@@ -18,7 +18,8 @@ type dirent struct{ name, typ string }
 type side interface {
 	open(path string, flags int) (fd, err int)
 	close(fd int) int
-	stat(path string) (typ string, ino uint64, err int) // without following a last symlink
+	stat(path string) (typ string, ino uint64, err int)  // following a last symlink
+	lstat(path string) (typ string, ino uint64, err int) // without following it
 	mkdir(path string) int
 	rmdir(path string) int
 	unlink(path string) int
@@ -72,8 +73,12 @@ func do(x side, c *vfstest.Call, fds *fdTable, inos inoMap) string {
 			return "-EBADF"
 		}
 		return rv(x.close(fd))
-	case "stat":
-		typ, ino, err := x.stat(c.Path)
+	case "stat", "lstat":
+		stat := x.stat
+		if c.Op == "lstat" {
+			stat = x.lstat
+		}
+		typ, ino, err := stat(c.Path)
 		if err != 0 {
 			return rv(err)
 		}

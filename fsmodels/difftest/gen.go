@@ -10,17 +10,16 @@ import (
 
 // GenOpts selects the calls a generated sequence may contain.
 type GenOpts struct {
-	// Symlinks adds symlink calls. The model's walk never follows a
-	// symlink (docs/fidelity.md), so any later path through one
-	// disagrees with the kernel: off for the differential runs.
+	// Symlinks adds symlink calls (relative targets naming a root
+	// entry, so that walks through them, dangling links and loops
+	// occur).
 	Symlinks bool
-	// Links adds link calls. The overlay model has no ovl_link.
+	// Links adds link calls.
 	Links bool
 	// Whiteouts adds mknod of whiteouts and rename(RENAME_WHITEOUT).
 	Whiteouts bool
 	// OpenWrite adds opens for writing that may find an existing file
-	// (wronly, rdwr, creat without excl). The overlay model has no
-	// ->open, so it never copies up on open.
+	// (wronly, rdwr, creat without excl; on an overlay they copy up).
 	OpenWrite bool
 }
 
@@ -45,6 +44,9 @@ var (
 	openWriteFlags = []int{vfs.O_WRONLY, vfs.O_RDWR, vfs.O_CREAT | vfs.O_WRONLY}
 )
 
+// linkName is a root name only link targets use.
+const linkName = "/n"
+
 // Seq is a sequence of calls; it prints one call a line.
 type Seq []*vfstest.Call
 
@@ -53,7 +55,7 @@ func (q Seq) GoString() string { return "\n" + Format(q) }
 
 // Gen generates sequences of up to 12 calls over the name space.
 func Gen(o GenOpts) *rapid.Generator[Seq] {
-	ops := []string{"open", "open", "close", "stat", "stat", "mkdir", "mkdir", "rmdir", "unlink",
+	ops := []string{"open", "open", "close", "stat", "stat", "lstat", "mkdir", "mkdir", "rmdir", "unlink",
 		"mknod", "rename", "rename", "ls"}
 	if o.Symlinks {
 		ops = append(ops, "symlink")
@@ -73,6 +75,9 @@ func Gen(o GenOpts) *rapid.Generator[Seq] {
 	}
 	path := rapid.SampledFrom(paths)
 	anyPath := rapid.SampledFrom(append([]string{"/"}, paths...))
+	// Half the links go to a root name nothing else uses, so that more
+	// of them succeed.
+	linkNew := rapid.OneOf(path, rapid.Just(linkName))
 	call := rapid.Custom(func(t *rapid.T) *vfstest.Call {
 		c := &vfstest.Call{Op: rapid.SampledFrom(ops).Draw(t, "op")}
 		switch c.Op {
@@ -80,7 +85,7 @@ func Gen(o GenOpts) *rapid.Generator[Seq] {
 			c.Path, c.Flags = anyPath.Draw(t, "path"), rapid.SampledFrom(oflags).Draw(t, "flags")
 		case "close":
 			c.FD = rapid.IntRange(0, 3).Draw(t, "fd")
-		case "stat", "ls":
+		case "stat", "lstat", "ls":
 			c.Path = anyPath.Draw(t, "path")
 		case "mknod":
 			c.Path, c.Mode = path.Draw(t, "path"), rapid.SampledFrom(modes).Draw(t, "mode")
@@ -88,7 +93,7 @@ func Gen(o GenOpts) *rapid.Generator[Seq] {
 			c.Path, c.Arg = path.Draw(t, "old"), path.Draw(t, "new")
 			c.Flags = rapid.SampledFrom(rflags).Draw(t, "flags")
 		case "link":
-			c.Path, c.Arg = path.Draw(t, "old"), path.Draw(t, "new")
+			c.Path, c.Arg = path.Draw(t, "old"), linkNew.Draw(t, "new")
 		case "symlink":
 			c.Path, c.Arg = path.Draw(t, "path"), rapid.SampledFrom(top).Draw(t, "target")
 		default:

@@ -66,18 +66,25 @@ func (k *kernelSide) open(path string, flags int) (int, int) {
 
 func (k *kernelSide) close(fd int) int { return errno(unix.Close(fd)) }
 
-func (k *kernelSide) lstat(path string) (*unix.Stat_t, int) {
+// fstatat is fstatat(2) relative to the mount root with flags.
+func (k *kernelSide) fstatat(path string, flags int) (*unix.Stat_t, int) {
 	var st unix.Stat_t
-	err := unix.Fstatat(k.root, rel(path), &st, unix.AT_SYMLINK_NOFOLLOW)
+	err := unix.Fstatat(k.root, rel(path), &st, flags)
 	return &st, errno(err)
 }
 
-func (k *kernelSide) stat(path string) (string, uint64, int) {
-	st, err := k.lstat(path)
+func (k *kernelSide) statType(path string, flags int) (string, uint64, int) {
+	st, err := k.fstatat(path, flags)
 	if err != 0 {
 		return "", 0, err
 	}
 	return typeOf(st), st.Ino, 0
+}
+
+// stat follows a last symlink, as stat(2); lstat does not.
+func (k *kernelSide) stat(path string) (string, uint64, int) { return k.statType(path, 0) }
+func (k *kernelSide) lstat(path string) (string, uint64, int) {
+	return k.statType(path, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 func (k *kernelSide) mkdir(path string) int { return errno(unix.Mkdirat(k.root, rel(path), 0o755)) }
@@ -167,7 +174,7 @@ func (k *kernelSide) hasXattr(path, name string) bool {
 }
 
 func (k *kernelSide) entry(path string) (Entry, int) {
-	st, err := k.lstat(path)
+	st, err := k.fstatat(path, unix.AT_SYMLINK_NOFOLLOW)
 	if err != 0 {
 		return Entry{}, err
 	}

@@ -37,6 +37,11 @@ func (m *modelSide) stat(path string) (string, uint64, int) {
 	return mode.String(), ino, err
 }
 
+func (m *modelSide) lstat(path string) (string, uint64, int) {
+	ino, mode, err := m.s.Lstat(m.t, path)
+	return mode.String(), ino, err
+}
+
 func (m *modelSide) mkdir(path string) int              { return m.s.Mkdir(m.t, path) }
 func (m *modelSide) rmdir(path string) int              { return m.s.Rmdir(m.t, path) }
 func (m *modelSide) unlink(path string) int             { return m.s.Unlink(m.t, path) }
@@ -61,7 +66,7 @@ func (m *modelSide) ls(path string) ([]dirent, int) {
 }
 
 func (m *modelSide) entry(path string) (Entry, int) {
-	d, err := m.s.Lookup(m.t, path)
+	d, err := m.s.KernPath(m.t, path, 0) // as lstat: a symlink is described itself
 	if err != 0 {
 		return Entry{}, err
 	}

@@ -51,8 +51,8 @@ type copyUpCtx struct {
 // copyUpOne is ovl_copy_up_one: under oi->lock (ovl_copy_up_start),
 // copy up dentry into its parent's upper directory.
 //
-// Divergence: no ovl_link_up (the model has no ->link), no metacopy
-// data copy-up (mounted metacopy=off).
+// Divergence: no ovl_link_up (it copies up a lower hard link whose inode
+// is already up, which needs index=on), no metacopy data copy-up (mounted metacopy=off).
 func (fs *FS) copyUpOne(t *sim.Task, parent, dentry *dcache.Dentry) int {
 	c := &copyUpCtx{parent: parent, dentry: dentry, destname: dentry.DName.Name, workdir: fs.workdirOf()}
 	if t.WarnOn(c.workdir == nil, "!c.workdir") {
@@ -124,7 +124,7 @@ func (fs *FS) setImpure(t *sim.Task, dentry, upperdentry *dcache.Dentry) {
 // (lock_rename of workdir and the upper parent, and the target looked up
 // there) and rename the temp into place; publish it in the overlay inode.
 func (fs *FS) copyUpWorkdir(t *sim.Task, c *copyUpCtx) int {
-	temp := fs.createTemp(t, c.workdir, c.mode)
+	temp := fs.createTemp(t, c.workdir, cattr{mode: c.mode})
 	if sim.IsErr(temp) {
 		return sim.PtrErr(temp)
 	}
@@ -170,10 +170,12 @@ func (fs *FS) copyUpWorkdir(t *sim.Task, c *copyUpCtx) int {
 	return 0
 }
 
-// cattr is struct ovl_cattr: what to create.
+// cattr is struct ovl_cattr: what to create, or the upper dentry to
+// hard-link (hardlink).
 type cattr struct {
-	mode   dcache.Mode
-	target string // symlink
+	mode     dcache.Mode
+	target   string // symlink
+	hardlink *dcache.Dentry
 }
 
 // startCreatingTemp is ovl_start_creating_temp (7.0): start_creating of a
@@ -185,12 +187,12 @@ func (fs *FS) startCreatingTemp(t *sim.Task, workdir *dcache.Dentry) *dcache.Den
 // createTemp is ovl_create_temp (7.0): a new object under a temp name in
 // the workdir; the workdir is locked only around the creation. The result
 // is a counted reference.
-func (fs *FS) createTemp(t *sim.Task, workdir *dcache.Dentry, mode dcache.Mode) *dcache.Dentry {
+func (fs *FS) createTemp(t *sim.Task, workdir *dcache.Dentry, attr cattr) *dcache.Dentry {
 	ret := fs.startCreatingTemp(t, workdir)
 	if sim.IsErr(ret) {
 		return ret
 	}
-	ret = fs.createReal(t, workdir, ret, cattr{mode: mode})
+	ret = fs.createReal(t, workdir, ret, attr)
 	return fs.endCreatingKeep(t, ret)
 }
 
@@ -215,7 +217,9 @@ func (fs *FS) createReal(t *sim.Task, parent, newdentry *dcache.Dentry, attr cat
 	}
 	dir := parent.DInode
 	err := -int(sim.ESTALE)
-	if newdentry.DInode == nil {
+	if newdentry.DInode == nil && attr.hardlink != nil {
+		err = fs.s.VfsLink(t, attr.hardlink, dir, newdentry) // ovl_do_link
+	} else if newdentry.DInode == nil {
 		switch attr.mode {
 		case dcache.S_IFREG:
 			err = fs.s.VfsCreate(t, newdentry, dcache.S_IFREG, true)
@@ -232,9 +236,9 @@ func (fs *FS) createReal(t *sim.Task, parent, newdentry *dcache.Dentry, attr cat
 		default:
 			err = -int(sim.EPERM)
 		}
-		if err == 0 && t.WarnOn(newdentry.DInode == nil, "!newdentry->d_inode") {
-			err = -int(sim.EIO)
-		}
+	}
+	if err == 0 && t.WarnOn(newdentry.DInode == nil, "!newdentry->d_inode") {
+		err = -int(sim.EIO)
 	}
 	if err != 0 {
 		if !sim.IsErr(newdentry) {
@@ -299,4 +303,33 @@ func (fs *FS) cleanupLocked(t *sim.Task, dir *dcache.Inode, wdentry *dcache.Dent
 		fs.s.VfsUnlink(t, dir, wdentry)
 	}
 	dcache.Dput(t, wdentry)
+}
+
+// openFlagsNeedCopyUp is ovl_open_flags_need_copy_up
+// (fs/overlayfs/overlayfs.h, 6.18): an open for writing or truncating.
+func openFlagsNeedCopyUp(flags int) bool {
+	if flags == 0 {
+		return false
+	}
+	fmode := (flags + 1) & vfs.O_ACCMODE // OPEN_FMODE
+	return fmode&2 != 0 || flags&vfs.O_TRUNC != 0
+}
+
+// openNeedCopyUp is ovl_open_need_copy_up (copy_up.c, 6.18).
+func (fs *FS) openNeedCopyUp(t *sim.Task, dentry *dcache.Dentry, flags int) bool {
+	if fs.alreadyCopiedUp(t, dentry) {
+		return false
+	}
+	if m := dentry.DInode.IMode; m == dcache.S_IFCHR || m == dcache.S_IFWHT { // special_file
+		return false
+	}
+	return openFlagsNeedCopyUp(flags)
+}
+
+// maybeCopyUp is ovl_maybe_copy_up (copy_up.c, 6.18).
+func (fs *FS) maybeCopyUp(t *sim.Task, dentry *dcache.Dentry, flags int) int {
+	if !fs.openNeedCopyUp(t, dentry, flags) {
+		return 0
+	}
+	return fs.copyUp(t, dentry) // ovl_copy_up_flags
 }

@@ -34,6 +34,33 @@ func (fs *FS) symlink(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, tar
 	return fs.createObject(t, dentry, cattr{mode: dcache.S_IFLNK, target: target})
 }
 
+// link is ovl_link (fs/overlayfs/dir.c, 7.0): copy up the old file and
+// the new parent, take oi->lock of the old inode (ovl_nlink_start), and
+// create the new name in the upper layer as a hard link of the old
+// file's upper inode, instantiated with the old overlay inode. The VFS
+// holds the new parent's and the old inode's i_rwsem.
+//
+// Divergence: no metacopy (ovl_set_link_redirect), no ovl_want_write.
+func (fs *FS) link(t *sim.Task, old *dcache.Dentry, newdir *dcache.Inode, new *dcache.Dentry) int {
+	if err := fs.copyUp(t, old); err != 0 {
+		return err
+	}
+	if err := fs.copyUp(t, new.DParent); err != 0 {
+		return err
+	}
+	if err := fs.nlinkStart(t, old); err != 0 {
+		return err
+	}
+	inode := old.DInode
+	dcache.Ihold(t, inode)
+	err := fs.createOrLink(t, new, inode, cattr{hardlink: dentryUpper(t, old)}, typeOriginOf(t, old))
+	if err != 0 {
+		dcache.Iput(t, inode)
+	}
+	fs.nlinkEnd(t, old)
+	return err
+}
+
 // createObject is ovl_create_object: copy up the parent, preallocate the
 // overlay inode, and create in the upper layer. If the preallocated inode
 // was not used (error, or an inode found in the cache) it is put.
@@ -42,7 +69,7 @@ func (fs *FS) createObject(t *sim.Task, dentry *dcache.Dentry, attr cattr) int {
 		return err
 	}
 	inode := fs.newInode(t, attr.mode) // ovl_new_inode; I_CREATING
-	err := fs.createOrLink(t, dentry, inode, attr)
+	err := fs.createOrLink(t, dentry, inode, attr, false)
 	if inode != dentry.DInode {
 		// Divergence: the unused inode was never hashed, which
 		// generic_drop_inode drops at the last iput; dcache.Iput drops
@@ -54,9 +81,15 @@ func (fs *FS) createObject(t *sim.Task, dentry *dcache.Dentry, attr cattr) int {
 }
 
 // createOrLink is ovl_create_or_link / ovl_create_handle_whiteouts
-// (7.0, no hard links): over a whiteout the object is made in the
-// workdir and renamed over it.
-func (fs *FS) createOrLink(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode, attr cattr) int {
+// (7.0): a link (attr.hardlink) of a file with a copy-up origin marks
+// the new parent impure first; over a whiteout the object (or the link)
+// is made in the workdir and renamed over it. Credentials are not
+// modeled.
+func (fs *FS) createOrLink(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode, attr cattr, origin bool) int {
+	parent := dentry.DParent
+	if origin {
+		fs.setImpure(t, parent, dentryUpper(t, parent))
+	}
 	if !dentryIsWhiteout(t, dentry) {
 		return fs.createUpper(t, dentry, inode, attr)
 	}
@@ -81,7 +114,7 @@ func (fs *FS) createUpper(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inod
 		fs.setOpaque(t, dentry, newdentry)
 	}
 	dirModified(t, dentry.DParent, false)
-	if err := fs.instantiate(t, dentry, inode, newdentry); err != 0 {
+	if err := fs.instantiate(t, dentry, inode, newdentry, attr.hardlink != nil); err != 0 {
 		fs.cleanup(t, upperdir, newdentry)
 		dcache.Dput(t, newdentry)
 		return err
@@ -97,6 +130,7 @@ func (fs *FS) createUpper(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inod
 func (fs *FS) createOverWhiteout(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode, attr cattr) int {
 	workdir := fs.workdirOf()
 	upperdir := dentryUpper(t, dentry.DParent)
+	hardlink := attr.hardlink != nil
 	if t.WarnOn(workdir == nil, "!workdir") {
 		return -int(EROFS)
 	}
@@ -109,7 +143,7 @@ func (fs *FS) createOverWhiteout(t *sim.Task, dentry *dcache.Dentry, inode *dcac
 		dcache.Dput(t, upper)
 		return err
 	}
-	newdentry := fs.createTemp(t, workdir, attr.mode)
+	newdentry := fs.createTemp(t, workdir, attr)
 	if sim.IsErr(newdentry) {
 		dcache.Dput(t, upper)
 		return sim.PtrErr(newdentry)
@@ -118,11 +152,15 @@ func (fs *FS) createOverWhiteout(t *sim.Task, dentry *dcache.Dentry, inode *dcac
 	if err = fs.startRenamingTwoDentries(t, rd, newdentry, upper); err != 0 {
 		goto outCleanup
 	}
-	// ovl_set_attr: the mode under the new inode's i_rwsem.
-	vfs.InodeLock(t, newdentry.DInode)
-	t.Write(&newdentry.DInode.Object, "i_mode")
-	vfs.InodeUnlock(t, newdentry.DInode)
-	if attr.mode.IsDir() {
+	if !hardlink && attr.mode != dcache.S_IFLNK {
+		// ovl_do_notify_change of the mode under the new inode's
+		// i_rwsem. Divergence: done always (the kernel only when the
+		// umask changed the mode).
+		vfs.InodeLock(t, newdentry.DInode)
+		t.Write(&newdentry.DInode.Object, "i_mode")
+		vfs.InodeUnlock(t, newdentry.DInode)
+	}
+	if !hardlink && attr.mode.IsDir() {
 		fs.setOpaque(t, dentry, newdentry)
 		rd.Flags = vfs.RENAME_EXCHANGE
 		err = fs.s.VfsRename(t, rd)
@@ -139,7 +177,7 @@ func (fs *FS) createOverWhiteout(t *sim.Task, dentry *dcache.Dentry, inode *dcac
 		}
 	}
 	dirModified(t, dentry.DParent, false)
-	if err = fs.instantiate(t, dentry, inode, newdentry); err != 0 {
+	if err = fs.instantiate(t, dentry, inode, newdentry, hardlink); err != 0 {
 		fs.cleanup(t, upperdir, newdentry)
 		dcache.Dput(t, newdentry)
 	}
@@ -153,23 +191,45 @@ outCleanup:
 	return err
 }
 
-// instantiate is ovl_instantiate (no hard links): set the upper alias,
-// get the overlay inode for the new upper dentry (whose reference it
-// consumes), and make the overlay dentry positive.
-func (fs *FS) instantiate(t *sim.Task, dentry *dcache.Dentry, newinode *dcache.Inode, newdentry *dcache.Dentry) int {
+// instantiate is ovl_instantiate (7.0): set the upper alias and make the
+// overlay dentry positive. A created object gets its overlay inode from
+// ovl_get_inode (which consumes the reference on newdentry); a hard link
+// uses the old file's inode (its reference taken by ovl_link), puts
+// newdentry, counts the link, and drops the dentry so that the next
+// lookup finds the new upper name with its origin.
+//
+// Divergence: no ovl_dentry_init_reval (the layers have no
+// ->d_revalidate) and no tmpfile.
+func (fs *FS) instantiate(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode, newdentry *dcache.Dentry, hardlink bool) int {
+	newinode := inode // oip.newinode
 	dentrySetFlag(t, OVL_E_UPPER_ALIAS, dentry)
-	inode := fs.getInode(t, newdentry, nil, newinode)
-	if sim.IsErr(inode) {
-		return sim.PtrErr(inode)
-	}
-	if inode == newinode {
-		setFlag(t, OVL_UPPERDATA, inode)
+	if !hardlink {
+		inode = fs.getInode(t, newdentry, nil, newinode)
+		if sim.IsErr(inode) {
+			return sim.PtrErr(inode)
+		}
+		if inode == newinode {
+			setFlag(t, OVL_UPPERDATA, inode)
+		}
+	} else {
+		t.WarnOn(inodeUpper(t, inode).DInode != newdentry.DInode, "ovl_inode_real(inode) != d_inode(newdentry)")
+		dcache.Dput(t, newdentry)
+		incNlink(t, inode)
 	}
 	dcache.DInstantiate(t, dentry, inode)
 	if inode != newinode {
 		t.Mark("ovl_instantiate: newly created inode found in cache")
 	}
+	if hardlink {
+		dcache.DDrop(t, dentry) // "Force lookup of new upper hardlink to find its lower"
+	}
 	return 0
+}
+
+// incNlink is inc_nlink: the caller holds the inode's i_rwsem (vfs_link).
+func incNlink(t *sim.Task, inode *dcache.Inode) {
+	t.Write(&inode.Object, "i_nlink")
+	inode.INlink++
 }
 
 // unlink is ovl_unlink.
@@ -416,7 +476,7 @@ func (fs *FS) clearEmpty(t *sim.Task, dentry *dcache.Dentry, list []*cacheEntry)
 	if upper == nil || !upper.DInode.IMode.IsDir() {
 		return sim.ErrPtr[dcache.Dentry](sim.ESTALE)
 	}
-	opaquedir := fs.createTemp(t, workdir, dcache.S_IFDIR)
+	opaquedir := fs.createTemp(t, workdir, cattr{mode: dcache.S_IFDIR})
 	if sim.IsErr(opaquedir) {
 		return opaquedir
 	}

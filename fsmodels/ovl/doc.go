@@ -2,7 +2,7 @@
 // v3 series) over two layers (Layer; tmpfs, package shmem, in every
 // program so far): lookup through the
 // layers with whiteouts and opaque directories (namei.c), copy-up
-// (copy_up.c, high level), create, remove and rename (dir.c), and readdir
+// (copy_up.c, high level), create, link, remove and rename (dir.c), and readdir
 // of merged directories (readdir.c) in the three versions of
 // ovl_cache_update: mainline (lookup_one), v3 09/19 (d_alloc_noblock,
 // d_alloc_name and the alias check in ovl_lookup) and v3 10/19
@@ -47,7 +47,7 @@
 // The Linux counterpart of each lock is named in brackets.
 //
 //	overlay parent Inode.IRwsem        [i_rwsem of the overlay dir, taken by the VFS]
-//	  overlay victim/source IRwsem     [vfs_unlink, vfs_rename]
+//	  overlay victim/source IRwsem     [vfs_unlink, vfs_rename, vfs_link]
 //	    ovlInode.lock                  [oi->lock: ovl_copy_up_start, ovl_nlink_start]
 //	      FS.whiteoutLock              [ofs->whiteout_lock]
 //	        upper s_vfs_rename_mutex   [lock_rename(workdir, upperdir)]

@@ -2,6 +2,7 @@ package ovl_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -56,6 +57,15 @@ func program(name string, v variant.Variant, lower, upper fstest.Tree,
 			})
 		}
 	}}
+}
+
+// expectUpperChanged checks that the upper layer is the fixture's with
+// changed (path to type) applied, and that the workdir is clean.
+func expectUpperChanged(e *fstest.OverlayEnv, errf func(string, ...any), changed map[string]string) {
+	want := maps.Clone(fixtureUpperTree)
+	maps.Copy(want, changed)
+	expectUpper(e, errf, want)
+	expectWorkClean(e, errf)
 }
 
 // readdir opens path, reads it whole and closes it: the entries, sorted

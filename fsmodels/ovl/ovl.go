@@ -51,6 +51,7 @@ type FS struct {
 	dirOps  *vfs.InodeOperations
 	fileOps *vfs.InodeOperations
 	dirFOp  *vfs.FileOperations
+	fileFOp *vfs.FileOperations
 }
 
 // FixReaddir is not kernel code: it selects the fix of the findings on
@@ -103,10 +104,15 @@ type ovlInode struct {
 	version int64
 }
 
-// DirFOp is the overlay directory's file operations (ovl_dir_operations).
-func (oi *ovlInode) DirFOp() *vfs.FileOperations {
-	if oi.inode.IMode.IsDir() {
+// IFop is the overlay inode's i_fop (ovl_fill_inode): ovl_dir_operations
+// for a directory, ovl_file_operations for a regular file, none for the
+// others (symlinks have none; special files get the VFS's).
+func (oi *ovlInode) IFop() *vfs.FileOperations {
+	switch oi.inode.IMode {
+	case dcache.S_IFDIR:
 		return oi.fs.dirFOp
+	case dcache.S_IFREG:
+		return oi.fs.fileFOp
 	}
 	return nil
 }
@@ -121,10 +127,11 @@ func New(s *vfs.System, upper, lower Layer, name string) *FS {
 	fs.whiteoutLock.Init(&fs.SB.Object, "whiteout_lock", whiteoutLockClass)
 	fs.dirOps = &vfs.InodeOperations{
 		Lookup: fs.lookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
-		Symlink: fs.symlink, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
+		Symlink: fs.symlink, Link: fs.link, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
 	}
 	fs.fileOps = &vfs.InodeOperations{GetLink: fs.getLink}
 	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.iterate, Wrapped: true, Release: fs.dirRelease}
+	fs.fileFOp = &vfs.FileOperations{Open: fs.open}
 	root := fs.SB.SRoot.DInode
 	root.IOp = fs.dirOps
 	root.ICount.Set(1)
@@ -544,7 +551,11 @@ func (fs *FS) getInode(t *sim.Task, upperdentry *dcache.Dentry, lower []*dcache.
 		oi.flags |= OVL_WHITEOUTS // "non-merge dir that may have whiteouts"
 	}
 	inode.IIno = fs.mapIno(oi)
-	inode.INlink = 1
+	// nlink: the real inode's for a non-directory (ovl_get_nlink without
+	// index falls back to it). Divergence: 2 for a directory (the kernel
+	// sets 1 and ovl_getattr reports the real count; nothing in the model
+	// reads a directory's).
+	inode.INlink = realinode.INlink
 	if inode.IMode.IsDir() {
 		inode.INlink = 2
 	}

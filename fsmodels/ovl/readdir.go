@@ -104,8 +104,8 @@ func (fs *FS) fillMerge(rdd *readdirData, name string, ino uint64, mode dcache.M
 func (fs *FS) openReal(t *sim.Task, d *dcache.Dentry) *vfs.File {
 	f := &vfs.File{Path: dcache.Dget(t, d), FMode: vfs.FMODE_OPENED}
 	t.Alloc(&f.Object, "file")
-	if fop, ok := d.DInode.Private.(interface{ DirFOp() *vfs.FileOperations }); ok {
-		f.FOp = fop.DirFOp()
+	if fop, ok := d.DInode.Private.(vfs.IFopper); ok {
+		f.FOp = fop.IFop()
 	}
 	return f
 }
@@ -221,9 +221,10 @@ func (fs *FS) checkEmptyDir(t *sim.Task, dentry *dcache.Dentry) ([]*cacheEntry, 
 // odOf returns the overlay directory file's private data, set up on first
 // use.
 //
-// Divergence: vfs.Open has no ->open, so what ovl_dir_open does (decide
-// is_real and is_upper, open the real directory) is done at the first
-// ->iterate_shared, under the directory's lock.
+// Divergence: ovl_dir_operations has no ->open here, so what
+// ovl_dir_open does (decide is_real and is_upper, open the real
+// directory) is done at the first ->iterate_shared, under the
+// directory's lock.
 func (fs *FS) odOf(t *sim.Task, file *vfs.File) *dirFile {
 	if od, ok := file.Private.(*dirFile); ok {
 		return od

@@ -38,8 +38,8 @@ type dirInfo struct {
 	entries []*dcache.Dentry // by offset
 }
 
-// DirFOp is the directory's file operations (simple_offset_dir_operations).
-func (d *dirInfo) DirFOp() *vfs.FileOperations { return d.fs.dirFOp }
+// IFop is the directory's i_fop (simple_offset_dir_operations).
+func (d *dirInfo) IFop() *vfs.FileOperations { return d.fs.dirFOp }
 
 // New mounts a tmpfs (shmem_fill_super): its root directory, tmpfs's
 // DCACHE_DONTCACHE default and its operations. Call it in setup.
