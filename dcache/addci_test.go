@@ -31,88 +31,60 @@ var ciVersions = append(append([]variant.Variant{}, versions...),
 // reference, the inode reference is dropped, and the lock is never
 // dropped; the looked-up dentry stays the caller's to end.
 func TestDAddCIExisting(tt *testing.T) {
-	for _, v := range ciVersions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			e := dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				foo := dcachetest.AddNew(t, e.Root(), "foo", dcache.S_IFREG)
-				inode := foo.DInode
-				dcache.Dput(t, foo)
-				res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", inode)
-				dcachetest.Assert(t, res == foo && foo.DLockref.Count() == 1, "d_add_ci = %v", res)
-				dcachetest.Assert(t, inode.ICount.Value() == 1, "i_count %d", inode.ICount.Value())
-				dcache.Dput(t, res)
-			})
-			if want := "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, ciVersions, nil, "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		foo := dcachetest.AddNew(t, e.Root(), "foo", dcache.S_IFREG)
+		inode := foo.DInode
+		dcache.Dput(t, foo)
+		res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", inode)
+		dcachetest.Assert(t, res == foo && foo.DLockref.Count() == 1, "d_add_ci = %v", res)
+		dcachetest.Assert(t, inode.ICount.Value() == 1, "i_count %d", inode.ICount.Value())
+		dcache.Dput(t, res)
+	})
 }
 
 // No case-exact dentry: from an in-lookup dentry, d_add_ci makes one with
 // d_alloc_parallel and splices the inode into it; the looked-up "FOO" is
 // ended by the caller and goes away.
 func TestDAddCINew(tt *testing.T) {
-	for _, v := range ciVersions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			e := dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				inode := e.SB.NewInode(t, dcache.S_IFREG)
-				dcache.Iput(t, inode) // only the "disk" knows it
-				res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", inode)
-				dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DName.Name == "foo" && res.DInode == inode, "d_add_ci = %v", res)
-				dcachetest.Assert(t, !dcache.DInLookup(t, res) && !dcache.DUnhashed(t, res), "result not hashed")
-				dcachetest.Assert(t, !e.Root().DInode.IRwsem.IsLocked(), "parent lock still held")
-				dcache.Dput(t, res)
-			})
-			if want := "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, ciVersions, nil, "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		inode := e.SB.NewInode(t, dcache.S_IFREG)
+		dcache.Iput(t, inode) // only the "disk" knows it
+		res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", inode)
+		dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DName.Name == "foo" && res.DInode == inode, "d_add_ci = %v", res)
+		dcachetest.Assert(t, !dcache.DInLookup(t, res) && !dcache.DUnhashed(t, res), "result not hashed")
+		dcachetest.Assert(t, !e.Root().DInode.IRwsem.IsLocked(), "parent lock still held")
+		dcache.Dput(t, res)
+	})
 }
 
 // From a dentry that is not in-lookup (lookup_one_qstr_excl's d_alloc,
 // the parent locked exclusive): d_add_ci uses d_alloc. In 08/19 it does so
 // with the parent unlocked and relocks it with inode_lock_nested.
 func TestDAddCINotInLookup(tt *testing.T) {
-	for _, v := range ciVersions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			e := dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				inode := e.SB.NewInode(t, dcache.S_IFREG)
-				e.Root().DInode.IRwsem.DownWrite(t)
-				d := dcache.DAlloc(t, e.Root(), dcachetest.Q(e.Root(), "FOO"))
-				res := dcache.DAddCI(t, d, inode, &dcache.Qstr{Name: "foo"}, false)
-				dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DName.Name == "foo" && res.DInode == inode && !dcache.DUnhashed(t, res), "d_add_ci = %v", res)
-				dcachetest.Assert(t, e.Root().DInode.IRwsem.IsWriteLocked(), "parent lock not held for write on return")
-				e.Root().DInode.IRwsem.UpWrite(t)
-				dcache.Dput(t, d)
-				dcache.Dput(t, res)
-			})
-			if want := "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, ciVersions, nil, "/ [dir#1] count=2\n  foo [hashed reg#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		inode := e.SB.NewInode(t, dcache.S_IFREG)
+		e.Root().DInode.IRwsem.DownWrite(t)
+		d := dcache.DAlloc(t, e.Root(), dcachetest.Q(e.Root(), "FOO"))
+		res := dcache.DAddCI(t, d, inode, &dcache.Qstr{Name: "foo"}, false)
+		dcachetest.Assert(t, !sim.IsErrOrNull(res) && res.DName.Name == "foo" && res.DInode == inode && !dcache.DUnhashed(t, res), "d_add_ci = %v", res)
+		dcachetest.Assert(t, e.Root().DInode.IRwsem.IsWriteLocked(), "parent lock not held for write on return")
+		e.Root().DInode.IRwsem.UpWrite(t)
+		dcache.Dput(t, d)
+		dcache.Dput(t, res)
+	})
 }
 
 // A directory with an IS_ROOT alias: d_splice_alias returns the alias, so
 // d_add_ci ends and drops its own new dentry (d_lookup_done, dput) and
 // returns the alias.
 func TestDAddCIDirAlias(tt *testing.T) {
-	for _, v := range ciVersions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			e := dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				anon := dcachetest.AnonDir(t, e.SB)
-				res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", anon.DInode)
-				dcachetest.Assert(t, res == anon && anon.DName.Name == "foo" && anon.DParent == e.Root(), "d_add_ci = %v", res)
-				dcache.Dput(t, res)
-				dcache.Dput(t, anon)
-			})
-			if want := "/ [dir#1] count=2\n  foo [hashed dir#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, ciVersions, nil, "/ [dir#1] count=2\n  foo [hashed dir#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		anon := dcachetest.AnonDir(t, e.SB)
+		res := dcachetest.CILookup(t, e, e.Root(), "FOO", "foo", anon.DInode)
+		dcachetest.Assert(t, res == anon && anon.DName.Name == "foo" && anon.DParent == e.Root(), "d_add_ci = %v", res)
+		dcache.Dput(t, res)
+		dcache.Dput(t, anon)
+	})
 }
 
 // A filesystem whose ->d_hash/->d_compare fold case. The hashed-name and

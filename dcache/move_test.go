@@ -4,7 +4,6 @@ package dcache_test
 // Their races are catalog scenarios (scenarios/dcache_races.go).
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/dcsim/dcsim/dcache"
@@ -73,33 +72,24 @@ func TestDMoveSameDir(tt *testing.T) {
 // A rename across directories moves the parent reference from the old
 // parent to the new one and the dentry between the d_children lists.
 func TestDMoveCrossDir(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			var dump string
-			dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				d1 := dcachetest.AddNew(t, e.Root(), "d1", dcache.S_IFDIR)
-				d2 := dcachetest.AddNew(t, e.Root(), "d2", dcache.S_IFDIR)
-				a := dcachetest.AddNew(t, d1, "a", dcache.S_IFREG)
-				b := dcachetest.AddNew(t, d2, "b", 0)
-				n1, n2 := d1.DLockref.Count(), d2.DLockref.Count()
-				dcache.DMove(t, a, b)
-				dcachetest.Assert(t, a.DParent == d2 && b.DParent == d2, "parents: a in %s, target in %s", a.DParent, b.DParent)
-				dcachetest.Assert(t, d1.DLockref.Count() == n1-1 && d2.DLockref.Count() == n2+1,
-					"parent counts %d,%d want %d,%d", d1.DLockref.Count(), d2.DLockref.Count(), n1-1, n2+1)
-				dcachetest.Assert(t, dcache.DLookup(t, d1, dcachetest.Q(d1, "a")) == nil, "a still found in d1")
-				got := dcache.DLookup(t, d2, dcachetest.Q(d2, "b"))
-				dcachetest.Assert(t, got == a, "d_lookup(d2, b) = %s", got)
-				for _, d := range []*dcache.Dentry{got, b, a, d2, d1} {
-					dcache.Dput(t, d)
-				}
-				dump = e.SB.Dump()
-			})
-			want := "/ [dir#1] count=3\n  d1 [hashed dir#2] count=0\n  d2 [hashed dir#3] count=1\n    b [hashed reg#4] count=0\n"
-			if dump != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, versions, nil, "/ [dir#1] count=3\n  d1 [hashed dir#2] count=0\n  d2 [hashed dir#3] count=1\n    b [hashed reg#4] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		d1 := dcachetest.AddNew(t, e.Root(), "d1", dcache.S_IFDIR)
+		d2 := dcachetest.AddNew(t, e.Root(), "d2", dcache.S_IFDIR)
+		a := dcachetest.AddNew(t, d1, "a", dcache.S_IFREG)
+		b := dcachetest.AddNew(t, d2, "b", 0)
+		n1, n2 := d1.DLockref.Count(), d2.DLockref.Count()
+		dcache.DMove(t, a, b)
+		dcachetest.Assert(t, a.DParent == d2 && b.DParent == d2, "parents: a in %s, target in %s", a.DParent, b.DParent)
+		dcachetest.Assert(t, d1.DLockref.Count() == n1-1 && d2.DLockref.Count() == n2+1,
+			"parent counts %d,%d want %d,%d", d1.DLockref.Count(), d2.DLockref.Count(), n1-1, n2+1)
+		dcachetest.Assert(t, dcache.DLookup(t, d1, dcachetest.Q(d1, "a")) == nil, "a still found in d1")
+		got := dcache.DLookup(t, d2, dcachetest.Q(d2, "b"))
+		dcachetest.Assert(t, got == a, "d_lookup(d2, b) = %s", got)
+		for _, d := range []*dcache.Dentry{got, b, a, d2, d1} {
+			dcache.Dput(t, d)
+		}
+		e.Snapshot()
+	})
 }
 
 // d_move onto the caller's own in-lookup dentry (what d_splice_alias
@@ -107,116 +97,87 @@ func TestDMoveCrossDir(tt *testing.T) {
 // 19/19): the target leaves the in-lookup state inside an i_dir_seq write
 // section.
 func TestDMoveInLookupTarget(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			var dump string
-			dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
-				b, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
-				dcachetest.Assert(t, dcache.DInLookup(t, b), "not in-lookup")
-				seq := e.Root().DInode.IDirSeq.Value()
-				dcache.DMove(t, a, b)
-				dcachetest.Assert(t, !dcache.DInLookup(t, b) && dcache.DUnhashed(t, b) && b.DInode == nil, "target state after the move")
-				dcachetest.Assert(t, e.Root().DInode.IDirSeq.Value() == seq+2, "i_dir_seq %d, want %d", e.Root().DInode.IDirSeq.Value(), seq+2)
-				dcache.DLookupDone(t, b) // no-op now
-				dcache.Dput(t, b)
-				dcachetest.Release(t, wq)
-				dcache.Dput(t, a)
-				dump = e.SB.Dump()
-			})
-			want := "/ [dir#1] count=2\n  b [hashed reg#2] count=0\n"
-			if dump != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, versions, nil, "/ [dir#1] count=2\n  b [hashed reg#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
+		b, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "b"))
+		dcachetest.Assert(t, dcache.DInLookup(t, b), "not in-lookup")
+		seq := e.Root().DInode.IDirSeq.Value()
+		dcache.DMove(t, a, b)
+		dcachetest.Assert(t, !dcache.DInLookup(t, b) && dcache.DUnhashed(t, b) && b.DInode == nil, "target state after the move")
+		dcachetest.Assert(t, e.Root().DInode.IDirSeq.Value() == seq+2, "i_dir_seq %d, want %d", e.Root().DInode.IDirSeq.Value(), seq+2)
+		dcache.DLookupDone(t, b) // no-op now
+		dcache.Dput(t, b)
+		dcachetest.Release(t, wq)
+		dcache.Dput(t, a)
+		e.Snapshot()
+	})
 }
 
 // d_exchange swaps names, hashes and parents; parent counts stay.
 func TestDExchange(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			var dump string
-			dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				d1 := dcachetest.AddNew(t, e.Root(), "d1", dcache.S_IFDIR)
-				d2 := dcachetest.AddNew(t, e.Root(), "d2", dcache.S_IFDIR)
-				a := dcachetest.AddNew(t, d1, "a", dcache.S_IFREG)
-				b := dcachetest.AddNew(t, d2, "b", dcache.S_IFDIR)
-				n1, n2 := d1.DLockref.Count(), d2.DLockref.Count()
-				dcache.DExchange(t, a, b)
-				dcachetest.Assert(t, a.DParent == d2 && a.DName.Name == "b" && b.DParent == d1 && b.DName.Name == "a", "not exchanged")
-				dcachetest.Assert(t, d1.DLockref.Count() == n1 && d2.DLockref.Count() == n2, "parent counts changed")
-				got := dcache.DLookup(t, d1, dcachetest.Q(d1, "a"))
-				dcachetest.Assert(t, got == b, "d_lookup(d1, a) = %s", got)
-				dcache.Dput(t, got)
-				got = dcache.DLookup(t, d2, dcachetest.Q(d2, "b"))
-				dcachetest.Assert(t, got == a, "d_lookup(d2, b) = %s", got)
-				dcache.Dput(t, got)
-				// Same directory: a swap of names only.
-				dcache.DExchange(t, d1, d2)
-				dcachetest.Assert(t, d1.DName.Name == "d2" && d2.DName.Name == "d1", "same-dir exchange")
-				for _, d := range []*dcache.Dentry{b, a, d2, d1} {
-					dcache.Dput(t, d)
-				}
-				dump = e.SB.Dump()
-			})
-			want := "/ [dir#1] count=3\n  d1 [hashed dir#3] count=1\n    b [hashed reg#4] count=0\n" +
-				"  d2 [hashed dir#2] count=1\n    a [hashed dir#5] count=0\n"
-			if dump != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-			}
-		})
-	}
+	want := "/ [dir#1] count=3\n  d1 [hashed dir#3] count=1\n    b [hashed reg#4] count=0\n" +
+		"  d2 [hashed dir#2] count=1\n    a [hashed dir#5] count=0\n"
+	dcachetest.EachDump(tt, versions, nil, want, func(t *sim.Task, e *dcachetest.Env) {
+		d1 := dcachetest.AddNew(t, e.Root(), "d1", dcache.S_IFDIR)
+		d2 := dcachetest.AddNew(t, e.Root(), "d2", dcache.S_IFDIR)
+		a := dcachetest.AddNew(t, d1, "a", dcache.S_IFREG)
+		b := dcachetest.AddNew(t, d2, "b", dcache.S_IFDIR)
+		n1, n2 := d1.DLockref.Count(), d2.DLockref.Count()
+		dcache.DExchange(t, a, b)
+		dcachetest.Assert(t, a.DParent == d2 && a.DName.Name == "b" && b.DParent == d1 && b.DName.Name == "a", "not exchanged")
+		dcachetest.Assert(t, d1.DLockref.Count() == n1 && d2.DLockref.Count() == n2, "parent counts changed")
+		got := dcache.DLookup(t, d1, dcachetest.Q(d1, "a"))
+		dcachetest.Assert(t, got == b, "d_lookup(d1, a) = %s", got)
+		dcache.Dput(t, got)
+		got = dcache.DLookup(t, d2, dcachetest.Q(d2, "b"))
+		dcachetest.Assert(t, got == a, "d_lookup(d2, b) = %s", got)
+		dcache.Dput(t, got)
+		// Same directory: a swap of names only.
+		dcache.DExchange(t, d1, d2)
+		dcachetest.Assert(t, d1.DName.Name == "d2" && d2.DName.Name == "d1", "same-dir exchange")
+		for _, d := range []*dcache.Dentry{b, a, d2, d1} {
+			dcache.Dput(t, d)
+		}
+		e.Snapshot()
+	})
 }
 
 // The checks at the top of __d_move and d_exchange.
 func TestDMoveWarnings(tt *testing.T) {
-	tt.Run("negative source", func(tt *testing.T) {
-		r := dcachetest.Fires(tt, variant.BaseToday, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *dcachetest.Env) {
+	for _, c := range []struct {
+		name       string
+		v          variant.Variant
+		kind       sim.Kind
+		rule, cond string // the report's rule, and the condition its title names
+		body       dcachetest.Body
+	}{
+		{"negative source", variant.BaseToday, sim.KindWarn, "WARN_ON", "!dentry->d_inode", func(t *sim.Task, e *dcachetest.Env) {
 			a := dcachetest.AddNew(t, e.Root(), "a", 0)
 			b := dcachetest.AddNew(t, e.Root(), "b", 0)
 			dcache.DMove(t, a, b)
-		})
-		if !strings.Contains(r.Title, "!dentry->d_inode") {
-			tt.Errorf("title %q", r.Title)
-		}
-	})
-	tt.Run("onto itself", func(tt *testing.T) {
-		r := dcachetest.Fires(tt, variant.V3Today, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *dcachetest.Env) {
+		}},
+		{"onto itself", variant.V3Today, sim.KindWarn, "WARN_ON", "dentry == target", func(t *sim.Task, e *dcachetest.Env) {
 			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
 			dcache.DMove(t, a, a)
-		})
-		if !strings.Contains(r.Title, "dentry == target") {
-			tt.Errorf("title %q", r.Title)
-		}
-	})
-	tt.Run("target is an ancestor", func(tt *testing.T) {
-		r := dcachetest.Fires(tt, variant.BaseToday, nil, sim.KindBug, "BUG_ON", func(t *sim.Task, e *dcachetest.Env) {
+		}},
+		{"target is an ancestor", variant.BaseToday, sim.KindBug, "BUG_ON", "d_ancestor(target, dentry)", func(t *sim.Task, e *dcachetest.Env) {
 			d := dcachetest.AddNew(t, e.Root(), "d", dcache.S_IFDIR)
 			x := dcachetest.AddNew(t, d, "x", dcache.S_IFDIR)
 			dcache.DMove(t, x, d)
-		})
-		if !strings.Contains(r.Title, "d_ancestor(target, dentry)") {
-			tt.Errorf("title %q", r.Title)
-		}
-	})
-	tt.Run("exchange with a negative", func(tt *testing.T) {
-		r := dcachetest.Fires(tt, variant.V3Today, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *dcachetest.Env) {
+		}},
+		{"exchange with a negative", variant.V3Today, sim.KindWarn, "WARN_ON", "!dentry2->d_inode", func(t *sim.Task, e *dcachetest.Env) {
 			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
 			b := dcachetest.AddNew(t, e.Root(), "b", 0)
 			dcache.DExchange(t, a, b)
-		})
-		if !strings.Contains(r.Title, "!dentry2->d_inode") {
-			tt.Errorf("title %q", r.Title)
-		}
-	})
-	tt.Run("exchange with a root", func(tt *testing.T) {
-		r := dcachetest.Fires(tt, variant.BaseToday, nil, sim.KindWarn, "WARN_ON", func(t *sim.Task, e *dcachetest.Env) {
+		}},
+		{"exchange with a root", variant.BaseToday, sim.KindWarn, "WARN_ON", "IS_ROOT(dentry2)", func(t *sim.Task, e *dcachetest.Env) {
 			a := dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFDIR)
 			dcache.DExchange(t, a, e.Root())
+		}},
+	} {
+		tt.Run(c.name, func(tt *testing.T) {
+			out, _ := dcachetest.RunBody(tt, c.v, nil, c.body)
+			dcachetest.Want(tt, out, c.kind, c.rule, c.cond)
 		})
-		if !strings.Contains(r.Title, "IS_ROOT(dentry2)") {
-			tt.Errorf("title %q", r.Title)
-		}
-	})
+	}
 }

@@ -37,60 +37,42 @@ func TestDSpliceAliasErrInode(tt *testing.T) {
 // A NULL inode makes the dentry a hashed negative (__d_add(dentry,
 // NULL)), from an unhashed or an in-lookup dentry; NULL is returned.
 func TestDSpliceAliasNullInode(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			var dump string
-			dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				u := dcache.DAlloc(t, e.Root(), dcachetest.Q(e.Root(), "u"))
-				dcachetest.Assert(t, dcache.DSpliceAlias(t, nil, u) == nil, "unhashed: not NULL")
-				d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "l"))
-				seq := e.Root().DInode.IDirSeq.Value()
-				dcachetest.Assert(t, dcache.DSpliceAlias(t, nil, d) == nil, "in-lookup: not NULL")
-				dcachetest.Assert(t, !dcache.DInLookup(t, d) && e.Root().DInode.IDirSeq.Value() == seq+2, "in-lookup state not ended in an i_dir_seq section")
-				dump = e.SB.Dump()
-				dcache.DLookupDone(t, d)
-				dcache.Dput(t, d)
-				dcachetest.Release(t, wq)
-				dcache.Dput(t, u)
-			})
-			want := "/ [dir#1] count=3\n  l [hashed negative] count=1\n  u [hashed negative] count=1\n"
-			if dump != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, versions, nil, "/ [dir#1] count=3\n  l [hashed negative] count=1\n  u [hashed negative] count=1\n", func(t *sim.Task, e *dcachetest.Env) {
+		u := dcache.DAlloc(t, e.Root(), dcachetest.Q(e.Root(), "u"))
+		dcachetest.Assert(t, dcache.DSpliceAlias(t, nil, u) == nil, "unhashed: not NULL")
+		d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "l"))
+		seq := e.Root().DInode.IDirSeq.Value()
+		dcachetest.Assert(t, dcache.DSpliceAlias(t, nil, d) == nil, "in-lookup: not NULL")
+		dcachetest.Assert(t, !dcache.DInLookup(t, d) && e.Root().DInode.IDirSeq.Value() == seq+2, "in-lookup state not ended in an i_dir_seq section")
+		e.Snapshot()
+		dcache.DLookupDone(t, d)
+		dcache.Dput(t, d)
+		dcachetest.Release(t, wq)
+		dcache.Dput(t, u)
+	})
 }
 
 // A file inode is attached to the dentry itself, which is hashed; the
 // inode reference moves into the dentry.
 func TestDSpliceAliasFile(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			var dump string
-			dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				inode := e.SB.NewInode(t, dcache.S_IFREG)
-				d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "f"))
-				dcachetest.Assert(t, dcache.DSpliceAlias(t, inode, d) == nil, "not NULL")
-				dcachetest.Assert(t, d.DInode == inode && !dcache.DInLookup(t, d) && !dcache.DUnhashed(t, d), "not a hashed positive")
-				dcachetest.Assert(t, inode.ICount.Value() == 1 && len(inode.Aliases()) == 1, "i_count %d", inode.ICount.Value())
-				// A second link of the same file: no alias handling for non-directories.
-				d2, wq2 := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "g"))
-				dcache.Ihold(t, inode)
-				dcachetest.Assert(t, dcache.DSpliceAlias(t, inode, d2) == nil, "second link: not NULL")
-				dump = e.SB.Dump()
-				for _, x := range []*dcache.Dentry{d, d2} {
-					dcache.DLookupDone(t, x)
-					dcache.Dput(t, x)
-				}
-				dcachetest.Release(t, wq)
-				dcachetest.Release(t, wq2)
-			})
-			want := "/ [dir#1] count=3\n  f [hashed reg#2] count=1\n  g [hashed reg#2] count=1\n"
-			if dump != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, versions, nil, "/ [dir#1] count=3\n  f [hashed reg#2] count=1\n  g [hashed reg#2] count=1\n", func(t *sim.Task, e *dcachetest.Env) {
+		inode := e.SB.NewInode(t, dcache.S_IFREG)
+		d, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "f"))
+		dcachetest.Assert(t, dcache.DSpliceAlias(t, inode, d) == nil, "not NULL")
+		dcachetest.Assert(t, d.DInode == inode && !dcache.DInLookup(t, d) && !dcache.DUnhashed(t, d), "not a hashed positive")
+		dcachetest.Assert(t, inode.ICount.Value() == 1 && len(inode.Aliases()) == 1, "i_count %d", inode.ICount.Value())
+		// A second link of the same file: no alias handling for non-directories.
+		d2, wq2 := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "g"))
+		dcache.Ihold(t, inode)
+		dcachetest.Assert(t, dcache.DSpliceAlias(t, inode, d2) == nil, "second link: not NULL")
+		e.Snapshot()
+		for _, x := range []*dcache.Dentry{d, d2} {
+			dcache.DLookupDone(t, x)
+			dcache.Dput(t, x)
+		}
+		dcachetest.Release(t, wq)
+		dcachetest.Release(t, wq2)
+	})
 }
 
 // d_splice_alias_ops installs the ops as __d_add does (the procfs case).
@@ -134,9 +116,7 @@ func TestDSpliceAliasHashedNegative(tt *testing.T) {
 				return
 			}
 			e := dcachetest.Once(tt, v, nil, body)
-			if want := "/ [dir#1] count=2\n  h [hashed reg#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
+			dcachetest.WantDump(tt, e.SB.Dump(), "/ [dir#1] count=2\n  h [hashed reg#2] count=0\n")
 		})
 	}
 }
@@ -184,9 +164,7 @@ func TestDSpliceAliasRootAlias(tt *testing.T) {
 					return
 				}
 				e := dcachetest.Once(tt, v, nil, body)
-				if want := "/ [dir#1] count=2\n  sub [hashed dir#2] count=0\n"; e.SB.Dump() != want {
-					tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-				}
+				dcachetest.WantDump(tt, e.SB.Dump(), "/ [dir#1] count=2\n  sub [hashed dir#2] count=0\n")
 			})
 		}
 	}
@@ -195,30 +173,23 @@ func TestDSpliceAliasRootAlias(tt *testing.T) {
 // A connected directory alias in the same parent (a rename on the server
 // seen by a lookup): __d_unalias moves it without extra locks.
 func TestDSpliceAliasUnaliasSameParent(tt *testing.T) {
-	for _, v := range versions {
-		tt.Run(v.String(), func(tt *testing.T) {
-			e := dcachetest.Once(tt, v, nil, func(t *sim.Task, e *dcachetest.Env) {
-				x := dcachetest.AddNew(t, e.Root(), "x", dcache.S_IFDIR)
-				dir := x.DInode
-				e.Root().DInode.IRwsem.DownRead(t) // the lookup's parent lock
-				y, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "y"))
-				dcache.Ihold(t, dir)
-				res := dcache.DSpliceAlias(t, dir, y)
-				dcachetest.Assert(t, res == x && x.DName.Name == "y" && x.DParent == e.Root(), "d_splice_alias = %s named %q", res, x.DName.Name)
-				dcachetest.Assert(t, !e.SB.SVfsRenameMutex.IsLocked(), "s_vfs_rename_mutex taken for a same-parent unalias")
-				dcachetest.Assert(t, dcache.DLookup(t, e.Root(), dcachetest.Q(e.Root(), "x")) == nil, "old name still found")
-				dcache.DLookupDone(t, y)
-				e.Root().DInode.IRwsem.UpRead(t)
-				dcache.Dput(t, y)
-				dcachetest.Release(t, wq)
-				dcache.Dput(t, res)
-				dcache.Dput(t, x)
-			})
-			if want := "/ [dir#1] count=2\n  y [hashed dir#2] count=0\n"; e.SB.Dump() != want {
-				tt.Errorf("dcache:\n%s\nwant:\n%s", e.SB.Dump(), want)
-			}
-		})
-	}
+	dcachetest.EachDump(tt, versions, nil, "/ [dir#1] count=2\n  y [hashed dir#2] count=0\n", func(t *sim.Task, e *dcachetest.Env) {
+		x := dcachetest.AddNew(t, e.Root(), "x", dcache.S_IFDIR)
+		dir := x.DInode
+		e.Root().DInode.IRwsem.DownRead(t) // the lookup's parent lock
+		y, wq := dcachetest.OwnLookup(t, e.C, e.Root(), dcachetest.Q(e.Root(), "y"))
+		dcache.Ihold(t, dir)
+		res := dcache.DSpliceAlias(t, dir, y)
+		dcachetest.Assert(t, res == x && x.DName.Name == "y" && x.DParent == e.Root(), "d_splice_alias = %s named %q", res, x.DName.Name)
+		dcachetest.Assert(t, !e.SB.SVfsRenameMutex.IsLocked(), "s_vfs_rename_mutex taken for a same-parent unalias")
+		dcachetest.Assert(t, dcache.DLookup(t, e.Root(), dcachetest.Q(e.Root(), "x")) == nil, "old name still found")
+		dcache.DLookupDone(t, y)
+		e.Root().DInode.IRwsem.UpRead(t)
+		dcache.Dput(t, y)
+		dcachetest.Release(t, wq)
+		dcache.Dput(t, res)
+		dcache.Dput(t, x)
+	})
 }
 
 // A connected alias in another directory: __d_unalias try-locks
@@ -280,9 +251,7 @@ func TestDSpliceAliasUnaliasOtherParent(tt *testing.T) {
 				if busy != "" {
 					want = "/ [dir#1] count=3\n  d1 [hashed dir#2] count=1\n    x [hashed dir#4] count=0\n  d2 [hashed dir#3] count=0\n"
 				}
-				if dump != want {
-					tt.Errorf("dcache:\n%s\nwant:\n%s", dump, want)
-				}
+				dcachetest.WantDump(tt, dump, want)
 			})
 		}
 	}

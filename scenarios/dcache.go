@@ -43,6 +43,26 @@ func mutant(base variant.Variant, m variant.Toggle, kind sim.Kind, rule string) 
 	return Cell{Variant: base.With(m), Expect: FindsRule(kind, rule), Budget: 50_000}
 }
 
+// lookupPair is a Setup of two tasks, "owner" and "waiter", that look
+// "foo" up in the root and end their lookups as fate says.
+func lookupPair(fate dcachetest.Fate) func(w *sim.World, v variant.Variant) {
+	return func(w *sim.World, v variant.Variant) {
+		e := dcachetest.New(w, v)
+		w.Go("owner", dcachetest.LookupTask(e.C, e.RootFn(), "foo", fate))
+		w.Go("waiter", dcachetest.LookupTask(e.C, e.RootFn(), "foo", fate))
+	}
+}
+
+// noneLeftBelow reports, at the end of the run, any dentry left below *d
+// (set by a task) once the shrinking named by after is done.
+func noneLeftBelow(w *sim.World, d **dcache.Dentry, after string) {
+	w.AtEnd(func(w *sim.World) {
+		if kids := dcache.Children(*d); len(kids) != 0 {
+			w.Violation(sim.KindInvariant, "test", "unused dentries left below d after "+after, fmt.Sprint(kids))
+		}
+	})
+}
+
 func init() {
 	Register(&Scenario{
 		Name: "dcache/parallel-lookup",
@@ -78,10 +98,6 @@ func init() {
 			mutant(variant.BaseToday, dcache.MutNoDirSeqBump, sim.KindInvariant, "R1"),
 			mutant(variant.BaseToday, dcache.MutNoDLockInAdd, sim.KindLockdep, "assert-preemption-disabled"),
 		},
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			w.Go("owner", dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
-			w.Go("waiter", dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
-		},
+		Setup: lookupPair(dcachetest.FateAdd),
 	})
 }

@@ -7,8 +7,6 @@ package scenarios
 // d_instantiate's BUG_ON(d_really_is_positive(entry)).
 
 import (
-	"fmt"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
@@ -32,11 +30,7 @@ func init() {
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			var d *dcache.Dentry
-			w.AtEnd(func(w *sim.World) {
-				if kids := dcache.Children(d); len(kids) != 0 {
-					w.Violation(sim.KindInvariant, "test", "unused dentries left below d after the shrinker", fmt.Sprint(kids))
-				}
-			})
+			noneLeftBelow(w, &d, "the shrinker")
 			w.Go("main", func(t *sim.Task) {
 				d = dcachetest.AddNew(t, e.Root(), "d", dcache.S_IFDIR)
 				x := dcache.DAlloc(t, d, dcachetest.Q(d, "x")) // unhashed: its last dput kills it

@@ -27,11 +27,7 @@ func init() {
 			mutant(variant.BaseToday, dcache.MutNoGetNotDead, sim.KindKASAN, "use-after-free"),
 			mutant(variant.BaseToday, dcache.MutNoLookupDone, sim.KindInvariant, "R5"),
 		},
-		Setup: func(w *sim.World, v variant.Variant) {
-			e := dcachetest.New(w, v)
-			w.Go("owner", dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateFail))
-			w.Go("waiter", dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateFail))
-		},
+		Setup: lookupPair(dcachetest.FateFail),
 	})
 	Register(&Scenario{
 		Name: "dcache/unhash-same-bucket",

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/dcsim/dcsim/dcache"
@@ -149,11 +148,7 @@ func init() {
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			var d *dcache.Dentry
-			w.AtEnd(func(w *sim.World) {
-				if kids := dcache.Children(d); len(kids) != 0 {
-					w.Violation(sim.KindInvariant, "test", "unused dentries left below d after both shrinkers", fmt.Sprint(kids))
-				}
-			})
+			noneLeftBelow(w, &d, "both shrinkers")
 			w.Go("main", func(t *sim.Task) {
 				d = dcachetest.AddNew(t, e.Root(), "d", dcache.S_IFDIR)
 				s := dcachetest.AddNew(t, d, "s", dcache.S_IFDIR)

@@ -23,21 +23,6 @@ func qstrIn(parent *dcache.Dentry, name string) *dcache.Qstr {
 	return q
 }
 
-// callerWaitQueue is the mainline d_alloc_parallel caller's wait queue
-// (nil from v3 04/19 on, which waits on d_flags).
-func callerWaitQueue(t *sim.Task, c *dcache.Cache) *dcache.WaitQueue {
-	if c.Has(variant.P04WaitVarEvent) {
-		return nil
-	}
-	return dcache.NewOnStackWaitQueue(t)
-}
-
-func releaseWaitQueue(t *sim.Task, wq *dcache.WaitQueue) {
-	if wq != nil {
-		wq.Release(t)
-	}
-}
-
 // ciLookup is __lookup_slow of name in parent (i_rwsem held shared) on a
 // case-insensitive filesystem whose ->lookup finds inode under the
 // case-exact name exact: d_add_ci when the names differ (ntfs_lookup,
@@ -46,7 +31,7 @@ func ciLookup(c *dcache.Cache, parent *dcache.Dentry, name, exact string, inode 
 	return func(t *sim.Task) {
 		dir := parent.DInode
 		dir.IRwsem.DownRead(t)
-		wq := callerWaitQueue(t, c)
+		wq := dcachetest.WaitQueue(t, c)
 		d := dcache.DAllocParallel(t, parent, qstrIn(parent, name), wq)
 		if !sim.IsErr(d) && dcache.DInLookup(t, d) {
 			dcache.Ihold(t, inode) // the filesystem's iget
@@ -65,7 +50,7 @@ func ciLookup(c *dcache.Cache, parent *dcache.Dentry, name, exact string, inode 
 		if !sim.IsErrOrNull(d) {
 			dcache.Dput(t, d)
 		}
-		releaseWaitQueue(t, wq)
+		dcachetest.Release(t, wq)
 		dir.IRwsem.UpRead(t)
 	}
 }
@@ -97,20 +82,20 @@ func asyncEnd(handOver bool) func(w *sim.World, v variant.Variant) {
 		done.Init(data, "rpc done")
 		released.Init(data, "released")
 		w.Go("unlink", func(t *sim.Task) {
-			wq := callerWaitQueue(t, c) // data->wq
+			wq := dcachetest.WaitQueue(t, c) // data->wq
 			d := dcache.DAllocParallel(t, root, qstrIn(root, "x"), wq)
 			if sim.IsErr(d) || !dcache.DInLookup(t, d) {
 				if !sim.IsErr(d) {
 					dcache.Dput(t, d)
 				}
-				releaseWaitQueue(t, wq)
+				dcachetest.Release(t, wq)
 				return
 			}
 			worker := t.Spawn("rpciod", func(t *sim.Task) {
 				done.Wait(t)
 				dcache.DLookupDone(t, d)
 				dcache.Dput(t, d)
-				releaseWaitQueue(t, wq)
+				dcachetest.Release(t, wq)
 				released.Complete(t)
 			})
 			if handOver {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
@@ -26,8 +27,7 @@ func walkResult(t *sim.Task, call, got string, ok ...string) {
 // result must be one of ok, and a "change" task making the others.
 func walkRace(tree []string, walk string, ok []string, change ...string) func(w *sim.World, v variant.Variant) {
 	return func(w *sim.World, v variant.Variant) {
-		s, _ := vfsWorld(w, v)
-		w.Roots(s.MarkReachable)
+		s := fstest.Tmpfs(w, v).S
 		w.Go("setup", func(t *sim.Task) {
 			for _, c := range tree {
 				vfstest.Exec(t, s, c)
@@ -67,10 +67,7 @@ func init() {
 			"/d to /e. The symlink body is read from the inode's i_link and the walk restarts from " +
 			"the root; the d_seq checks see the rename, and the stat ends with the file (before) " +
 			"or -ENOENT (after), never with an -ECHILD or a stale dentry.",
-		Cells: []Cell{
-			{Variant: variant.BaseToday, Bound: 1},
-			{Variant: variant.V3Today, Bound: 1},
-		},
+		Cells: mainV3(1, 0),
 		Setup: walkRace([]string{"mkdir /d", "mknod /d/f reg", "symlink /d /l"},
 			"stat /l/f", []string{"reg#3", "-ENOENT"}, "rename /d /e"),
 	})

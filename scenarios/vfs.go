@@ -2,21 +2,11 @@ package scenarios
 
 import (
 	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
 )
-
-// vfsWorld sets up a tmpfs namespace under variant v.
-func vfsWorld(w *sim.World, v variant.Variant) (*vfs.System, *shmem.FS) {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	fs := shmem.New(s, "tmp")
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	return s, fs
-}
 
 func init() {
 	Register(&Scenario{
@@ -34,7 +24,7 @@ func init() {
 			{Variant: variant.BasePdirops, Expect: Finds(sim.KindLockdep)},
 		},
 		Setup: func(w *sim.World, v variant.Variant) {
-			s, _ := vfsWorld(w, v)
+			s := fstest.Tmpfs(w, v).S
 			w.Go("setup-then-lookup_one", func(t *sim.Task) {
 				s.Mkdir(t, "/d")
 				dir, err := s.Lookup(t, "/d")

@@ -2,7 +2,6 @@ package sim_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
@@ -12,143 +11,6 @@ import (
 // Every checker of the runtime, each with a run where it must fire and a
 // run of correct code where it must stay quiet. Every report is replayed
 // from its own schedule string with full tracing (assertReplays).
-
-// assertReplays checks the contract every report carries: its Schedule
-// parses, names the program, and replayed strictly with full tracing it
-// reproduces the same report (kind, rule, title, task and step).
-func assertReplays(t *testing.T, prog sim.Program, cfg sim.Config, rep *sim.Report) {
-	t.Helper()
-	if rep.Schedule == "" {
-		t.Fatalf("report [%s] %q has no schedule", rep.Rule, rep.Title)
-	}
-	if !strings.HasPrefix(rep.Schedule, "v2:"+prog.Name+":") {
-		t.Fatalf("schedule %q does not name program %q", rep.Schedule, prog.Name)
-	}
-	s, err := sim.ParseSchedule(rep.Schedule)
-	if err != nil {
-		t.Fatalf("schedule %q does not parse: %v", rep.Schedule, err)
-	}
-	if got := s.String(); got != rep.Schedule {
-		t.Fatalf("schedule does not round-trip: %q -> %q", rep.Schedule, got)
-	}
-	cfg.Trace = sim.TraceFull
-	out := sim.Execute(prog, cfg, sim.NewPrefixReplay(s))
-	if out.Err != nil {
-		t.Fatalf("replay of %q: %v", rep.Schedule, out.Err)
-	}
-	got := out.Report
-	if got == nil {
-		t.Fatalf("replay of %q was clean; want %s [%s] %q", rep.Schedule, rep.Kind, rep.Rule, rep.Title)
-	}
-	if got.Kind != rep.Kind || got.Rule != rep.Rule || got.Title != rep.Title || got.Task != rep.Task || got.Step != rep.Step {
-		t.Fatalf("replay of %q reports %s [%s] %q (task %d, step %d); the run reported %s [%s] %q (task %d, step %d)",
-			rep.Schedule, got.Kind, got.Rule, got.Title, got.Task, got.Step, rep.Kind, rep.Rule, rep.Title, rep.Task, rep.Step)
-	}
-	if got.Schedule != rep.Schedule {
-		t.Fatalf("replay's schedule %q differs from %q", got.Schedule, rep.Schedule)
-	}
-	if len(got.Stacks) == 0 {
-		t.Errorf("a fully traced replay has no task stacks")
-	}
-}
-
-var (
-	ckClassA   = sim.NewLockClass("ck_lock_a")
-	ckClassB   = sim.NewLockClass("ck_lock_b")
-	ckClassSem = sim.NewLockClass("ck_sem")
-)
-
-// ckObj is the checkers' model object: a few primitives, a child pointer
-// and a plain field.
-type ckObj struct {
-	sim.Object
-	a, b        sim.SpinLock
-	sem         sim.RWSem
-	done, done2 sim.Completion
-	child       *ckObj
-	val         int
-}
-
-// newCk allocates a static ckObj: when it is the run's first allocation it
-// is "ckobj#1", and its primitives take ids 2 to 6.
-func newCk(w *sim.World) *ckObj {
-	o := &ckObj{}
-	w.NewStatic(&o.Object, "ckobj")
-	o.initPrims()
-	return o
-}
-
-func (o *ckObj) initPrims() {
-	o.a.Init(&o.Object, "a", ckClassA)
-	o.b.Init(&o.Object, "b", ckClassB)
-	o.sem.Init(&o.Object, "sem", ckClassSem)
-	o.done.Init(&o.Object, "done")
-	o.done2.Init(&o.Object, "done2")
-}
-
-func ckProg(name string, setup func(w *sim.World)) sim.Program {
-	return sim.Program{Name: "checkers/" + name, Setup: setup}
-}
-
-// ckOne is a program of one task running body on a fresh static ckObj.
-func ckOne(name string, body func(t *sim.Task, o *ckObj)) sim.Program {
-	return ckProg(name, func(w *sim.World) {
-		o := newCk(w)
-		w.Go("t", func(t *sim.Task) { body(t, o) })
-	})
-}
-
-// ckReplay makes a strict replay of a decision string for prog; past the
-// end of the string the run takes default decisions.
-func ckReplay(t *testing.T, prog sim.Program, decisions string) sim.Strategy {
-	t.Helper()
-	s, err := sim.ParseSchedule("v2:" + prog.Name + ":-:00000000:" + decisions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim.NewPrefixReplay(s)
-}
-
-// ckFire runs prog and requires the report kind/rule/title, then replays it.
-func ckFire(t *testing.T, prog sim.Program, cfg sim.Config, s sim.Strategy, kind sim.Kind, rule, title string) *sim.Report {
-	t.Helper()
-	out := sim.Execute(prog, cfg, s)
-	if out.Err != nil {
-		t.Fatalf("%s: input error: %v", prog.Name, out.Err)
-	}
-	rep := out.Report
-	if rep == nil {
-		t.Fatalf("%s: want %s [%s] %q, the run was clean", prog.Name, kind, rule, title)
-	}
-	if rep.Kind != kind || rep.Rule != rule || rep.Title != title {
-		t.Fatalf("%s: want %s [%s] %q, got %s [%s] %q\n%s", prog.Name, kind, rule, title,
-			rep.Kind, rep.Rule, rep.Title, rep.Format())
-	}
-	assertReplays(t, prog, cfg, rep)
-	return rep
-}
-
-// ckQuiet runs prog and requires a clean run.
-func ckQuiet(t *testing.T, prog sim.Program, cfg sim.Config, s sim.Strategy) *sim.Outcome {
-	t.Helper()
-	out := sim.Execute(prog, cfg, s)
-	if out.Err != nil {
-		t.Fatalf("%s: input error: %v", prog.Name, out.Err)
-	}
-	if out.Report != nil {
-		t.Fatalf("%s: want a clean run, got:\n%s", prog.Name, out.Report.Format())
-	}
-	return out
-}
-
-func ckContains(t *testing.T, what, text string, subs ...string) {
-	t.Helper()
-	for _, s := range subs {
-		if !strings.Contains(text, s) {
-			t.Errorf("%s lacks %q:\n%s", what, s, text)
-		}
-	}
-}
 
 // ---- deadlock ----
 
@@ -371,7 +233,7 @@ func TestCheckerAssertHeld(t *testing.T) {
 	// next point; T1 asserts.
 	other := ckProg("assert-held-by-other-task", func(w *sim.World) {
 		o := newCk(w)
-		w.Go("holder", func(t *sim.Task) { o.a.Lock(t); t.Yield(); o.a.Unlock(t) })
+		w.Go("holder", holding(o.a.Lock, o.a.Unlock))
 		w.Go("asserter", func(t *sim.Task) { o.a.LockdepAssertHeld(t) })
 	})
 	rep := ckFire(t, other, sim.Config{}, ckReplay(t, other, "0*2.1"),

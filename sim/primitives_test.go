@@ -8,139 +8,6 @@ import (
 	"github.com/dcsim/dcsim/sim"
 )
 
-// Lock classes for the primitive tests. Classes are global, as lockdep's
-// static keys are; each run has its own dependency graph.
-var (
-	ptSpinClass = sim.NewLockClass("&pt->spin")
-	ptRWClass   = sim.NewLockClass("&pt->rwsem")
-	ptSeqClass  = sim.NewLockClass("&pt->seqlock")
-	ptLRClass   = sim.NewLockClass("&pt->lockref")
-)
-
-// ptReplay is a strict replay of the decision list dec, written in the
-// schedule syntax ("0.0.1*2.s1").
-func ptReplay(t testing.TB, dec string) *sim.Replay {
-	t.Helper()
-	s, err := sim.ParseSchedule("v2:pt:-:00000000:" + dec)
-	if err != nil {
-		t.Fatalf("ptReplay(%q): %v", dec, err)
-	}
-	return sim.NewPrefixReplay(s)
-}
-
-// ptExact runs setup under the strict replay of dec and fails unless every
-// decision of the run came from dec: the schedule is fully explicit.
-func ptExact(t testing.TB, cfg sim.Config, dec string, setup func(w *sim.World)) *sim.Outcome {
-	t.Helper()
-	r := ptReplay(t, dec)
-	want := len(r.Log)
-	o := ptRun(cfg, r, setup)
-	ptClean(t, o)
-	if len(o.Decisions) != want {
-		t.Fatalf("schedule %q: the run took %d decisions, want exactly %d (%s)", dec, len(o.Decisions), want, o.Schedule())
-	}
-	return o
-}
-
-// ptRun executes setup as a program.
-func ptRun(cfg sim.Config, s sim.Strategy, setup func(w *sim.World)) *sim.Outcome {
-	return sim.Execute(sim.Program{Name: "pt", Setup: setup}, cfg, s)
-}
-
-// ptClean fails unless the run ended cleanly and used its whole schedule.
-func ptClean(t testing.TB, o *sim.Outcome) {
-	t.Helper()
-	if o.Err != nil {
-		t.Fatalf("input error: %v (decisions %v)", o.Err, o.Schedule())
-	}
-	if o.Report != nil {
-		t.Fatalf("unexpected report:\n%s", o.Report.Format())
-	}
-	if o.Leftover != 0 {
-		t.Fatalf("%d decisions left over", o.Leftover)
-	}
-}
-
-// ptReport fails unless the run stopped with a report of kind and rule.
-func ptReport(t testing.TB, o *sim.Outcome, kind sim.Kind, rule string) *sim.Report {
-	t.Helper()
-	if o.Err != nil {
-		t.Fatalf("input error: %v", o.Err)
-	}
-	if o.Report == nil {
-		t.Fatalf("want a %s [%s] report, the run was clean", kind, rule)
-	}
-	if o.Report.Kind != kind || o.Report.Rule != rule {
-		t.Fatalf("want a %s [%s] report, got:\n%s", kind, rule, o.Report.Format())
-	}
-	return o.Report
-}
-
-// ptExhaust runs every interleaving (every complete decision sequence) of
-// a program: a depth-first search over Replay prefixes. run must build
-// fresh state for each call. It returns the number of runs.
-func ptExhaust(t testing.TB, limit int, run func(s sim.Strategy) *sim.Outcome) int {
-	t.Helper()
-	stack := [][]sim.Decision{nil}
-	n := 0
-	for len(stack) > 0 {
-		prefix := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		o := run(&sim.Replay{Log: prefix})
-		n++
-		if n > limit {
-			t.Fatalf("more than %d interleavings; the program is too big for an exhaustive test", limit)
-		}
-		if o.Err != nil {
-			t.Fatalf("input error in exploration: %v", o.Err)
-		}
-		for i := len(prefix); i < len(o.Decisions); i++ {
-			d := o.Decisions[i]
-			for _, v := range d.Options() {
-				if int32(v) == d.Value {
-					continue
-				}
-				alt := append(slices.Clone(o.Decisions[:i]), sim.Decision{Kind: d.Kind, Value: int32(v)})
-				stack = append(stack, alt)
-			}
-		}
-	}
-	return n
-}
-
-// ptData is a modeled object carrying every primitive under test.
-type ptData struct {
-	sim.Object
-	spin  sim.SpinLock
-	sem   sim.RWSem
-	seq   sim.SeqCount
-	sl    sim.SeqLock
-	comp  sim.Completion
-	ai    sim.AtomicInt
-	ap    sim.AtomicPtr[*int]
-	lr    sim.Lockref
-	v     int
-	a, b  int
-	flag  bool
-	order []string
-}
-
-func ptNew(w *sim.World) *ptData {
-	d := &ptData{}
-	w.NewStatic(&d.Object, "pt")
-	d.spin.Init(&d.Object, "spin", ptSpinClass)
-	d.sem.Init(&d.Object, "sem", ptRWClass)
-	d.seq.Init(&d.Object, "seq")
-	d.sl.Init(&d.Object, "sl", ptSeqClass)
-	d.comp.Init(&d.Object, "comp")
-	d.ai.Init(&d.Object, "ai")
-	d.ap.Init(&d.Object, "ap")
-	d.lr.Init(&d.Object, "lr", ptLRClass, 1)
-	return d
-}
-
-func (d *ptData) log(s string) { d.order = append(d.order, s) }
-
 // --- SpinLock ---
 
 func TestPrimSpinLockMutualExclusion(t *testing.T) {
@@ -214,11 +81,7 @@ func TestPrimSpinTryLock(t *testing.T) {
 func TestPrimSpinUnlockByNonHolder(t *testing.T) {
 	o := ptRun(sim.Config{}, ptReplay(t, "0.0.1.1"), func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("holder", func(t *sim.Task) {
-			d.spin.Lock(t)
-			t.Yield()
-			d.spin.Unlock(t)
-		})
+		w.Go("holder", holding(d.spin.Lock, d.spin.Unlock))
 		w.Go("intruder", func(t *sim.Task) { d.spin.Unlock(t) })
 	})
 	r := ptReport(t, o, sim.KindLockdep, "bad-unlock")
@@ -245,11 +108,7 @@ func TestPrimRWSemReadersShare(t *testing.T) {
 	o := ptExact(t, sim.Config{}, "0.0.1.1.1", func(w *sim.World) {
 		d = ptNew(w)
 		var r0 *sim.Task
-		r0 = w.Go("r0", func(t *sim.Task) {
-			d.sem.DownRead(t)
-			t.Yield()
-			d.sem.UpRead(t)
-		})
+		r0 = w.Go("r0", holding(d.sem.DownRead, d.sem.UpRead))
 		w.Go("r1", func(t *sim.Task) {
 			d.sem.DownRead(t)
 			both = d.sem.HeldBy(r0) && d.sem.HeldBy(t) && !d.sem.IsWriteLocked()
@@ -334,9 +193,7 @@ func TestPrimRWSemFIFOReaderBehindWriter(t *testing.T) {
 	if r2HeldEarly || writeLockedEarly {
 		t.Errorf("while r0 read and w1 waited: r2 holds=%v, write-locked=%v; want both false", r2HeldEarly, writeLockedEarly)
 	}
-	if want := []string{"r0 up", "w1 write", "r2 read"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
-	}
+	d.wantOrder(t, "r0 up", "w1 write", "r2 read")
 }
 
 // up_write hands the lock to the head waiter: no one can steal it between
@@ -375,9 +232,7 @@ func TestPrimRWSemUpWriteHandsOffToHead(t *testing.T) {
 	if stolen {
 		t.Error("down_read_trylock stole the lock handed off to the head waiter")
 	}
-	if want := []string{"w1", "r2"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
-	}
+	d.wantOrder(t, "w1", "r2")
 }
 
 // With a reader at the head, up_write grants every queued reader, even
@@ -414,9 +269,7 @@ func TestPrimRWSemWakesAllQueuedReaders(t *testing.T) {
 	if !h1 || h2 || !h3 {
 		t.Errorf("after up_write: r1=%v w2=%v r3=%v, want true false true", h1, h2, h3)
 	}
-	if want := []string{"r1", "r3", "w2"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
-	}
+	d.wantOrder(t, "r1", "r3", "w2")
 }
 
 func TestPrimRWSemDowngradeWrite(t *testing.T) {
@@ -521,15 +374,7 @@ func TestPrimRWSemKillable(t *testing.T) {
 func TestPrimRWSemNotKillable(t *testing.T) {
 	ptExact(t, sim.Config{Signals: true}, "0.0.1.1", func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("holder", func(t *sim.Task) {
-			d.sem.DownWrite(t)
-			t.Yield()
-			d.sem.UpWrite(t)
-		})
-		w.Go("waiter", func(t *sim.Task) {
-			d.sem.DownRead(t)
-			d.sem.UpRead(t)
-		})
+		contend(w, d.sem.DownWrite, d.sem.UpWrite, d.sem.DownRead, d.sem.UpRead)
 	})
 }
 
@@ -558,11 +403,7 @@ func TestPrimRWSemTrylocks(t *testing.T) {
 	var queued, shared bool
 	o = ptExact(t, sim.Config{}, "0.0.1.1.2.2", func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("r0", func(t *sim.Task) {
-			d.sem.DownRead(t)
-			t.Yield()
-			d.sem.UpRead(t)
-		})
+		w.Go("r0", holding(d.sem.DownRead, d.sem.UpRead))
 		w.Go("w1", func(t *sim.Task) {
 			d.sem.DownWrite(t)
 			d.sem.UpWrite(t)
@@ -580,11 +421,7 @@ func TestPrimRWSemTrylocks(t *testing.T) {
 	}
 	o = ptExact(t, sim.Config{}, "0.0.1.1.1", func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("r0", func(t *sim.Task) {
-			d.sem.DownRead(t)
-			t.Yield()
-			d.sem.UpRead(t)
-		})
+		w.Go("r0", holding(d.sem.DownRead, d.sem.UpRead))
 		w.Go("r1", func(t *sim.Task) {
 			shared = d.sem.DownReadTrylock(t)
 			if shared {
@@ -641,26 +478,12 @@ func TestPrimSeqCountRetry(t *testing.T) {
 }
 
 func TestPrimSeqCountReadBeginWaitsWhileOdd(t *testing.T) {
-	var d *ptData
 	var got uint32
-	ptExact(t, sim.Config{}, "0.0.1.1", func(w *sim.World) {
-		d = ptNew(w)
-		w.Go("writer", func(t *sim.Task) {
-			d.seq.WriteBegin(t)
-			t.Yield()
-			d.log("write end")
-			d.seq.WriteEnd(t)
-		})
-		w.Go("reader", func(t *sim.Task) {
-			got = d.seq.ReadBegin(t)
-			d.log("read begin")
-		})
-	})
+	ptWaitsFor(t, func(t *sim.Task, d *ptData) { d.seq.WriteBegin(t) },
+		func(t *sim.Task, d *ptData) { d.seq.WriteEnd(t) },
+		func(t *sim.Task, d *ptData) { got = d.seq.ReadBegin(t) })
 	if got != 2 {
 		t.Errorf("read_seqcount_begin returned %d, want 2", got)
-	}
-	if want := []string{"write end", "read begin"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
 	}
 }
 
@@ -670,11 +493,7 @@ func TestPrimSeqCountRawBegin(t *testing.T) {
 	var during uint32
 	ptExact(t, sim.Config{}, "0.0.1.1.1", func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("writer", func(t *sim.Task) {
-			d.seq.WriteBegin(t)
-			t.Yield()
-			d.seq.WriteEnd(t)
-		})
+		w.Go("writer", holding(d.seq.WriteBegin, d.seq.WriteEnd))
 		w.Go("reader", func(t *sim.Task) {
 			during = d.seq.Sequence()
 			got = d.seq.RawBegin(t)
@@ -915,9 +734,7 @@ func TestPrimCompletionWait(t *testing.T) {
 			d.comp.Complete(t)
 		})
 	})
-	if want := []string{"complete", "woken"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
-	}
+	d.wantOrder(t, "complete", "woken")
 	if d.comp.Done() {
 		t.Error("completion_done after its one completion was consumed")
 	}
@@ -1253,13 +1070,6 @@ func TestPrimLockrefMarkDeadNeedsLock(t *testing.T) {
 		w.Go("t", func(t *sim.Task) { d.lr.MarkDead(t) })
 	})
 	ptReport(t, o, sim.KindBug, "BUG_ON")
-}
-
-func ptB2I(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // --- Faults and choices ---

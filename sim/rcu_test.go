@@ -1,7 +1,6 @@
 package sim_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/dcsim/dcsim/sim"
@@ -9,25 +8,11 @@ import (
 
 // synchronize_rcu waits for a reader whose section began before it.
 func TestRCUSyncWaitsForEarlierReader(t *testing.T) {
-	var d *ptData
 	// T0 enters its section and yields; T1's synchronize_rcu blocks; T0
 	// leaves and wakes it.
-	ptExact(t, sim.Config{}, "0.0.1.1", func(w *sim.World) {
-		d = ptNew(w)
-		w.Go("reader", func(t *sim.Task) {
-			sim.RCUReadLock(t)
-			t.Yield()
-			d.log("reader exit")
-			sim.RCUReadUnlock(t)
-		})
-		w.Go("sync", func(t *sim.Task) {
-			sim.SynchronizeRCU(t)
-			d.log("sync done")
-		})
-	})
-	if want := []string{"reader exit", "sync done"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
-	}
+	ptWaitsFor(t, func(t *sim.Task, _ *ptData) { sim.RCUReadLock(t) },
+		func(t *sim.Task, _ *ptData) { sim.RCUReadUnlock(t) },
+		func(t *sim.Task, _ *ptData) { sim.SynchronizeRCU(t) })
 }
 
 // synchronize_rcu does not wait for a reader that began after it: here it
@@ -38,11 +23,7 @@ func TestRCUSyncIgnoresLaterReader(t *testing.T) {
 	// T2 (late reader) enters and yields to T0; T0 leaves; T1 runs while
 	// T2 is still inside.
 	ptExact(t, sim.Config{}, "0.0.1.1.2.2.0.0.1", func(w *sim.World) {
-		w.Go("early", func(t *sim.Task) {
-			sim.RCUReadLock(t)
-			t.Yield()
-			sim.RCUReadUnlock(t)
-		})
+		w.Go("early", holding(sim.RCUReadLock, sim.RCUReadUnlock))
 		w.Go("sync", func(t *sim.Task) {
 			sim.SynchronizeRCU(t)
 			syncDone = true
@@ -102,27 +83,14 @@ func TestRCUSyncGracePeriodAllInterleavings(t *testing.T) {
 
 // A spinlock-held region is a reader: synchronize_rcu waits for it.
 func TestRCUSpinlockIsReader(t *testing.T) {
-	var d *ptData
 	var readerHeld bool
-	ptExact(t, sim.Config{}, "0.0.1.1", func(w *sim.World) {
-		d = ptNew(w)
-		w.Go("locker", func(t *sim.Task) {
-			d.spin.Lock(t)
-			readerHeld = sim.RCUReadLockHeld(t)
-			t.Yield()
-			d.log("unlock")
-			d.spin.Unlock(t)
-		})
-		w.Go("sync", func(t *sim.Task) {
-			sim.SynchronizeRCU(t)
-			d.log("sync done")
-		})
-	})
+	ptWaitsFor(t, func(t *sim.Task, d *ptData) {
+		d.spin.Lock(t)
+		readerHeld = sim.RCUReadLockHeld(t)
+	}, func(t *sim.Task, d *ptData) { d.spin.Unlock(t) },
+		func(t *sim.Task, _ *ptData) { sim.SynchronizeRCU(t) })
 	if !readerHeld {
 		t.Error("rcu_read_lock_held() is false under a spinlock")
-	}
-	if want := []string{"unlock", "sync done"}; !slices.Equal(d.order, want) {
-		t.Errorf("order %v, want %v", d.order, want)
 	}
 }
 
@@ -189,11 +157,7 @@ func TestRCUCallRCUIgnoresLaterReader(t *testing.T) {
 	ptExact(t, sim.Config{}, "0.0.1.1.1.2.2.0.0", func(w *sim.World) {
 		obj = &rtObj{}
 		w.Alloc(&obj.Object, "rcu_obj")
-		w.Go("early", func(t *sim.Task) {
-			sim.RCUReadLock(t)
-			t.Yield()
-			sim.RCUReadUnlock(t)
-		})
+		w.Go("early", holding(sim.RCUReadLock, sim.RCUReadUnlock))
 		w.Go("freer", func(t *sim.Task) {
 			sim.KFreeRCU(t, &obj.Object)
 			sim.CallRCU(t, nil, func(t *sim.Task) { cbLate = ptB2I(lateInside) })
@@ -231,11 +195,7 @@ func TestRCUAccessAfterCallRCUOutsideReader(t *testing.T) {
 	o := ptRun(sim.Config{}, ptReplay(t, "0.0.1.1"), func(w *sim.World) {
 		obj := &rtObj{}
 		w.Alloc(&obj.Object, "rcu_obj")
-		w.Go("reader", func(t *sim.Task) {
-			sim.RCUReadLock(t)
-			t.Yield()
-			sim.RCUReadUnlock(t)
-		})
+		w.Go("reader", holding(sim.RCUReadLock, sim.RCUReadUnlock))
 		w.Go("freer", func(t *sim.Task) {
 			sim.KFreeRCU(t, &obj.Object)
 			t.Read(&obj.Object, "val")

@@ -387,15 +387,7 @@ func TestScheduleStrictReplayErrors(t *testing.T) {
 	// the spinlock T0 holds, and the schedule picks T1 again.
 	blocked := sim.Program{Name: "st/blocked", Setup: func(w *sim.World) {
 		d := ptNew(w)
-		w.Go("holder", func(t *sim.Task) {
-			d.spin.Lock(t)
-			t.Yield()
-			d.spin.Unlock(t)
-		})
-		w.Go("waiter", func(t *sim.Task) {
-			d.spin.Lock(t)
-			d.spin.Unlock(t)
-		})
+		contend(w, d.spin.Lock, d.spin.Unlock, d.spin.Lock, d.spin.Unlock)
 		w.Go("other", func(t *sim.Task) { t.Yield() })
 	}}
 	o = stReplay(t, blocked, sim.Config{}, "v2:st/blocked:-:00000000:0.0.1.1.2")

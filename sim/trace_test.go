@@ -166,12 +166,8 @@ func TestTraceBlocking(t *testing.T) {
 	prog := ckProg("contended", func(w *sim.World) {
 		o := newCk(w)
 		w.Go("a", func(t *sim.Task) {
-			o.a.Lock(t)
-			t.Yield()
-			o.a.Unlock(t)
-			o.sem.DownWrite(t)
-			t.Yield()
-			o.sem.UpWrite(t)
+			holding(o.a.Lock, o.a.Unlock)(t)
+			holding(o.sem.DownWrite, o.sem.UpWrite)(t)
 		})
 		w.Go("b", func(t *sim.Task) {
 			o.a.Lock(t)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs/vfstest"
@@ -20,7 +21,7 @@ import (
 // pins each component as it goes is caught.
 func TestRCUWalkTakesNoReferences(t *testing.T) {
 	prog := sim.Program{Name: "vfs/rcu-walk-no-refs", Setup: func(w *sim.World) {
-		s, _ := walkSystem(w, variant.BaseToday)
+		s := fstest.Tmpfs(w, variant.BaseToday).S
 		w.Go("setup", func(tk *sim.Task) {
 			for _, c := range []string{"mkdir /d", "mkdir /d/e", "mknod /d/e/f reg"} {
 				vfstest.Exec(tk, s, c)

@@ -9,25 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
-	"github.com/dcsim/dcsim/vfs"
 	"github.com/dcsim/dcsim/vfs/vfstest"
 )
-
-// walkSystem is a VFS over a tmpfs root with the dcache invariants
-// checked at the end of the run.
-func walkSystem(w *sim.World, v variant.Variant) (*vfs.System, *shmem.FS) {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	fs := shmem.New(s, "tmp")
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	w.Roots(s.MarkReachable)
-	return s, fs
-}
 
 // runWalkScript runs "CALL = WANT" lines in one task and reports every
 // line whose result differs, and any checker report.
@@ -35,7 +21,7 @@ func runWalkScript(t *testing.T, v variant.Variant, script []string) {
 	t.Helper()
 	got := make([]string, len(script))
 	prog := sim.Program{Name: "vfs/walk-script", Setup: func(w *sim.World) {
-		s, _ := walkSystem(w, v)
+		s := fstest.Tmpfs(w, v).S
 		w.Go("script", func(tk *sim.Task) {
 			ss := vfstest.NewSession(s)
 			for i, line := range script {

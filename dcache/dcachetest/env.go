@@ -23,7 +23,13 @@ type Env struct {
 	// Pinned counts references a program keeps on purpose at the end
 	// (an open file handle, say): the umount check allows them.
 	Pinned map[*dcache.Dentry]int
+	// Snap is the dump Snapshot took ("": none), for EachDump.
+	Snap string
 }
+
+// Snapshot records the dcache's dump now, for a test that checks the
+// state at that point (EachDump) rather than at the end of the run.
+func (e *Env) Snapshot() { e.Snap = e.SB.Dump() }
 
 // New makes the cache and superblock of one run and registers the
 // invariant check and the leak walk at its end.

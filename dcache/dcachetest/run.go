@@ -93,3 +93,28 @@ func (s FailWhileArmed) Decide(w *sim.World, d *sim.Decision) int {
 	}
 	return d.Default()
 }
+
+// WantDump fails the test unless got, a dcache dump (SuperBlock.Dump),
+// is want.
+func WantDump(tb testing.TB, got, want string) {
+	tb.Helper()
+	if got != want {
+		tb.Errorf("dcache:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// EachDump runs body once (Once) as a subtest per variant of vs, named by
+// the variant, and requires the dcache's dump to be want: the one body
+// took with Snapshot, or else the one at the end of the run.
+func EachDump(tt *testing.T, vs []variant.Variant, dop *dcache.DentryOperations, want string, body Body) {
+	for _, v := range vs {
+		tt.Run(v.String(), func(tt *testing.T) {
+			e := Once(tt, v, dop, body)
+			got := e.Snap
+			if got == "" {
+				got = e.SB.Dump()
+			}
+			WantDump(tt, got, want)
+		})
+	}
+}
