@@ -32,10 +32,10 @@ type Task struct {
 	stack   []string
 	final   string // state when the run ended, for reports
 
-	// Blocking: what the task waits on, for the wait-for graph.
-	waitOn   holderSet
-	waitWhat string
-	woken    bool
+	// Blocking: what the task waits on, for the wait-for graph. Its
+	// description is formatted only when a report or trace needs it.
+	waitOn holderSet
+	woken  bool
 
 	held          []heldLock
 	preempt       int   // spinlocks held (preempt_count)
@@ -62,8 +62,8 @@ func (t *Task) stateString() string {
 	case taskRunnable:
 		return "runnable"
 	case taskBlocked:
-		if t.waitWhat != "" {
-			return "blocked on " + t.waitWhat
+		if what := t.waitWhat(); what != "" {
+			return "blocked on " + what
 		}
 		return "blocked"
 	}
@@ -271,12 +271,19 @@ func (t *Task) CPURelax() {
 	}
 }
 
+// waitWhat describes what a blocked task waits on ("" if nothing).
+func (t *Task) waitWhat() string {
+	if t.waitOn == nil {
+		return ""
+	}
+	return t.waitOn.String()
+}
+
 // block parks the task until a waker makes it runnable again. The caller
-// has queued it where the waker will find it.
-func (t *Task) block(what string) {
+// has queued it where the waker will find it, and set waitOn.
+func (t *Task) block() {
 	w := t.w
 	t.state = taskBlocked
-	t.waitWhat = what
 	w.runnable &^= 1 << uint(t.id)
 	w.pickNext(t)
 	if w.halted {
@@ -287,7 +294,6 @@ func (t *Task) block(what string) {
 		panic(haltRun{})
 	}
 	t.switchOut()
-	t.waitWhat = ""
 }
 
 func (w *World) wake(t *Task) {

@@ -59,7 +59,7 @@ func (t *Task) blockOn(h holderSet) {
 		t.w.event(t, opBlocks, nil, h.String(), note)
 	}
 	t.waitOn = h
-	t.block(h.String())
+	t.block()
 	t.waitOn = nil
 }
 
@@ -79,7 +79,7 @@ func (w *World) deadlock(t *Task) {
 		if u.state != taskBlocked {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s waits for %s", u, u.waitWhat)
+		fmt.Fprintf(&b, "  %s waits for %s", u, u.waitWhat())
 		if u.waitOn != nil {
 			if hs := u.waitOn.holders(); len(hs) > 0 {
 				names := make([]string, len(hs))
@@ -155,7 +155,7 @@ func (v varWait) String() string   { return v.fn + "(" + v.key.String() + ")" }
 
 func (w *World) varQueue(k varKey) *WaitQueue {
 	if w.waitVars == nil {
-		w.waitVars = map[any]*WaitQueue{}
+		w.waitVars = map[varKey]*WaitQueue{}
 	}
 	q := w.waitVars[k]
 	if q == nil {

@@ -92,7 +92,7 @@ type World struct {
 	roots    []func(mark func(*Object))
 	lockdep  lockdepState
 	rcu      rcuState
-	waitVars map[any]*WaitQueue
+	waitVars map[varKey]*WaitQueue
 	trace    []Step
 
 	// Full tracing only.
