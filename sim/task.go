@@ -24,9 +24,9 @@ type Task struct {
 	daemon bool
 	state  taskState
 
-	next  func() (struct{}, bool)
-	stop  func()
+	co    *coro // borrowed for the run, from the first time the task runs
 	yield func(struct{}) bool
+	abort bool // teardown: unwind the task's code at its next switch
 
 	dumpReq bool
 	stack   []string
@@ -125,9 +125,10 @@ func (t *Task) exit() {
 }
 
 // switchOut gives the CPU to w.cur and returns when this task is resumed.
+// A task being torn down unwinds instead, without switching.
 func (t *Task) switchOut() {
 	for {
-		if !t.yield(struct{}{}) {
+		if t.abort || !t.yield(struct{}{}) || t.abort {
 			panic(haltRun{})
 		}
 		if t.dumpReq {

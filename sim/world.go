@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"iter"
 	"math/bits"
 	"slices"
 	"sync"
@@ -240,11 +239,11 @@ func (w *World) Run() *Outcome {
 	w.pickNext(nil)
 	for w.cur != nil && !w.halted {
 		t := w.cur
-		if t.next == nil {
-			t.next, t.stop = iter.Pull(t.body)
+		if t.co == nil {
+			t.co = getCoro(t)
 		}
 		w.running = t
-		t.next()
+		t.co.next()
 		w.running = nil
 	}
 	if !w.halted {
@@ -283,16 +282,24 @@ func (w *World) teardown() {
 	full := w.cfg.Trace == TraceFull && w.report != nil
 	for _, t := range w.tasks {
 		t.final = t.stateString()
-		if t.next == nil || t.state == taskDone {
+		if t.co == nil {
 			continue
 		}
-		if full && t.stack == nil {
-			t.dumpReq = true
-			w.running = t
-			t.next()
-			w.running = nil
+		if t.state != taskDone {
+			if full && t.stack == nil {
+				t.dumpReq = true
+				w.running = t
+				t.co.next()
+				w.running = nil
+			}
+			// Unwind the task's code (its defers run, as they did
+			// when the coroutine was stopped) and take the coroutine
+			// back idle.
+			t.abort = true
+			t.co.next()
 		}
-		t.stop()
+		putCoro(t.co)
+		t.co = nil
 	}
 	if full {
 		w.fillReport()
