@@ -13,8 +13,30 @@ type WaitQueue struct {
 
 func (q *WaitQueue) add(t *Task) {
 	if !slices.Contains(q.waiters, t) {
+		if q.waiters == nil {
+			q.waiters = t.w.waiterBuf()
+		}
 		q.waiters = append(q.waiters, t)
 	}
+}
+
+// waiterBuf hands out an empty waiter list for a queue's first waiter.
+// The lists are carved from a slab the World keeps across runs: the
+// queues of a run's objects die with the run.
+func (w *World) waiterBuf() []*Task {
+	const per = 4
+	if len(w.waiterSlab)+per > cap(w.waiterSlab) {
+		if w.waiterSlabs < len(w.waiterSlabsKept) {
+			w.waiterSlab = w.waiterSlabsKept[w.waiterSlabs][:0]
+		} else {
+			w.waiterSlab = make([]*Task, 0, 64*per)
+			w.waiterSlabsKept = append(w.waiterSlabsKept, w.waiterSlab)
+		}
+		w.waiterSlabs++
+	}
+	n := len(w.waiterSlab)
+	w.waiterSlab = w.waiterSlab[:n+per]
+	return w.waiterSlab[n : n : n+per]
 }
 
 func (q *WaitQueue) remove(t *Task) {

@@ -103,9 +103,16 @@ func (nd *nameidata) rcu() bool { return nd.flags&LOOKUP_RCU != 0 }
 func hashName(t *sim.Task, parent *dcache.Dentry, name string) (dcache.Qstr, int) {
 	q := dcache.Qstr{Name: name, Hash: dcache.FullNameHash(parent, name)}
 	if parent.DFlags&dcache.DCACHE_OP_HASH != 0 {
-		if err := parent.DOp.DHash(t, parent, &q); err < 0 {
-			return q, err
-		}
+		return dHashName(t, parent, q)
+	}
+	return q, 0
+}
+
+// dHashName is hash_name's call of ->d_hash. Apart so that only names
+// that go through ->d_hash are moved to the heap (&q escapes).
+func dHashName(t *sim.Task, parent *dcache.Dentry, q dcache.Qstr) (dcache.Qstr, int) {
+	if err := parent.DOp.DHash(t, parent, &q); err < 0 {
+		return q, err
 	}
 	return q, 0
 }
