@@ -168,14 +168,14 @@ func (w *World) recycle() {
 	*w = World{
 		log:             w.log[:0],
 		waiterSlabsKept: w.waiterSlabsKept,
-		tasks:    w.tasks[:0],
-		objects:  w.objects[:0],
-		atEnd:    w.atEnd[:0],
-		roots:    w.roots[:0],
-		marks:    w.marks,
-		waitVars: w.waitVars,
-		lockdep:  w.lockdep,
-		rcu:      rcuState{pending: w.rcu.pending[:0], syncQ: WaitQueue{waiters: w.rcu.syncQ.waiters[:0]}},
+		tasks:           w.tasks[:0],
+		objects:         w.objects[:0],
+		atEnd:           w.atEnd[:0],
+		roots:           w.roots[:0],
+		marks:           w.marks,
+		waitVars:        w.waitVars,
+		lockdep:         w.lockdep,
+		rcu:             rcuState{pending: w.rcu.pending[:0], syncQ: WaitQueue{waiters: w.rcu.syncQ.waiters[:0]}},
 	}
 }
 

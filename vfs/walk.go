@@ -103,16 +103,13 @@ func (nd *nameidata) rcu() bool { return nd.flags&LOOKUP_RCU != 0 }
 func hashName(t *sim.Task, parent *dcache.Dentry, name string) (dcache.Qstr, int) {
 	q := dcache.Qstr{Name: name, Hash: dcache.FullNameHash(parent, name)}
 	if parent.DFlags&dcache.DCACHE_OP_HASH != 0 {
-		return dHashName(t, parent, q)
-	}
-	return q, 0
-}
-
-// dHashName is hash_name's call of ->d_hash. Apart so that only names
-// that go through ->d_hash are moved to the heap (&q escapes).
-func dHashName(t *sim.Task, parent *dcache.Dentry, q dcache.Qstr) (dcache.Qstr, int) {
-	if err := parent.DOp.DHash(t, parent, &q); err < 0 {
-		return q, err
+		// Only a name that goes through ->d_hash moves to the heap.
+		hq := new(dcache.Qstr)
+		*hq = q
+		if err := parent.DOp.DHash(t, parent, hq); err < 0 {
+			return *hq, err
+		}
+		return *hq, 0
 	}
 	return q, 0
 }
