@@ -62,12 +62,27 @@ func NewCache(w *sim.World, v variant.Variant) *Cache {
 	w.NewStatic(&c.Object, "dcache")
 	c.RenameLock.Init(&c.Object, "rename_lock", renameLockClass)
 	for i := range c.hashtable {
-		c.hashtable[i].lock.Init(&c.Object, fmt.Sprintf("dentry_hashtable[%d]", i), hashBucketClass)
+		c.hashtable[i].lock.Init(&c.Object, hashtableNames[i], hashBucketClass)
 	}
 	for i := range c.inLookup {
-		c.inLookup[i].lock.Init(&c.Object, fmt.Sprintf("in_lookup_hashtable[%d]", i), inLookupClass)
+		c.inLookup[i].lock.Init(&c.Object, inLookupNames[i], inLookupClass)
 	}
 	return c
+}
+
+// The bucket locks' field names, formatted once rather than in every
+// run's NewCache.
+var (
+	hashtableNames = bucketNames("dentry_hashtable", dHashBuckets)
+	inLookupNames  = bucketNames("in_lookup_hashtable", inLookupHashBuckets)
+)
+
+func bucketNames(table string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s[%d]", table, i)
+	}
+	return names
 }
 
 // Has reports whether patch p is applied.

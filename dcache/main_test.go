@@ -3,12 +3,11 @@ package dcache_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
-
+	"github.com/dcsim/dcsim/internal/leakcheck"
 	"github.com/dcsim/dcsim/variant"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 
 // The variants most tests run under: mainline, the v3 patches that
 // change the functions under test one at a time, and the whole series.

@@ -139,13 +139,18 @@ func (DefaultStrategy) Decide(_ *World, d *Decision) int { return d.Default() }
 // probability 1/FaultOneIn when the run enables them. It is the only place
 // randomness enters a run, and everything it decides is in the log.
 type Random struct {
-	rng        *rand.Rand
+	rng        rand.Rand
+	pcg        rand.PCG
 	FaultOneIn int
 }
 
-// NewRandom returns a random strategy seeded with seed.
+// NewRandom returns a random strategy seeded with seed. The generator
+// lives inside the strategy: one allocation per run.
 func NewRandom(seed uint64) *Random {
-	return &Random{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), FaultOneIn: 8}
+	r := &Random{FaultOneIn: 8}
+	r.pcg.Seed(seed, seed^0x9e3779b97f4a7c15)
+	r.rng = *rand.New(&r.pcg)
+	return r
 }
 
 func (r *Random) Decide(_ *World, d *Decision) int {

@@ -150,14 +150,46 @@ type depEdge struct {
 	step int64
 }
 
+// lockdepState is the run's dependency graph. Its tables are indexed by
+// node and kept, emptied, when the World is reused for another run.
 type lockdepState struct {
-	after map[int][]depEdge // forward edges per node, in insertion order
-	gen   int
-	seen  map[int]int // BFS visit generation per node
+	after   [][]depEdge // forward edges per node, in insertion order
+	touched []int       // nodes with edges this run
+	gen     int
+	seen    []int // BFS visit generation per node
+	queue   []bfsEntry
+}
+
+// reset empties the graph for the next run, keeping its memory.
+func (ld *lockdepState) reset() {
+	for _, n := range ld.touched {
+		ld.after[n] = ld.after[n][:0]
+	}
+	ld.touched = ld.touched[:0]
+}
+
+// addEdge records a new forward edge of from.
+func (ld *lockdepState) addEdge(from int, e depEdge) {
+	if n := max(from, e.to) + 1; n > len(ld.after) {
+		ld.after = append(ld.after, make([][]depEdge, n-len(ld.after))...)
+		ld.seen = append(ld.seen, make([]int, n-len(ld.seen))...)
+	}
+	if len(ld.after[from]) == 0 {
+		ld.touched = append(ld.touched, from)
+	}
+	ld.after[from] = append(ld.after[from], e)
+}
+
+// edges are the forward edges of node.
+func (ld *lockdepState) edges(node int) []depEdge {
+	if node >= len(ld.after) {
+		return nil
+	}
+	return ld.after[node]
 }
 
 func (ld *lockdepState) edge(from, to int) *depEdge {
-	es := ld.after[from]
+	es := ld.edges(from)
 	for i := range es {
 		if es[i].to == to {
 			return &es[i]
@@ -246,11 +278,7 @@ func (t *Task) checkPrevAdd(prev, next *heldLock) {
 		e.dep |= dep
 		return
 	}
-	if ld.after == nil {
-		ld.after = map[int][]depEdge{}
-		ld.seen = map[int]int{}
-	}
-	ld.after[from] = append(ld.after[from], depEdge{to: to, dep: dep, task: t.id, step: t.w.step})
+	ld.addEdge(from, depEdge{to: to, dep: dep, task: t.id, step: t.w.step})
 }
 
 type bfsEntry struct {
@@ -265,15 +293,16 @@ type bfsEntry struct {
 // lock as a recursive reader and leaving it as a reader). It returns the
 // path (root first) or nil.
 func (ld *lockdepState) findStrongPath(root int, rootRead int8, target int, targetRead int8) []bfsEntry {
-	if ld.after == nil {
+	if len(ld.touched) == 0 {
 		return nil
 	}
 	ld.gen++
-	queue := []bfsEntry{{node: root, onlyXR: rootRead == lockRecursive, parent: -1}}
+	queue := append(ld.queue[:0], bfsEntry{node: root, onlyXR: rootRead == lockRecursive, parent: -1})
 	for qi := 0; qi < len(queue); qi++ {
 		cur := queue[qi]
-		for ei := range ld.after[cur.node] {
-			e := &ld.after[cur.node][ei]
+		es := ld.edges(cur.node)
+		for ei := range es {
+			e := &es[ei]
 			if ld.seen[e.to] == ld.gen {
 				continue
 			}
@@ -295,11 +324,13 @@ func (ld *lockdepState) findStrongPath(root int, rootRead int8, target int, targ
 				for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
 					path[i], path[j] = path[j], path[i]
 				}
+				ld.queue = queue[:0]
 				return path
 			}
 			queue = append(queue, ent)
 		}
 	}
+	ld.queue = queue[:0] // the scratch queue is kept for the next search
 	return nil
 }
 

@@ -26,7 +26,9 @@ func (l *Lockref) Init(o *Object, field string, c *LockClass, n int) {
 
 func (l *Lockref) fast(t *Task, what string) bool {
 	t.point(opLockref, l.Lock.id, l.Lock.obj, l.Lock.field, AccWrite)
-	t.Annotate("%s count=%d", what, l.count)
+	if t.Tracing() { // the arguments would be boxed even untraced
+		t.Annotate("%s count=%d", what, l.count)
+	}
 	return l.Lock.holder == nil
 }
 

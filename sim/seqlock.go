@@ -1,5 +1,7 @@
 package sim
 
+import "sync"
+
 // SeqCount is seqcount_t. Writers make the count odd for the duration of
 // a write section; readers sample it and retry if it moved.
 type SeqCount struct {
@@ -87,9 +89,18 @@ type SeqLock struct {
 
 // Init is seqlock_init.
 func (l *SeqLock) Init(o *Object, field string, c *LockClass) {
-	l.Seq.Init(o, field+".seqcount")
-	l.Lock.Init(o, field+".lock", c)
+	names, ok := seqLockNames.Load(field)
+	if !ok {
+		names, _ = seqLockNames.LoadOrStore(field, &[2]string{field + ".seqcount", field + ".lock"})
+	}
+	n := names.(*[2]string)
+	l.Seq.Init(o, n[0])
+	l.Lock.Init(o, n[1], c)
 }
+
+// seqLockNames caches the field names of a seqlock's two halves, so that
+// a run's seqlocks cost no string building (field -> *[2]string).
+var seqLockNames sync.Map
 
 // ReadSeqBegin is read_seqbegin.
 func (l *SeqLock) ReadSeqBegin(t *Task) uint32 { return l.Seq.ReadBegin(t) }

@@ -24,18 +24,18 @@ type Task struct {
 	daemon bool
 	state  taskState
 
-	next  func() (struct{}, bool)
-	stop  func()
+	co    *coro // borrowed for the run, from the first time the task runs
 	yield func(struct{}) bool
+	abort bool // teardown: unwind the task's code at its next switch
 
 	dumpReq bool
 	stack   []string
 	final   string // state when the run ended, for reports
 
-	// Blocking: what the task waits on, for the wait-for graph.
-	waitOn   holderSet
-	waitWhat string
-	woken    bool
+	// Blocking: what the task waits on, for the wait-for graph. Its
+	// description is formatted only when a report or trace needs it.
+	waitOn holderSet
+	woken  bool
 
 	held          []heldLock
 	preempt       int   // spinlocks held (preempt_count)
@@ -62,8 +62,8 @@ func (t *Task) stateString() string {
 	case taskRunnable:
 		return "runnable"
 	case taskBlocked:
-		if t.waitWhat != "" {
-			return "blocked on " + t.waitWhat
+		if what := t.waitWhat(); what != "" {
+			return "blocked on " + what
 		}
 		return "blocked"
 	}
@@ -125,9 +125,10 @@ func (t *Task) exit() {
 }
 
 // switchOut gives the CPU to w.cur and returns when this task is resumed.
+// A task being torn down unwinds instead, without switching.
 func (t *Task) switchOut() {
 	for {
-		if !t.yield(struct{}{}) {
+		if t.abort || !t.yield(struct{}{}) || t.abort {
 			panic(haltRun{})
 		}
 		if t.dumpReq {
@@ -271,12 +272,19 @@ func (t *Task) CPURelax() {
 	}
 }
 
+// waitWhat describes what a blocked task waits on ("" if nothing).
+func (t *Task) waitWhat() string {
+	if t.waitOn == nil {
+		return ""
+	}
+	return t.waitOn.String()
+}
+
 // block parks the task until a waker makes it runnable again. The caller
-// has queued it where the waker will find it.
-func (t *Task) block(what string) {
+// has queued it where the waker will find it, and set waitOn.
+func (t *Task) block() {
 	w := t.w
 	t.state = taskBlocked
-	t.waitWhat = what
 	w.runnable &^= 1 << uint(t.id)
 	w.pickNext(t)
 	if w.halted {
@@ -287,7 +295,6 @@ func (t *Task) block(what string) {
 		panic(haltRun{})
 	}
 	t.switchOut()
-	t.waitWhat = ""
 }
 
 func (w *World) wake(t *Task) {

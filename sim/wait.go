@@ -13,8 +13,30 @@ type WaitQueue struct {
 
 func (q *WaitQueue) add(t *Task) {
 	if !slices.Contains(q.waiters, t) {
+		if q.waiters == nil {
+			q.waiters = t.w.waiterBuf()
+		}
 		q.waiters = append(q.waiters, t)
 	}
+}
+
+// waiterBuf hands out an empty waiter list for a queue's first waiter.
+// The lists are carved from a slab the World keeps across runs: the
+// queues of a run's objects die with the run.
+func (w *World) waiterBuf() []*Task {
+	const per = 4
+	if len(w.waiterSlab)+per > cap(w.waiterSlab) {
+		if w.waiterSlabs < len(w.waiterSlabsKept) {
+			w.waiterSlab = w.waiterSlabsKept[w.waiterSlabs][:0]
+		} else {
+			w.waiterSlab = make([]*Task, 0, 64*per)
+			w.waiterSlabsKept = append(w.waiterSlabsKept, w.waiterSlab)
+		}
+		w.waiterSlabs++
+	}
+	n := len(w.waiterSlab)
+	w.waiterSlab = w.waiterSlab[:n+per]
+	return w.waiterSlab[n : n : n+per]
 }
 
 func (q *WaitQueue) remove(t *Task) {
@@ -59,7 +81,7 @@ func (t *Task) blockOn(h holderSet) {
 		t.w.event(t, opBlocks, nil, h.String(), note)
 	}
 	t.waitOn = h
-	t.block(h.String())
+	t.block()
 	t.waitOn = nil
 }
 
@@ -79,7 +101,7 @@ func (w *World) deadlock(t *Task) {
 		if u.state != taskBlocked {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s waits for %s", u, u.waitWhat)
+		fmt.Fprintf(&b, "  %s waits for %s", u, u.waitWhat())
 		if u.waitOn != nil {
 			if hs := u.waitOn.holders(); len(hs) > 0 {
 				names := make([]string, len(hs))
@@ -155,7 +177,7 @@ func (v varWait) String() string   { return v.fn + "(" + v.key.String() + ")" }
 
 func (w *World) varQueue(k varKey) *WaitQueue {
 	if w.waitVars == nil {
-		w.waitVars = map[any]*WaitQueue{}
+		w.waitVars = map[varKey]*WaitQueue{}
 	}
 	q := w.waitVars[k]
 	if q == nil {

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"iter"
 	"math/bits"
 	"slices"
 	"sync"
@@ -28,7 +27,7 @@ type Program struct {
 // not run again for it and records 00000000.
 func (p Program) Fingerprint(cfg Config) uint32 {
 	w := NewWorld(p.Name, Config{Faults: cfg.Faults, Signals: cfg.Signals, MaxSteps: cfg.MaxSteps}, DefaultStrategy{})
-	w.prog, w.fingerprinting = p, true
+	w.prog, w.fingerprinting, w.fromRun = p, true, true
 	if p.Setup != nil {
 		p.Setup(w)
 	}
@@ -92,8 +91,16 @@ type World struct {
 	roots    []func(mark func(*Object))
 	lockdep  lockdepState
 	rcu      rcuState
-	waitVars map[any]*WaitQueue
+	waitVars map[varKey]*WaitQueue
 	trace    []Step
+
+	// Waiter lists for queues (WaitQueue.add), reused across runs.
+	waiterSlab      []*Task
+	waiterSlabs     int // slabs of waiterSlabsKept used this run
+	waiterSlabsKept [][]*Task
+
+	out     Outcome // what Run returns
+	fromRun bool    // made by Execute: Release may recycle it
 
 	// Full tracing only.
 	decShown  int32 // decisions already shown on a trace line
@@ -112,31 +119,70 @@ func NewWorld(name string, cfg Config, s Strategy) *World {
 	if s == nil {
 		s = DefaultStrategy{}
 	}
-	w := &World{name: name, cfg: cfg, strategy: s, hash: 14695981039346656037}
-	if buf, ok := logPool.Get().(*[]Decision); ok {
-		w.log = (*buf)[:0]
+	w, ok := worldPool.Get().(*World)
+	if !ok {
+		w = &World{}
 	}
+	w.name, w.cfg, w.strategy, w.hash = name, cfg, s, 14695981039346656037
 	return w
 }
 
-// logPool recycles decision logs between runs. Reuse cannot change what a
-// run does: a log is only ever appended to.
-var logPool sync.Pool
+// worldPool recycles released Worlds: their decision log, task records
+// (with held-lock stacks), object table, lockdep graph and queues keep
+// their memory for the next run. A recycled World is emptied first (World.recycle), so
+// reuse cannot change what a run does.
+var worldPool sync.Pool
 
-// Release hands the outcome's buffers back for reuse by later runs. Call
-// it when neither the outcome nor its Decisions will be used again.
+// Release hands the outcome's buffers, and the World that made it, back
+// for reuse by later runs. Call it when neither the outcome nor its
+// Decisions, Marks or Trace will be used again.
 func (o *Outcome) Release() {
-	if o.Decisions != nil {
-		buf := o.Decisions[:0]
-		logPool.Put(&buf)
-		o.Decisions = nil
+	if w := o.world; w != nil && w.fromRun {
+		w.recycle()
+		worldPool.Put(w)
+	}
+}
+
+// recycle empties the World for another run, keeping its memory. Every
+// field is reset: what is kept is capacity, never content.
+func (w *World) recycle() {
+	tasks := w.tasks[:cap(w.tasks)]
+	for i, t := range tasks {
+		if t != nil {
+			clear(t.held[:cap(t.held)])
+			tasks[i] = t
+			*t = Task{held: t.held[:0]}
+		}
+	}
+	clear(w.objects)
+	clear(w.atEnd)
+	clear(w.roots)
+	clear(w.marks)
+	clear(w.waitVars)
+	clear(w.rcu.pending)
+	clear(w.rcu.syncQ.waiters)
+	w.lockdep.reset()
+	for _, slab := range w.waiterSlabsKept[:w.waiterSlabs] {
+		clear(slab[:cap(slab)])
+	}
+	*w = World{
+		log:             w.log[:0],
+		waiterSlabsKept: w.waiterSlabsKept,
+		tasks:           w.tasks[:0],
+		objects:         w.objects[:0],
+		atEnd:           w.atEnd[:0],
+		roots:           w.roots[:0],
+		marks:           w.marks,
+		waitVars:        w.waitVars,
+		lockdep:         w.lockdep,
+		rcu:             rcuState{pending: w.rcu.pending[:0], syncQ: WaitQueue{waiters: w.rcu.syncQ.waiters[:0]}},
 	}
 }
 
 // Execute runs p once under cfg and s.
 func Execute(p Program, cfg Config, s Strategy) *Outcome {
 	w := NewWorld(p.Name, cfg, s)
-	w.prog = p
+	w.prog, w.fromRun = p, true
 	if p.Setup != nil {
 		p.Setup(w)
 	}
@@ -177,7 +223,15 @@ func (w *World) spawn(name string, fn func(t *Task), daemon bool) *Task {
 	if len(w.tasks) >= 64 {
 		panic("sim: a run has at most 64 tasks")
 	}
-	t := &Task{w: w, id: len(w.tasks), name: name, fn: fn, daemon: daemon}
+	n := len(w.tasks)
+	var t *Task
+	if n < cap(w.tasks) {
+		t = w.tasks[:n+1][n] // a recycled World's task record
+	}
+	if t == nil {
+		t = &Task{}
+	}
+	t.w, t.id, t.name, t.fn, t.daemon = w, n, name, fn, daemon
 	w.tasks = append(w.tasks, t)
 	w.runnable |= 1 << uint(t.id)
 	return t
@@ -240,11 +294,11 @@ func (w *World) Run() *Outcome {
 	w.pickNext(nil)
 	for w.cur != nil && !w.halted {
 		t := w.cur
-		if t.next == nil {
-			t.next, t.stop = iter.Pull(t.body)
+		if t.co == nil {
+			t.co = getCoro(t)
 		}
 		w.running = t
-		t.next()
+		t.co.next()
 		w.running = nil
 	}
 	if !w.halted {
@@ -252,8 +306,12 @@ func (w *World) Run() *Outcome {
 		w.endChecks()
 	}
 	w.teardown()
-	out := &Outcome{Report: w.report, Err: w.inputErr, Steps: w.step, Hash: w.hash,
+	w.out = Outcome{Report: w.report, Err: w.inputErr, Steps: w.step, Hash: w.hash,
 		Decisions: w.log, Marks: w.marks, Trace: w.trace, world: w}
+	out := &w.out
+	if len(w.marks) == 0 {
+		out.Marks = nil
+	}
 	if r, ok := w.strategy.(*Replay); ok {
 		out.Leftover = r.Leftover()
 		if r.Strict && out.Leftover > 0 && out.Err == nil {
@@ -283,16 +341,24 @@ func (w *World) teardown() {
 	full := w.cfg.Trace == TraceFull && w.report != nil
 	for _, t := range w.tasks {
 		t.final = t.stateString()
-		if t.next == nil || t.state == taskDone {
+		if t.co == nil {
 			continue
 		}
-		if full && t.stack == nil {
-			t.dumpReq = true
-			w.running = t
-			t.next()
-			w.running = nil
+		if t.state != taskDone {
+			if full && t.stack == nil {
+				t.dumpReq = true
+				w.running = t
+				t.co.next()
+				w.running = nil
+			}
+			// Unwind the task's code (its defers run, as they did
+			// when the coroutine was stopped) and take the coroutine
+			// back idle.
+			t.abort = true
+			t.co.next()
 		}
-		t.stop()
+		putCoro(t.co)
+		t.co = nil
 	}
 	if full {
 		w.fillReport()

@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
 	"pgregory.net/rapid"
 
+	"github.com/dcsim/dcsim/internal/leakcheck"
 	"github.com/dcsim/dcsim/variant"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 
 // The toggles a test binary of this package registers for itself.
 var (

@@ -103,9 +103,13 @@ func (nd *nameidata) rcu() bool { return nd.flags&LOOKUP_RCU != 0 }
 func hashName(t *sim.Task, parent *dcache.Dentry, name string) (dcache.Qstr, int) {
 	q := dcache.Qstr{Name: name, Hash: dcache.FullNameHash(parent, name)}
 	if parent.DFlags&dcache.DCACHE_OP_HASH != 0 {
-		if err := parent.DOp.DHash(t, parent, &q); err < 0 {
-			return q, err
+		// Only a name that goes through ->d_hash moves to the heap.
+		hq := new(dcache.Qstr)
+		*hq = q
+		if err := parent.DOp.DHash(t, parent, hq); err < 0 {
+			return *hq, err
 		}
+		return *hq, 0
 	}
 	return q, 0
 }

@@ -3,15 +3,14 @@ package fstest_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/fsmodels/fstest"
+	"github.com/dcsim/dcsim/internal/leakcheck"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 
 // TestUmountCheck: a task that keeps a reference on a dentry trips R39 at
 // the end of the run, on a tmpfs and on an overlay; one that puts it

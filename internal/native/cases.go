@@ -1,0 +1,164 @@
+package native
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Cases are the catalog races with a native version, in bench order.
+var Cases = []Case{
+	{Cell: "demo/abba@mainline/today", Exec: abba},
+	{Cell: "demo/lost-wakeup@mainline/today", Exec: lostWakeup},
+	{Cell: "dcache/owner-and-waiter@v3+mut=no-lock-waiter/today", Exec: ownerAndWaiter},
+	{Cell: "dcache/unhash-same-bucket@mainline+mut=no-unhash-lock/today", Exec: unhashSameBucket},
+}
+
+// abba: two goroutines take two mutexes in opposite orders. Natively
+// only the deadlock shows (there is no lockdep).
+func abba(point func()) bool {
+	var a, b sync.Mutex
+	run(func() {
+		a.Lock()
+		point()
+		b.Lock()
+		b.Unlock()
+		a.Unlock()
+	}, func() {
+		b.Lock()
+		point()
+		a.Lock()
+		a.Unlock()
+		b.Unlock()
+	})
+	return true
+}
+
+const (
+	busy   = 1
+	waiter = 2
+)
+
+// lostWakeup: the waiter tests the busy flag and sets its waiter bit in
+// two lockless steps; the waker samples the bit, then clears the flag and
+// wakes only if the bit was set. A wake-up between queueing and sleeping
+// is kept (a buffered channel, as prepare_to_wait keeps it).
+func lostWakeup(point func()) bool {
+	var flags atomic.Uint32
+	flags.Store(busy)
+	wake := make(chan struct{}, 1)
+	run(func() {
+		for {
+			point()
+			if flags.Load()&busy == 0 {
+				return
+			}
+			point()
+			flags.Or(waiter)
+			<-wake
+		}
+	}, func() {
+		point()
+		w := flags.Load() & waiter
+		point()
+		flags.And(^uint32(busy))
+		if w != 0 {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	})
+	return true
+}
+
+const (
+	parLookup  = 1
+	lockWaiter = 2
+)
+
+type dentry struct {
+	mu    sync.Mutex // d_lock
+	cond  *sync.Cond // wait_var_event on d_flags
+	flags uint32
+}
+
+// ownerAndWaiter: two lookups of one name through d_alloc_parallel.
+// The first to insert owns the in-lookup dentry; the other waits for the
+// lookup to end. The mutant waiter sleeps without setting
+// DCACHE_LOCK_WAITER, and the owner's d_lookup_done wakes only if it is
+// set: a waiter that finds the dentry in lookup sleeps forever.
+func ownerAndWaiter(point func()) bool {
+	var bucket sync.Mutex // the in-lookup hash bucket's bit lock
+	var inLookup, hashed *dentry
+	lookup := func() {
+		point()
+		bucket.Lock()
+		if d := inLookup; d != nil {
+			bucket.Unlock()
+			point()
+			d.mu.Lock()
+			for d.flags&parLookup != 0 {
+				// d_must_wait, mutant: no DCACHE_LOCK_WAITER.
+				d.cond.Wait()
+			}
+			d.mu.Unlock()
+			return
+		}
+		if hashed != nil {
+			bucket.Unlock()
+			return
+		}
+		d := &dentry{flags: parLookup}
+		d.cond = sync.NewCond(&d.mu)
+		inLookup = d
+		bucket.Unlock()
+		point() // ->lookup
+		point()
+		d.mu.Lock()
+		bucket.Lock()
+		inLookup, hashed = nil, d
+		bucket.Unlock()
+		d.flags &^= parLookup
+		w := d.flags & lockWaiter
+		d.flags &^= lockWaiter
+		d.mu.Unlock()
+		if w != 0 {
+			d.cond.Broadcast()
+		}
+	}
+	run(lookup, lookup)
+	return true
+}
+
+// unhashSameBucket: "a" and "b" share an in-lookup hash chain (an RCU
+// list: writers replace the slice). The owner of "a" fails and removes it
+// without the bucket lock, as a load and a later store; two lookups of
+// "b" insert or find it under the lock. A removal whose load precedes an
+// insertion and whose store follows it loses the insertion, and the
+// second lookup of "b" becomes a second owner (R3).
+func unhashSameBucket(point func()) bool {
+	var bucket sync.Mutex
+	var chain atomic.Pointer[[]string]
+	chain.Store(&[]string{"a"})
+	var owners atomic.Int32
+	lookupB := func() {
+		point()
+		bucket.Lock()
+		c := *chain.Load()
+		if !slices.Contains(c, "b") {
+			nc := append([]string{"b"}, c...)
+			chain.Store(&nc)
+			owners.Add(1)
+		}
+		bucket.Unlock()
+	}
+	run(func() {
+		point()
+		c := *chain.Load()
+		point()
+		nc := slices.DeleteFunc(slices.Clone(c), func(s string) bool { return s == "a" })
+		chain.Store(&nc)
+	}, lookupB, lookupB)
+	return owners.Load() == 1
+}

@@ -1,0 +1,47 @@
+package scenarios_test
+
+import (
+	"testing"
+
+	"github.com/dcsim/dcsim/explore"
+	"github.com/dcsim/dcsim/scenarios"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
+
+// benchCases are catalog programs of different sizes: a tiny demo, the
+// three-task d_alloc_parallel race, and a tmpfs program through the VFS.
+var benchCases = []struct{ scenario, variant string }{
+	{"demo/refcount-rcu", "mainline/today"},
+	{"dcache/parallel-lookup", "mainline/today"},
+	{"dcache/parallel-lookup", "v3/today"},
+	{"vfs/rename-whiteout", "mainline/today"},
+}
+
+// BenchmarkRun times whole random-walk runs of catalog programs (world
+// and dcache set-up, coroutines, checkers, switching), reporting
+// allocations and ns per step.
+func BenchmarkRun(b *testing.B) {
+	for _, c := range benchCases {
+		sc, err := scenarios.Lookup(c.scenario)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := variant.Parse(c.variant)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := sc.Program(v)
+		b.Run(c.scenario+"@"+c.variant, func(b *testing.B) {
+			b.ReportAllocs()
+			var steps int64
+			for i := range b.N {
+				out := sim.Execute(p, sc.Config, sim.NewRandom(explore.RunSeed(1, i)))
+				steps += out.Steps
+				out.Release()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(steps, 1)), "ns/step")
+			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
+		})
+	}
+}
