@@ -39,6 +39,10 @@ type Options struct {
 	RequireMarks []string
 	// KeepGoing explores past the first violation (counting them).
 	KeepGoing bool
+	// All keeps going and groups the violations by kind, rule and
+	// location (Result.Groups), replaying the run of each with full
+	// tracing to find its location.
+	All bool
 	// Ignore lists rules whose reports are passed over: such a run counts
 	// as clean and the search goes on (a known finding that would hide
 	// the next one).
@@ -48,6 +52,9 @@ type Options struct {
 	Context context.Context
 	// Progress, when set, is called after every run with the runs so far.
 	Progress func(runs int)
+	// OnRun, when set, is called with every run's outcome (tests count
+	// what an exploration covered with it).
+	OnRun func(out *sim.Outcome)
 }
 
 // DefaultBudget is the run budget when Options.Budget is 0.
@@ -80,6 +87,9 @@ type Result struct {
 	Steps        int64
 	Marks        map[string]int
 	MissingMarks []string
+	// Groups are the distinct violations of a KeepGoing exploration,
+	// by kind, rule and location, in the order found (groups.go).
+	Groups []Group
 	// Err is an input error from the program (a run that did not fit).
 	Err error
 }
@@ -167,6 +177,9 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 	if e.opts.Progress != nil {
 		e.opts.Progress(e.res.Runs)
 	}
+	if e.opts.OnRun != nil {
+		e.opts.OnRun(out)
+	}
 	more := e.res.Runs < e.opts.budget()
 	if !more {
 		e.res.Stopped = StopBudget
@@ -192,7 +205,7 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 
 // goOn says whether to go on after a violation.
 func (e *explorer) goOn(more bool) bool {
-	if !e.opts.KeepGoing {
+	if !e.opts.KeepGoing && !e.opts.All {
 		e.res.Stopped = StopViolation
 		return false
 	}
@@ -201,11 +214,17 @@ func (e *explorer) goOn(more bool) bool {
 
 func (e *explorer) violation(rep *sim.Report, out *sim.Outcome) {
 	e.res.Violations++
-	if e.res.First != nil {
+	if e.res.First != nil && !e.opts.All {
 		return
 	}
 	if rep == nil {
 		rep = e.replayTraced(out)
+	}
+	if e.opts.All {
+		e.group(rep)
+	}
+	if e.res.First != nil {
+		return
 	}
 	e.res.First = rep
 	e.res.FirstPreemptions = Preemptions(out.Decisions)
