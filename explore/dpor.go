@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"math/bits"
 
 	"github.com/dcsim/dcsim/sim"
@@ -232,8 +233,11 @@ func slicesDeleteFunc(sl []sleeper, del func(sleeper) bool) []sleeper {
 	return out
 }
 
+// eventOf is a step as the dependency relation sees it: a lock, atomic
+// or field is its object (Sub dropped), since model code changes an
+// object's plain fields under its locks without steps of their own.
 func eventOf(w interface{ CanonicalKey(sim.ObjID) sim.CanonKey }, st *sim.Step) event {
-	return event{task: st.Task, key: w.CanonicalKey(st.ID), acc: st.Acc}
+	return event{task: st.Task, key: sim.CanonKey{Obj: w.CanonicalKey(st.ID).Obj}, acc: st.Acc}
 }
 
 // races finds the races of the run and adds backtrack points for them.
@@ -293,7 +297,9 @@ func (d *dpor) races(out *sim.Outcome) {
 					continue
 				}
 				if c[ty] < local[y] {
+					vc[x] = c // x's clock so far: what precedes it in the reversed suffix
 					d.race(evs, vc, local, y, x)
+					vc[x] = nil
 				}
 				join(c, vc[y])
 			}
@@ -306,6 +312,22 @@ func (d *dpor) races(out *sim.Outcome) {
 		c[t] = local[x]
 		vc[x] = c
 		last[t] = c
+	}
+	// A run halted by a task's report never ran the steps the others
+	// had pending: they might have come before the reporting step (and
+	// changed or preceded what it saw), so the node before it tries them
+	// all.
+	if r := out.Report; r != nil && r.Task >= 0 {
+		for x := n - 1; x >= 0; x-- {
+			if evs[x].task == r.Task {
+				if ni := d.nodeAt(x); ni >= 0 {
+					for m := d.path[ni].dec.Runnable; m != 0; m &= m - 1 {
+						d.add(ni, bits.TrailingZeros64(m))
+					}
+				}
+				break
+			}
+		}
 	}
 }
 
@@ -344,7 +366,7 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 	for z := y + 1; z <= x; z++ {
 		tz := evs[z].task
 		if tz < 0 || vc[z] == nil {
-			continue
+			continue // a step of no task
 		}
 		if z != x && vc[z][ty] >= local[y] {
 			continue // happens after y
@@ -367,6 +389,9 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 		if ok {
 			initials |= 1 << uint(t)
 		}
+	}
+	if debugDPOR {
+		fmt.Printf("race %d(t%d) %d(t%d) node %d at %d bt %b done %b init %b sleep %v\n", y, ty, x, evs[x].task, ni, n.at, n.backtrack, n.done, initials, n.sleep)
 	}
 	if initials&(n.backtrack|n.done) != 0 {
 		return
@@ -459,3 +484,5 @@ func nextEvent(out *sim.Outcome, at, v int) (event, bool) {
 	}
 	return event{}, false
 }
+
+var debugDPOR = false

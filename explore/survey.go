@@ -53,7 +53,12 @@ func TraceClass(p sim.Program, cfg sim.Config, log []sim.Decision) uint64 {
 	for i := range log {
 		nt = max(nt, int(log[i].Cur)+1)
 	}
-	perTask := make([][]byte, nt)
+	type entry struct {
+		st *sim.Step
+		ev event
+		vc []int32
+	}
+	var entries []entry
 	last := make([][]int32, nt)
 	count := make([]int32, nt)
 	for t := range last {
@@ -98,12 +103,26 @@ func TraceClass(p sim.Program, cfg sim.Config, log []sim.Decision) uint64 {
 			c[t] = count[t]
 		}
 		last[t] = c
+		entries = append(entries, entry{st, ev, c})
+	}
+	// A run halted by a report made in a task is the steps that happen
+	// before the reporting one: what the others did meanwhile is cut
+	// off at an arbitrary point.
+	var upTo []int32
+	if r := out.Report; r != nil && r.Task >= 0 && r.Task < nt {
+		upTo = last[r.Task]
+	}
+	perTask := make([][]byte, nt)
+	for _, en := range entries {
+		t := en.ev.task
+		if upTo != nil && en.vc[t] > upTo[t] {
+			continue
+		}
 		b := perTask[t]
-		b = binary.LittleEndian.AppendUint16(b, uint16(st.Op))
-		b = binary.LittleEndian.AppendUint64(b, ev.key.Obj)
-		b = binary.LittleEndian.AppendUint32(b, ev.key.Sub)
-		b = append(b, byte(ev.acc))
-		for _, v := range c {
+		b = binary.LittleEndian.AppendUint16(b, uint16(en.st.Op))
+		b = binary.LittleEndian.AppendUint64(b, en.ev.key.Obj)
+		b = append(b, byte(en.ev.acc))
+		for _, v := range en.vc {
 			b = binary.LittleEndian.AppendUint32(b, uint32(v))
 		}
 		perTask[t] = b
