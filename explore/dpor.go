@@ -265,6 +265,7 @@ func (d *dpor) races(out *sim.Outcome) {
 	type access struct {
 		write int   // last non-read, -1 when none
 		reads []int // reads since it
+		acq   int   // last acquire, -1 when none
 	}
 	objs := map[sim.CanonKey]*access{}
 	for x := range evs {
@@ -279,8 +280,19 @@ func (d *dpor) races(out *sim.Outcome) {
 		if ex.key.Obj != 0 {
 			a := objs[ex.key]
 			if a == nil {
-				a = &access{write: -1}
+				a = &access{write: -1, acq: -1}
 				objs[ex.key] = a
+			}
+			// Two acquisitions of a lock race even with the first
+			// holder's release between them: the second task could
+			// have taken the lock first.
+			if y := a.acq; ex.acc == sim.AccAcquire && y >= 0 && evs[y].task != t && c[evs[y].task] < local[y] {
+				vc[x] = c
+				d.race(evs, vc, local, y, x)
+				vc[x] = nil
+			}
+			if ex.acc == sim.AccAcquire {
+				a.acq = x
 			}
 			var cands []int
 			if ex.acc != sim.AccRead {

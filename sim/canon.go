@@ -79,3 +79,15 @@ func (w *World) noteFaulting(t *Task, o *Object, op Op, acc Access) {
 		w.trace = append(w.trace, Step{N: w.step, Task: t.id, Op: op, ID: o.id, Acc: acc})
 	}
 }
+
+// noteAcquired records, in a compact trace only, that a task woke with
+// the lock or event it blocked on: the acquisition itself is no step
+// (the step was the first attempt), but a partial-order reduction must
+// see who took the lock first.
+func (w *World) noteAcquired(t *Task, op Op, h holderSet) {
+	if m, ok := h.(interface{ stepID() ObjID }); ok {
+		w.trace = append(w.trace, Step{N: w.step, Task: t.id, Op: op, ID: m.stepID(), Acc: AccAcquire})
+	}
+}
+
+func (m *lockMeta) stepID() ObjID { return m.id }
