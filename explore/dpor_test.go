@@ -134,7 +134,7 @@ func TestDPORMatchesDFSOnSyntheticPrograms(t *testing.T) {
 		p    sim.Program
 	}{
 		{"counter-2-racy", counterRace(2, false)},
-		
+
 		{"counter-2-locked", counterRace(2, true)},
 		{"alloc-race", allocRace},
 		{"abba", abba},
