@@ -27,6 +27,10 @@ type Options struct {
 	MaxPreemptions int
 	// MaxFaults bounds how many injected faults a DFS run may take.
 	MaxFaults int
+	// ConservativeBound makes DPOR place a backtrack point that the
+	// preemption bound forbids at the nearest earlier point where it
+	// preempts nothing (bounded partial-order reduction).
+	ConservativeBound bool
 	// Config is the runtime configuration of each run (Trace is ignored:
 	// runs are untraced and violations are replayed traced).
 	Config sim.Config
