@@ -59,12 +59,10 @@ var allocRace = sim.Program{Name: "test/alloc-race", Setup: func(w *sim.World) {
 		w.Go(fmt.Sprintf("alloc%d", i), func(t *sim.Task) {
 			a := &sim.Object{}
 			t.Alloc(a, "a")
-			t.Write(a, "init")
 			t.Write(slot, "p")
 			if pub == nil {
 				pub = a
 			}
-			t.Read(a, "f")
 			t.Free(a)
 		})
 	}

@@ -67,7 +67,8 @@ func Shrink(p sim.Program, cfg sim.Config, rep *sim.Report) (*sim.Report, int) {
 				continue
 			}
 			keep := append(append([]sim.Decision(nil), best[:i]...), alt)
-			improved = try(append(keep, best[i+1:]...), false) || try(keep, true)
+			drop := append(append([]sim.Decision(nil), best[:i]...), best[i+1:]...)
+			improved = try(append(keep, best[i+1:]...), false) || try(drop, false) || try(keep, true)
 		}
 	}
 	out := sim.Execute(p, cfg, &sim.Replay{Log: best, Strict: true})
