@@ -32,23 +32,7 @@ import (
 func DPOR(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
 	e.opts.Config.Trace = sim.TraceCompact
-	for b := 0; ; b++ {
-		e.res.Bound = b
-		e.cutBound, e.cutFaults = false, false
-		d := &dpor{e: e, bound: b}
-		done, more := d.explore()
-		if done && (!e.cutBound || b >= o.MaxPreemptions) {
-			e.res.Exhausted = true
-			e.res.BoundCut, e.res.FaultsCut = e.cutBound, e.cutFaults
-			if e.res.Stopped == StopBudget || e.res.Stopped == StopTime || e.res.Stopped == StopCancelled {
-				e.res.Stopped = StopNone
-			}
-			return e.finish()
-		}
-		if !more {
-			return e.finish()
-		}
-	}
+	return e.deepen(func(b int) (bool, bool) { return (&dpor{e: e, bound: b}).explore() })
 }
 
 // event is one recorded step, as the dependency relation sees it.

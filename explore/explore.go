@@ -336,11 +336,18 @@ func Preemptions(log []sim.Decision) int {
 // there, exhausted, whatever o.MaxPreemptions is.
 func DFS(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
+	return e.deepen(e.dfsBound)
+}
+
+// deepen explores the tree of each bound b = 0, 1, ... with tree(b)
+// (which says whether it exhausted the tree and whether to go on), up to
+// o.MaxPreemptions or the first bound that cut nothing.
+func (e *explorer) deepen(tree func(bound int) (exhausted, more bool)) *Result {
 	for b := 0; ; b++ {
 		e.res.Bound = b
 		e.cutBound, e.cutFaults = false, false
-		done, more := e.dfsBound(b)
-		if done && (!e.cutBound || b >= o.MaxPreemptions) {
+		done, more := tree(b)
+		if done && (!e.cutBound || b >= e.opts.MaxPreemptions) {
 			e.res.Exhausted = true
 			e.res.BoundCut, e.res.FaultsCut = e.cutBound, e.cutFaults
 			if e.res.Stopped == StopBudget || e.res.Stopped == StopTime || e.res.Stopped == StopCancelled {
