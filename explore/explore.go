@@ -27,6 +27,10 @@ type Options struct {
 	MaxPreemptions int
 	// MaxFaults bounds how many injected faults a DFS run may take.
 	MaxFaults int
+	// ConservativeBound makes DPOR place a backtrack point that the
+	// preemption bound forbids at the nearest earlier point where it
+	// preempts nothing (bounded partial-order reduction).
+	ConservativeBound bool
 	// Config is the runtime configuration of each run (Trace is ignored:
 	// runs are untraced and violations are replayed traced).
 	Config sim.Config
@@ -39,6 +43,10 @@ type Options struct {
 	RequireMarks []string
 	// KeepGoing explores past the first violation (counting them).
 	KeepGoing bool
+	// All keeps going and groups the violations by kind, rule and
+	// location (Result.Groups), replaying the run of each with full
+	// tracing to find its location.
+	All bool
 	// Ignore lists rules whose reports are passed over: such a run counts
 	// as clean and the search goes on (a known finding that would hide
 	// the next one).
@@ -48,6 +56,9 @@ type Options struct {
 	Context context.Context
 	// Progress, when set, is called after every run with the runs so far.
 	Progress func(runs int)
+	// OnRun, when set, is called with every run's outcome (tests count
+	// what an exploration covered with it).
+	OnRun func(out *sim.Outcome)
 }
 
 // DefaultBudget is the run budget when Options.Budget is 0.
@@ -80,6 +91,9 @@ type Result struct {
 	Steps        int64
 	Marks        map[string]int
 	MissingMarks []string
+	// Groups are the distinct violations of a KeepGoing exploration,
+	// by kind, rule and location, in the order found (groups.go).
+	Groups []Group
 	// Err is an input error from the program (a run that did not fit).
 	Err error
 }
@@ -167,6 +181,9 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 	if e.opts.Progress != nil {
 		e.opts.Progress(e.res.Runs)
 	}
+	if e.opts.OnRun != nil {
+		e.opts.OnRun(out)
+	}
 	more := e.res.Runs < e.opts.budget()
 	if !more {
 		e.res.Stopped = StopBudget
@@ -192,7 +209,7 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 
 // goOn says whether to go on after a violation.
 func (e *explorer) goOn(more bool) bool {
-	if !e.opts.KeepGoing {
+	if !e.opts.KeepGoing && !e.opts.All {
 		e.res.Stopped = StopViolation
 		return false
 	}
@@ -201,11 +218,17 @@ func (e *explorer) goOn(more bool) bool {
 
 func (e *explorer) violation(rep *sim.Report, out *sim.Outcome) {
 	e.res.Violations++
-	if e.res.First != nil {
+	if e.res.First != nil && !e.opts.All {
 		return
 	}
 	if rep == nil {
 		rep = e.replayTraced(out)
+	}
+	if e.opts.All {
+		e.group(rep)
+	}
+	if e.res.First != nil {
+		return
 	}
 	e.res.First = rep
 	e.res.FirstPreemptions = Preemptions(out.Decisions)
@@ -313,11 +336,18 @@ func Preemptions(log []sim.Decision) int {
 // there, exhausted, whatever o.MaxPreemptions is.
 func DFS(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
+	return e.deepen(e.dfsBound)
+}
+
+// deepen explores the tree of each bound b = 0, 1, ... with tree(b)
+// (which says whether it exhausted the tree and whether to go on), up to
+// o.MaxPreemptions or the first bound that cut nothing.
+func (e *explorer) deepen(tree func(bound int) (exhausted, more bool)) *Result {
 	for b := 0; ; b++ {
 		e.res.Bound = b
 		e.cutBound, e.cutFaults = false, false
-		done, more := e.dfsBound(b)
-		if done && (!e.cutBound || b >= o.MaxPreemptions) {
+		done, more := tree(b)
+		if done && (!e.cutBound || b >= e.opts.MaxPreemptions) {
 			e.res.Exhausted = true
 			e.res.BoundCut, e.res.FaultsCut = e.cutBound, e.cutFaults
 			if e.res.Stopped == StopBudget || e.res.Stopped == StopTime || e.res.Stopped == StopCancelled {

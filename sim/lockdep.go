@@ -102,6 +102,7 @@ func (m *lockMeta) init(o *Object, field string, c *LockClass) {
 	}
 	o.w.nextID++
 	m.id, m.obj, m.field, m.class = o.w.nextID, o, field, c
+	o.w.noteID(m.id, o, true)
 }
 
 func (m *lockMeta) String() string {

@@ -102,6 +102,7 @@ func (w *World) allocObject(o *Object, class string, task int) {
 	o.allocStep = w.step
 	o.allocTask = task
 	w.objects = append(w.objects, o)
+	w.noteID(o.id, o, false)
 	w.noteSite(o, true)
 }
 
@@ -168,6 +169,7 @@ func (w *World) check(t *Task, o *Object, field string, op Op, acc Access) {
 	}
 	switch {
 	case o.errno != 0:
+		w.noteFaulting(t, o, op, acc)
 		w.raise(t, &Report{Kind: KindOops, Rule: "err-ptr-deref",
 			Title: fmt.Sprintf("dereference of %s (field %s)", o, fieldOr(field))})
 	case field == "" && (o.state == objFreed || o.state == objRCUPending):
@@ -175,6 +177,7 @@ func (w *World) check(t *Task, o *Object, field string, op Op, acc Access) {
 		// no field): freeing again is a double free, which the caller's
 		// checkFreeable reports, not a use after free or an R25.
 	case o.state == objFreed:
+		w.noteFaulting(t, o, op, acc)
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-after-free",
 			Title:   fmt.Sprintf("use after free: %s.%s", o, fieldOr(field)),
 			Message: w.accessString(t, o, field, op, acc) + w.lifeHistory(o)})
@@ -182,10 +185,12 @@ func (w *World) check(t *Task, o *Object, field string, op Op, acc Access) {
 		// R25: an object queued for RCU freeing may still be read, but
 		// only from a read-side section that began before it was queued
 		// (readerSince is "never" outside a section).
+		w.noteFaulting(t, o, op, acc)
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "R25",
 			Title:   fmt.Sprintf("access to %s.%s after call_rcu outside an RCU read-side section", o, fieldOr(field)),
 			Message: w.accessString(t, o, field, op, acc) + w.lifeHistory(o)})
 	case o.state == objUnborn:
+		w.noteFaulting(t, o, op, acc)
 		w.raise(t, &Report{Kind: KindKASAN, Rule: "use-before-alloc",
 			Title: fmt.Sprintf("access to %s.%s, which was never allocated", o.class, fieldOr(field))})
 	}

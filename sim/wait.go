@@ -88,6 +88,9 @@ func (t *Task) blockOn(h holderSet) {
 // unblocked ends a wait that blocked: op is opAcquires for a lock,
 // opWakes for a wait.
 func (t *Task) unblocked(op Op, h holderSet) {
+	if t.w.cfg.Trace == TraceCompact {
+		t.w.noteAcquired(t, op, h)
+	}
 	if t.w.cfg.Trace == TraceFull {
 		t.w.event(t, op, nil, h.String(), fmt.Sprintf("blocked since step %d", t.blockStart))
 	}

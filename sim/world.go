@@ -80,6 +80,7 @@ type World struct {
 
 	nextID  ObjID
 	objects []*Object
+	canon   canonState // with tracing: canonical keys of ids (canon.go)
 
 	report   *Report
 	inputErr error

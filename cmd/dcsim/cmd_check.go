@@ -12,7 +12,7 @@ import (
 	"github.com/dcsim/dcsim/scenarios"
 )
 
-const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--json] [--no-times] [-o FILE]
+const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--strategy dfs|dpor] [--budget-scale F] [--max-time D] [--cell-time D] [--json] [--no-times] [-o FILE]
 
 Explores every cell of the catalog (each scenario under each of its
 variants) with the DFS, within the cell's preemption bound, fault bound
@@ -28,6 +28,7 @@ type checkFlags struct {
 	maxTime, cellTime time.Duration
 	json, noTimes     bool
 	output            string
+	strategy          string
 	// afterCell, when set, is called after each cell (tests interrupt
 	// the check with it).
 	afterCell func(done int)
@@ -43,6 +44,7 @@ func cmdCheck(e *env, args []string) error {
 	fs.DurationVar(&cf.cellTime, "cell-time", 0, "soft cap on each cell (0: none)")
 	fs.BoolVar(&cf.json, "json", false, "print the results as JSON (docs/json.md); with -o, JSON goes to the file and the table to stdout")
 	fs.BoolVar(&cf.noTimes, "no-times", false, "leave out every time, so that the output depends on nothing but the catalog (golden tests)")
+	fs.StringVar(&cf.strategy, "strategy", "dfs", "dfs, or dpor (the DFS with partial-order reduction: fewer runs for the same violations)")
 	fs.StringVar(&cf.output, "o", "", "also write the results (the table, or JSON with --json) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,6 +54,9 @@ func cmdCheck(e *env, args []string) error {
 	}
 	if !(cf.budgetScale > 0) || math.IsInf(cf.budgetScale, 0) {
 		return usagef("--budget-scale must be a positive number, not %v", cf.budgetScale)
+	}
+	if cf.strategy != "dfs" && cf.strategy != "dpor" {
+		return usagef("--strategy must be dfs or dpor, not %q", cf.strategy)
 	}
 	if cf.maxTime < 0 || cf.cellTime < 0 {
 		return usagef("--max-time and --cell-time must not be negative")
@@ -146,7 +151,7 @@ func runCheck(ctx context.Context, cells []checkCell, cf *checkFlags, progressOu
 		}
 		cctx, cancel := cellContext(ctx, cf, start, len(cells), i)
 		prog.cell(i, c, budgetOf(c.cell, cf.budgetScale))
-		res := checkOne(cctx, c, cf.budgetScale, prog.runs)
+		res := checkOne(cctx, c, cf.budgetScale, cf.strategy, prog.runs)
 		cancel()
 		if cf.noTimes {
 			res.Seconds = nil
@@ -195,7 +200,7 @@ func budgetOf(c scenarios.Cell, scale float64) int {
 }
 
 // checkOne explores one cell with the DFS and judges the result.
-func checkOne(ctx context.Context, c checkCell, scale float64, progress func(int)) cellResult {
+func checkOne(ctx context.Context, c checkCell, scale float64, strategy string, progress func(int)) cellResult {
 	bound, _, faults := c.cell.Bounds()
 	cfg := c.sc.Config
 	if !cfg.Faults && !cfg.Signals {
@@ -203,9 +208,14 @@ func checkOne(ctx context.Context, c checkCell, scale float64, progress func(int
 	}
 	budget := budgetOf(c.cell, scale)
 	start := time.Now()
-	r := explore.DFS(c.sc.Program(c.cell.Variant), explore.Options{
+	if strategy == "" {
+		strategy = "dfs"
+	}
+	p := c.sc.Program(c.cell.Variant)
+	r := strategies[strategy](p, explore.Options{
 		Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: cfg,
 		RecheckEvery: 50, RequireMarks: c.sc.Marks, Context: ctx, Progress: progress})
+	shrinkResult(p, cfg, r)
 	el := seconds(time.Since(start))
 	return judge(c, r, bound, budget, faults, el)
 }

@@ -22,14 +22,16 @@ type exploreFlags struct {
 	ignore      string
 	output      string
 	verbose     bool
+	all         bool
 }
 
 func cmdExplore(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|random] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|random] [--all] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
-	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound) or random (seeded walk)")
+	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction) or random (seeded walk)")
+	fs.BoolVar(&ef.all, "all", false, "go on after the first violation and print each distinct one (kind, rule, location) with its count and first schedule")
 	fs.IntVar(&ef.budget, "budget", explore.DefaultBudget, "maximum number of runs")
 	fs.StringVar(&ef.seed, "seed", "1", "seed of the random walk")
 	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
@@ -44,8 +46,8 @@ func cmdExplore(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if ef.strategy != "dfs" && ef.strategy != "random" {
-		return usagef("--strategy must be dfs or random, not %q", ef.strategy)
+	if _, ok := strategies[ef.strategy]; !ok {
+		return usagef("--strategy must be dfs, dpor or random, not %q", ef.strategy)
 	}
 	if ef.budget < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 {
 		return usagef("--budget must be positive; --preemptions, --max-faults and --recheck must not be negative")
@@ -67,6 +69,7 @@ func cmdExplore(e *env, args []string) error {
 	}
 	var summary strings.Builder
 	printResult(&summary, ef.scenario, &ef, res)
+	printGroups(&summary, res)
 	fmt.Fprint(out, summary.String())
 	text := summary.String()
 	if res.First != nil {
@@ -99,16 +102,15 @@ func (ef *exploreFlags) explore(ctx context.Context, seed uint64) (*explore.Resu
 	}
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
 		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx,
-		Ignore: splitList(ef.ignore)}
-	if ef.strategy == "random" {
-		return explore.Random(tg.program(), o), nil
-	}
-	return explore.DFS(tg.program(), o), nil
+		Ignore: splitList(ef.ignore), All: ef.all}
+	res := strategies[ef.strategy](tg.program(), o)
+	shrinkResult(tg.program(), tg.cfg, res)
+	return res, nil
 }
 
 func printResult(out io.Writer, name string, ef *exploreFlags, r *explore.Result) {
 	fmt.Fprintf(out, "scenario %s, %s: %d runs, %d distinct, %d steps", name, ef.strategy, r.Runs, r.Distinct, r.Steps)
-	if ef.strategy == "dfs" {
+	if ef.strategy != "random" {
 		fmt.Fprintf(out, ", preemption bound %d: %s", r.Bound, r.Coverage())
 	}
 	fmt.Fprintln(out)
