@@ -52,7 +52,7 @@ func cmdExplore(e *env, args []string) error {
 		return usagef("--strategy must be dfs, random, pct or pos, not %q", ef.strategy)
 	}
 	if ef.budget < 1 || ef.depth < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 || ef.workers < 0 {
-		return usagef("--budget and --depth must be positive; --preemptions, --max-faults, --recheck and --workers must not be negative")
+		return usagef("--budget must be positive, and --depth; --preemptions, --max-faults, --recheck and --workers must not be negative")
 	}
 	seed, err := strconv.ParseUint(ef.seed, 0, 64)
 	if err != nil {
