@@ -165,7 +165,7 @@ func matchVariant(pat, text string) (bool, error) {
 	return a || b, nil
 }
 
-// runCheck explores the cells one after another and gathers the report.
+// runCheck explores the cells (cf.workers at a time) and gathers the report.
 // An interrupt (ctx cancelled) stops it after the cell it cuts short.
 func runCheck(ctx context.Context, cells []checkCell, cf *checkFlags, progressOut io.Writer) *checkReport {
 	rep := &checkReport{Schema: checkSchema, Scenario: cf.scenario, Variant: cf.variant, BudgetScale: cf.budgetScale,
