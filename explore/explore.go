@@ -1,10 +1,13 @@
 // Package explore searches the interleavings of a sim.Program for a run
 // that a checker reports.
 //
-// Two strategies exist today: a seeded random walk, and a depth-first
-// search that is exhaustive within a preemption bound, deepening the bound
-// one at a time so that the first violation found has the fewest
-// preemptions. Both replay every violating run with full tracing to build
+// Strategies: a seeded random walk; PCT (probabilistic concurrency
+// testing, pct.go) and POS (partial order sampling, pos.go), which sample
+// runs like the walk but with priorities; and a depth-first search that
+// is exhaustive within a preemption bound, deepening the bound one at a
+// time so that the first violation found has the fewest preemptions. The
+// sampling strategies run on all cores with results independent of the
+// number of workers (portfolio.go). All replay every violating run with full tracing to build
 // its report, so the report printed is exactly what `dcsim replay` shows.
 package explore
 
@@ -59,6 +62,13 @@ type Options struct {
 	// OnRun, when set, is called with every run's outcome (tests count
 	// what an exploration covered with it).
 	OnRun func(out *sim.Outcome)
+	// Workers is how many goroutines the sampling strategies (Random,
+	// PCT, POS) run on; 0 means GOMAXPROCS. The result does not depend
+	// on it (explore/portfolio.go).
+	Workers int
+	// Depth is PCT's bug depth d: d-1 priority change points per run.
+	// 0 means DefaultDepth.
+	Depth int
 }
 
 // DefaultBudget is the run budget when Options.Budget is 0.
@@ -165,11 +175,28 @@ func newExplorer(p sim.Program, o Options) *explorer {
 // exploration should stop.
 func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 	out := sim.Execute(e.prog, e.opts.Config, s)
+	var rc *sim.Report
+	if e.recheckDue(e.res.Runs) && out.Err == nil {
+		rc = e.recheck(out)
+	}
+	return out, e.fold(out, rc)
+}
+
+// recheckDue says whether run i (0-based) is re-executed from its log.
+func (e *explorer) recheckDue(i int) bool {
+	k := e.opts.RecheckEvery
+	return k > 0 && (i+1)%k == 0
+}
+
+// fold adds a run to the result; rc is the report of its recheck (nil:
+// not rechecked, or it reproduced). It returns false when exploration
+// should stop.
+func (e *explorer) fold(out *sim.Outcome, rc *sim.Report) bool {
 	e.res.Runs++
 	e.res.Steps += out.Steps
 	if out.Err != nil {
 		e.res.Err = out.Err
-		return out, false
+		return false
 	}
 	for k, v := range out.Marks {
 		e.res.Marks[k] += v
@@ -194,17 +221,15 @@ func (e *explorer) run(s sim.Strategy) (*sim.Outcome, bool) {
 			e.res.Stopped = StopTime
 		}
 	}
-	if k := e.opts.RecheckEvery; k > 0 && e.res.Runs%k == 0 {
-		if rep := e.recheck(out); rep != nil {
-			e.violation(rep, out)
-			return out, e.goOn(more)
-		}
+	if rc != nil {
+		e.violation(rc, out)
+		return e.goOn(more)
 	}
 	if out.Report != nil && !slices.Contains(e.opts.Ignore, out.Report.Rule) {
 		e.violation(nil, out)
-		return out, e.goOn(more)
+		return e.goOn(more)
 	}
-	return out, more
+	return more
 }
 
 // goOn says whether to go on after a violation.
@@ -296,17 +321,10 @@ func (e *explorer) finish() *Result {
 }
 
 // Random explores with a seeded random walk: run i uses the seed
-// RunSeed(o.Seed, i), so any run can be reproduced from the pair.
+// RunSeed(o.Seed, i), so any run can be reproduced from the pair. Runs
+// spread over o.Workers goroutines with the same result.
 func Random(p sim.Program, o Options) *Result {
-	e := newExplorer(p, o)
-	for i := 0; ; i++ {
-		out, more := e.run(sim.NewRandom(RunSeed(o.Seed, i)))
-		out.Release()
-		if !more {
-			break
-		}
-	}
-	return e.finish()
+	return newExplorer(p, o).sample(func(i int) sim.Strategy { return sim.NewRandom(RunSeed(o.Seed, i)) })
 }
 
 // RunSeed derives the seed of run i of a random exploration (SplitMix64).

@@ -47,6 +47,8 @@ type Task struct {
 
 	setupDepth int   // inside Task.Setup
 	blockStart int64 // step at which the task first blocked in its current wait
+
+	pending Pending // the point the task is stopped at (sim/pending.go)
 }
 
 // ID is the task's number, its name in schedules.
@@ -147,6 +149,7 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 	if w.halted {
 		panic(haltRun{})
 	}
+	t.pending = Pending{op, id, acc}
 	if w.runnable&(w.runnable-1) != 0 {
 		if v := w.decide(DecideSchedule, t.id, 0, ""); v != t.id {
 			w.cur = w.tasks[v]
@@ -256,6 +259,7 @@ func (t *Task) CPURelax() {
 	if w.halted {
 		panic(haltRun{})
 	}
+	t.pending = Pending{Op: opYield}
 	if w.runnable&(w.runnable-1) != 0 {
 		if v := w.decide(DecideYield, t.id, 0, ""); v != t.id {
 			w.cur = w.tasks[v]

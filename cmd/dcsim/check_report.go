@@ -18,6 +18,11 @@ type checkReport struct {
 	Scenario    string       `json:"scenario_filter"`
 	Variant     string       `json:"variant_filter"`
 	BudgetScale float64      `json:"budget_scale"`
+	Strategy    string       `json:"strategy,omitempty"`
+	Seed        *uint64      `json:"seed,omitempty"`
+	Depth       int          `json:"depth,omitempty"`
+	ShardIndex  *int         `json:"shard_index,omitempty"`
+	ShardTotal  int          `json:"shard_total,omitempty"`
 	MaxTime     *float64     `json:"max_time_seconds,omitempty"`
 	CellTime    *float64     `json:"cell_time_seconds,omitempty"`
 	Cells       []cellResult `json:"cells"`

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -12,13 +14,16 @@ import (
 	"github.com/dcsim/dcsim/scenarios"
 )
 
-const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--strategy dfs|dpor] [--budget-scale F] [--max-time D] [--cell-time D] [--json] [--no-times] [-o FILE]
+const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--workers N] [--shard I/N] [--strategy dfs|dpor|random|pct|pos] [--json] [--no-times] [-o FILE]
 
 Explores every cell of the catalog (each scenario under each of its
 variants) with the DFS, within the cell's preemption bound, fault bound
 and run budget, requiring the scenario's coverage marks, and prints one
 row per cell: what it expects, what it found, and how much of the tree
-it covered. Cells run one after another in catalog order. Exit 0 when
+it covered. Cells run on --workers goroutines and are printed in catalog
+order: the table does not depend on the number of workers. --shard i/n
+(or TEST_SHARD_INDEX and TEST_TOTAL_SHARDS) checks only the cells k with
+k mod n = i; dcsim merge joins the shards' --json outputs. Exit 0 when
 every cell meets its expectation, 1 when one does not or the check was
 interrupted (Ctrl-C: the cells done so far are printed), 2 on bad input.`
 
@@ -28,7 +33,14 @@ type checkFlags struct {
 	maxTime, cellTime time.Duration
 	json, noTimes     bool
 	output            string
-	strategy          string
+	// workers is how many cells run at once (0 or 1: one after another).
+	workers int
+	// strategy explores each cell ("" or "dfs": the DFS); seed and depth
+	// go to the sampling strategies.
+	strategy    string
+	seed, depth int
+	// shard, when set, is the share of the cells this check takes.
+	shard *shard
 	// afterCell, when set, is called after each cell (tests interrupt
 	// the check with it).
 	afterCell func(done int)
@@ -44,19 +56,37 @@ func cmdCheck(e *env, args []string) error {
 	fs.DurationVar(&cf.cellTime, "cell-time", 0, "soft cap on each cell (0: none)")
 	fs.BoolVar(&cf.json, "json", false, "print the results as JSON (docs/json.md); with -o, JSON goes to the file and the table to stdout")
 	fs.BoolVar(&cf.noTimes, "no-times", false, "leave out every time, so that the output depends on nothing but the catalog (golden tests)")
-	fs.StringVar(&cf.strategy, "strategy", "dfs", "dfs, or dpor (the DFS with partial-order reduction: fewer runs for the same violations)")
 	fs.StringVar(&cf.output, "o", "", "also write the results (the table, or JSON with --json) to this file")
+	fs.IntVar(&cf.workers, "workers", runtime.GOMAXPROCS(0), "cells explored at once; the results do not depend on it")
+	fs.StringVar(&cf.strategy, "strategy", "dfs", "explore each cell with dfs, dpor (the DFS with partial-order reduction), random, pct or pos (within the cell's budget)")
+	fs.IntVar(&cf.seed, "seed", 1, "seed of random, pct and pos")
+	fs.IntVar(&cf.depth, "depth", explore.DefaultDepth, "PCT's bug depth")
+	shardFlag := fs.String("shard", "", "check only shard I of N (I/N, 0-based: the cells k with k mod N = I); default from TEST_SHARD_INDEX and TEST_TOTAL_SHARDS")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cf.workers < 1 || cf.seed < 0 || cf.depth < 1 {
+		return usagef("--workers and --depth must be positive, --seed not negative")
+	}
+	if _, ok := strategies[cf.strategy]; !ok {
+		return usagef("--strategy must be dfs, dpor, random, pct or pos, not %q", cf.strategy)
+	}
+	sh, err := shardFromFlagOrEnv(*shardFlag, os.Getenv)
+	if err != nil {
+		return err
+	}
+	cf.shard = sh
+	if f := os.Getenv("TEST_SHARD_STATUS_FILE"); f != "" && sh != nil && *shardFlag == "" {
+		// Bazel's handshake: the test runner understood sharding.
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			return err
+		}
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (use --scenario to choose scenarios)", fs.Arg(0))
 	}
 	if !(cf.budgetScale > 0) || math.IsInf(cf.budgetScale, 0) {
 		return usagef("--budget-scale must be a positive number, not %v", cf.budgetScale)
-	}
-	if cf.strategy != "dfs" && cf.strategy != "dpor" {
-		return usagef("--strategy must be dfs or dpor, not %q", cf.strategy)
 	}
 	if cf.maxTime < 0 || cf.cellTime < 0 {
 		return usagef("--max-time and --cell-time must not be negative")
@@ -65,6 +95,7 @@ func cmdCheck(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cells = cf.shard.take(cells)
 	f, err := createOutput(cf.output)
 	if err != nil {
 		return err
@@ -134,7 +165,7 @@ func matchVariant(pat, text string) (bool, error) {
 	return a || b, nil
 }
 
-// runCheck explores the cells one after another and gathers the report.
+// runCheck explores the cells (cf.workers at a time) and gathers the report.
 // An interrupt (ctx cancelled) stops it after the cell it cuts short.
 func runCheck(ctx context.Context, cells []checkCell, cf *checkFlags, progressOut io.Writer) *checkReport {
 	rep := &checkReport{Schema: checkSchema, Scenario: cf.scenario, Variant: cf.variant, BudgetScale: cf.budgetScale,
@@ -143,24 +174,10 @@ func runCheck(ctx context.Context, cells []checkCell, cf *checkFlags, progressOu
 		rep.MaxTime = seconds(cf.maxTime)
 		rep.CellTime = seconds(cf.cellTime)
 	}
+	cf.describe(rep)
 	start := time.Now()
 	prog := startProgress(progressOut, len(cells), start)
-	for i, c := range cells {
-		if ctx.Err() != nil {
-			break
-		}
-		cctx, cancel := cellContext(ctx, cf, start, len(cells), i)
-		prog.cell(i, c, budgetOf(c.cell, cf.budgetScale))
-		res := checkOne(cctx, c, cf.budgetScale, cf.strategy, prog.runs)
-		cancel()
-		if cf.noTimes {
-			res.Seconds = nil
-		}
-		rep.Cells = append(rep.Cells, res)
-		if cf.afterCell != nil {
-			cf.afterCell(i + 1)
-		}
-	}
+	rep.Cells = runCells(ctx, cells, cf, start, prog)
 	prog.stop()
 	rep.summarize(len(cells), ctx.Err() != nil)
 	if !cf.noTimes {
@@ -199,8 +216,10 @@ func budgetOf(c scenarios.Cell, scale float64) int {
 	return max(1, int(math.Ceil(float64(budget)*scale)))
 }
 
-// checkOne explores one cell with the DFS and judges the result.
-func checkOne(ctx context.Context, c checkCell, scale float64, strategy string, progress func(int)) cellResult {
+// checkOne explores one cell with the DFS (or cf's strategy) and judges
+// the result.
+func checkOne(ctx context.Context, c checkCell, cf *checkFlags, progress func(int)) cellResult {
+	scale := cf.budgetScale
 	bound, _, faults := c.cell.Bounds()
 	cfg := c.sc.Config
 	if !cfg.Faults && !cfg.Signals {
@@ -208,13 +227,15 @@ func checkOne(ctx context.Context, c checkCell, scale float64, strategy string, 
 	}
 	budget := budgetOf(c.cell, scale)
 	start := time.Now()
-	if strategy == "" {
-		strategy = "dfs"
+	strategy := strategies["dfs"]
+	if cf.strategy != "" {
+		strategy = strategies[cf.strategy]
 	}
 	p := c.sc.Program(c.cell.Variant)
-	r := strategies[strategy](p, explore.Options{
+	r := strategy(p, explore.Options{
 		Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: cfg,
-		RecheckEvery: 50, RequireMarks: c.sc.Marks, Context: ctx, Progress: progress})
+		RecheckEvery: 50, RequireMarks: c.sc.Marks, Context: ctx, Progress: progress,
+		Seed: uint64(cf.seed), Depth: cf.depth, Workers: 1})
 	shrinkResult(p, cfg, r)
 	el := seconds(time.Since(start))
 	return judge(c, r, bound, budget, faults, el)

@@ -23,15 +23,19 @@ type exploreFlags struct {
 	output      string
 	verbose     bool
 	all         bool
+	depth       int
+	workers     int
 }
 
 func cmdExplore(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|random] [--all] [--budget N] [--seed N] [--preemptions K] [-o FILE] [-v]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|random|pct|pos] [--all] [--budget N] [--seed N] [--preemptions K] [--depth D] [--workers N] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
-	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction) or random (seeded walk)")
+	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction), random (seeded walk), pct (priorities with --depth-1 change points) or pos (partial order sampling)")
 	fs.BoolVar(&ef.all, "all", false, "go on after the first violation and print each distinct one (kind, rule, location) with its count and first schedule")
+	fs.IntVar(&ef.depth, "depth", explore.DefaultDepth, "PCT's bug depth: depth-1 priority change points per run")
+	fs.IntVar(&ef.workers, "workers", 0, "goroutines for random, pct and pos (0: GOMAXPROCS); the result does not depend on it")
 	fs.IntVar(&ef.budget, "budget", explore.DefaultBudget, "maximum number of runs")
 	fs.StringVar(&ef.seed, "seed", "1", "seed of the random walk")
 	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
@@ -47,10 +51,10 @@ func cmdExplore(e *env, args []string) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if _, ok := strategies[ef.strategy]; !ok {
-		return usagef("--strategy must be dfs, dpor or random, not %q", ef.strategy)
+		return usagef("--strategy must be dfs, dpor, random, pct or pos, not %q", ef.strategy)
 	}
-	if ef.budget < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 {
-		return usagef("--budget must be positive; --preemptions, --max-faults and --recheck must not be negative")
+	if ef.budget < 1 || ef.depth < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 || ef.workers < 0 {
+		return usagef("--budget must be positive, and --depth; --preemptions, --max-faults, --recheck and --workers must not be negative")
 	}
 	seed, err := strconv.ParseUint(ef.seed, 0, 64)
 	if err != nil {
@@ -102,7 +106,7 @@ func (ef *exploreFlags) explore(ctx context.Context, seed uint64) (*explore.Resu
 	}
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
 		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx,
-		Ignore: splitList(ef.ignore), All: ef.all}
+		Ignore: splitList(ef.ignore), All: ef.all, Depth: ef.depth, Workers: ef.workers}
 	res := strategies[ef.strategy](tg.program(), o)
 	shrinkResult(tg.program(), tg.cfg, res)
 	return res, nil

@@ -6,6 +6,7 @@
 //	dcsim replay   SCHEDULE|FILE      replay a schedule or a saved report
 //	dcsim list     [NAME|GLOB...]     the scenarios (--variants: the variants)
 //	dcsim bench    [flags]            measure exploration speed
+//	dcsim merge    SHARD.json...      join the shards of a check
 //
 // Exit codes: 0 clean (for check: every cell met its expectation), 1 a
 // checker reported a violation (check: a cell did not meet its
@@ -43,6 +44,7 @@ commands:
   replay    replay a schedule string or a saved report, exactly
   list      list the built-in scenarios (--variants: the variants and toggles)
   bench     measure exploration speed on a scenario
+  merge     join the --json outputs of the shards of one check (check --shard i/n)
 
 "dcsim <command> -h" or "dcsim help <command>" describes a command's flags.
 exit codes: 0 clean, 1 violation reported (check: a cell not as expected),
@@ -60,6 +62,7 @@ type env struct {
 
 var commands = map[string]func(*env, []string) error{
 	"check": cmdCheck, "run": cmdRun, "explore": cmdExplore, "replay": cmdReplay, "list": cmdList, "bench": cmdBench,
+	"merge": cmdMerge,
 }
 
 func main() {

@@ -8,11 +8,13 @@ import (
 	"github.com/dcsim/dcsim/sim"
 )
 
-// strategies are the explorers --strategy names.
+// strategies are the explorers --strategy names, for explore and check.
 var strategies = map[string]func(sim.Program, explore.Options) *explore.Result{
 	"dfs":    explore.DFS,
 	"dpor":   explore.DPOR,
 	"random": explore.Random,
+	"pct":    explore.PCT,
+	"pos":    explore.POS,
 }
 
 // shrinkResult minimises the first violation and every group's first
