@@ -64,7 +64,9 @@ type Options struct {
 	OnRun func(out *sim.Outcome)
 	// Workers is how many goroutines the sampling strategies (Random,
 	// PCT, POS) run on; 0 means GOMAXPROCS. The result does not depend
-	// on it (explore/portfolio.go).
+	// on it (explore/portfolio.go). Runs then execute at once: a
+	// program whose setup shares mutable state between runs (a test's
+	// deliberately nondeterministic program) needs Workers 1.
 	Workers int
 	// Depth is PCT's bug depth d: d-1 priority change points per run.
 	// 0 means DefaultDepth.

@@ -537,10 +537,12 @@ var nondetMap = sim.Program{Name: "test/nondet-map", Setup: func(w *sim.World) {
 	w.Go("b", func(t *sim.Task) { t.Yield() })
 }}
 
+// The nondeterministic programs keep state between runs on purpose, so
+// their runs must not run at once: one worker.
 func TestRecheckFiresOnNondeterminism(t *testing.T) {
 	for _, p := range []sim.Program{nondetCounter, nondetMap} {
 		for _, strat := range []string{"dfs", "random"} {
-			o := explore.Options{MaxPreemptions: 2, Budget: 2000, RecheckEvery: 1}
+			o := explore.Options{MaxPreemptions: 2, Budget: 2000, RecheckEvery: 1, Workers: 1}
 			var r *explore.Result
 			if strat == "dfs" {
 				r = explore.DFS(p, o)
@@ -557,11 +559,11 @@ func TestRecheckFiresOnNondeterminism(t *testing.T) {
 		}
 	}
 	// Every third run is rechecked: the first recheck is run 3.
-	if r := explore.Random(nondetCounter, explore.Options{Budget: 100, RecheckEvery: 3}); r.First == nil || r.First.Kind != sim.KindNondeterm || r.Runs != 3 {
+	if r := explore.Random(nondetCounter, explore.Options{Budget: 100, RecheckEvery: 3, Workers: 1}); r.First == nil || r.First.Kind != sim.KindNondeterm || r.Runs != 3 {
 		t.Errorf("RecheckEvery 3: %d runs, first %+v", r.Runs, r.First)
 	}
 	// Without the self-check the counter program explores "clean".
-	if r := explore.Random(nondetCounter, explore.Options{Budget: 100}); !r.Clean() {
+	if r := explore.Random(nondetCounter, explore.Options{Budget: 100, Workers: 1}); !r.Clean() {
 		t.Errorf("no recheck, yet a report: %+v", r.First)
 	}
 }
