@@ -15,8 +15,6 @@ import (
 )
 
 const (
-	markShrinkWaits    = "shrink_dcache_tree: waiting for a dying dentry"
-	markWaitersWoken   = "d_complete_waiters: woke a shrink_dcache_tree waiter"
 	shrinkWaitMaxSteps = 20000
 )
 
@@ -56,7 +54,7 @@ func TestShrinkTreeWaitsForDyingDentry(t *testing.T) {
 			})
 			out := dcachetest.Run(t, prog, sim.Config{MaxSteps: shrinkWaitMaxSteps}, nil)
 			dcachetest.Clean(t, out)
-			if out.Marks[markShrinkWaits] != 1 || out.Marks[markWaitersWoken] != 1 {
+			if out.Marks[dcache.MarkShrinkWaits] != 1 || out.Marks[dcache.MarkWaitersWoken] != 1 {
 				t.Fatalf("marks %v: want the shrinker to wait once and be woken once", out.Marks)
 			}
 			if c.Live() {

@@ -430,7 +430,7 @@ func shrinkDcacheTree(t *sim.Task, parent *Dentry) {
 					ShrinkDentryList(t, &data.dispose)
 				}
 				if needWait {
-					t.Mark("shrink_dcache_tree: waiting for a dying dentry")
+					t.Mark(MarkShrinkWaits)
 					wait.completion.Wait(t)
 				}
 				t.Free(&wait.Object)

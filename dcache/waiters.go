@@ -63,7 +63,7 @@ func dCompleteWaiters(t *sim.Task, d *Dentry) {
 	v := d.waiters
 	d.waiters = nil
 	d.u = uEmpty
-	t.Mark("d_complete_waiters: woke a shrink_dcache_tree waiter")
+	t.Mark(MarkWaitersWoken)
 	for _, p := range v {
 		p.completion.Complete(t)
 	}
@@ -72,3 +72,10 @@ func dCompleteWaiters(t *sim.Task, d *Dentry) {
 // HasWaiters says whether some shrink_dcache_tree waits for d to be
 // unlisted (dentry->waiters is not NULL); for tests and checks.
 func HasWaiters(d *Dentry) bool { return d.u == uWaiters }
+
+// Coverage marks of the base's shrink_dcache_tree waiters, for programs
+// that must prove they reached the path.
+const (
+	MarkShrinkWaits  = "shrink_dcache_tree: waiting for a dying dentry"
+	MarkWaitersWoken = "d_complete_waiters: woke a shrink_dcache_tree waiter"
+)

@@ -13,11 +13,6 @@ import (
 	"github.com/dcsim/dcsim/variant"
 )
 
-const (
-	markShrinkWaits  = "shrink_dcache_tree: waiting for a dying dentry"
-	markWaitersWoken = "d_complete_waiters: woke a shrink_dcache_tree waiter"
-)
-
 func init() {
 	Register(&Scenario{
 		Name: "dcache/shrink-vs-dying-child",
@@ -25,7 +20,7 @@ func init() {
 			"lookup in the directory: a child that the dput is killing is waited for on its waiters " +
 			"(d_add_waiter) until dentry_unlist completes them; nothing unused is left below the " +
 			"directory and no shrinker sleeps for ever.",
-		Marks: []string{markShrinkWaits, markWaitersWoken},
+		Marks: []string{dcache.MarkShrinkWaits, dcache.MarkWaitersWoken},
 		Cells: mainV3(2, 0),
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
