@@ -128,6 +128,9 @@ type FsType struct {
 	fileClass     *sim.LockClass
 	inLookupClass *sim.LockClass
 	renameClass   *sim.LockClass // s_vfs_rename_key
+	// RenameDoesDMove is FS_RENAME_DOES_D_MOVE: ->rename moves the
+	// dentries itself, and vfs_rename does not d_move them after it.
+	RenameDoesDMove bool
 }
 
 // NewFsType registers a filesystem type and its lock classes.

@@ -459,7 +459,9 @@ func (s *System) VfsRename(t *sim.Task, rd *RenameData) int {
 			dcache.ShrinkDcacheParent(t, newDentry)
 			target.IFlags |= dcache.S_DEAD
 		}
-		if flags&RENAME_EXCHANGE == 0 {
+		if oldDir.ISb.Type.RenameDoesDMove {
+			// FS_RENAME_DOES_D_MOVE: ->rename has moved them.
+		} else if flags&RENAME_EXCHANGE == 0 {
 			dcache.DMove(t, oldDentry, newDentry)
 		} else {
 			dcache.DExchange(t, oldDentry, newDentry)
