@@ -207,3 +207,12 @@ func (fs *FS) revalidateInode(t *sim.Task, inode *dcache.Inode) int {
 	refreshInode(inode, change)
 	return 0
 }
+
+// MarkReachable marks the inodes of the NFS inode hash: an inode with no
+// reference and links left stays cached (generic_drop_inode), for the
+// leak walker (World.Roots).
+func (fs *FS) MarkReachable(mark func(*sim.Object)) {
+	for _, inode := range fs.icache {
+		mark(&inode.Object)
+	}
+}
