@@ -4,6 +4,7 @@ import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // FsType is nfs4's filesystem type; it moves dentries in ->rename itself
@@ -34,6 +35,8 @@ type FS struct {
 	sillycounter int
 	// rpciod counts the async RPC tasks started, for their names.
 	rpciod int
+	// inoFH maps the client's inode numbers to handles, for checks.
+	inoFH map[uint64]FH
 }
 
 // nfsInode is struct nfs_inode: the handle and the attribute cache.
@@ -79,7 +82,7 @@ func dfs(d *dcache.Dentry) *nfsDentry {
 
 // New mounts srv's root (nfs_fill_super, nfs_get_root). Call it in setup.
 func New(s *vfs.System, srv *Server, name string) *FS {
-	fs := &FS{s: s, srv: srv, icache: map[FH]*dcache.Inode{}}
+	fs := &FS{s: s, srv: srv, icache: map[FH]*dcache.Inode{}, inoFH: map[uint64]FH{}}
 	fs.dops = &dcache.DentryOperations{
 		DRevalidate: fs.lookupRevalidate,
 		DDelete:     fs.dentryDelete,
@@ -114,6 +117,7 @@ func (fs *FS) initInode(inode *dcache.Inode, fh FH) {
 		inode.IOp = fs.fileOps
 	}
 	fs.icache[fh] = inode
+	fs.inoFH[inode.IIno] = fh
 	inode.Evict = func(t *sim.Task, inode *dcache.Inode) { delete(fs.icache, NFSI(inode).fh) }
 }
 
@@ -216,3 +220,17 @@ func (fs *FS) MarkReachable(mark func(*sim.Object)) {
 		mark(&inode.Object)
 	}
 }
+
+// InoFH is the handle of the client inode numbered ino (0 if none).
+func (fs *FS) InoFH(ino uint64) FH { return fs.inoFH[ino] }
+
+// Mapper relates the mount's dcache to the server's truth
+// (oracle.Mapper).
+type Mapper struct{ FS *FS }
+
+// InodeObj is the handle behind an inode.
+func (m Mapper) InodeObj(inode *dcache.Inode) oracle.Obj { return oracle.Obj(InodeFH(inode)) }
+
+// MayBeStale is true for every NFS dentry: each is revalidated with the
+// server before use, so the dcache may lag the server at any time.
+func (m Mapper) MayBeStale(d *dcache.Dentry) bool { return true }

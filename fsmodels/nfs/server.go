@@ -6,6 +6,7 @@ import (
 
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // FH is a file handle: the server's name for an object, never reused.
@@ -37,9 +38,9 @@ type Server struct {
 	nodes  map[FH]*snode
 	nextFH FH
 	Root   FH
-	// OnChange is called for every change of a name (obj 0: removed),
-	// with who made it; the oracle's feed.
-	OnChange func(dir FH, name string, obj FH, by string)
+	// Truth is the history of every name, the consistency oracle's
+	// feed: objects are file handles.
+	Truth *oracle.Truth
 	// Perturb lists, per procedure, the replies other than the true one
 	// the decision log may choose (see Reply).
 	Perturb map[string][]Reply
@@ -47,9 +48,10 @@ type Server struct {
 
 // NewServer makes a server with an empty root directory.
 func NewServer(w *sim.World) *Server {
-	srv := &Server{nodes: map[FH]*snode{}, Perturb: map[string][]Reply{}}
+	srv := &Server{nodes: map[FH]*snode{}, Perturb: map[string][]Reply{}, Truth: oracle.New(w, "the NFS server")}
 	w.NewStatic(&srv.Object, "nfs server")
 	srv.Root = srv.newNode(dcache.S_IFDIR)
+	srv.Truth.NameObj(oracle.Obj(srv.Root), "/")
 	return srv
 }
 
@@ -93,9 +95,7 @@ func (srv *Server) set(d *snode, name string, fh FH, by string) {
 		d.names[name] = fh
 	}
 	d.change++
-	if srv.OnChange != nil {
-		srv.OnChange(d.fh, name, fh, by)
-	}
+	srv.Truth.Set(oracle.Obj(d.fh), name, oracle.Obj(fh), by)
 }
 
 func (srv *Server) dir(fh FH) (*snode, int) {
