@@ -70,6 +70,7 @@ type nfsRun struct {
 	s   *vfs.System
 	srv *nfs.Server
 	fs  *nfs.FS
+	own oracle.Own
 }
 
 func (r *nfsRun) Enter(*sim.Task, string) bool { return true }
@@ -98,10 +99,17 @@ func (r *nfsRun) Do(t *sim.Task, layer, verb string, args []string) string {
 	return sim.ErrnoString(err)
 }
 
+// RewriteCall notes a call that changes names as it starts (oracle.Own).
+func (r *nfsRun) RewriteCall(layer string, c *vfstest.Call) *vfstest.Call {
+	r.own.Begin(c, r.srv.Truth.Now())
+	return c
+}
+
 // CheckCall runs the consistency oracle on a completed call.
 func (r *nfsRun) CheckCall(t *sim.Task, layer string, c *vfstest.Call, got string, from int64) {
-	oracle.Calls{Tr: r.srv.Truth, S: r.s, M: nfs.Mapper{FS: r.fs},
+	oracle.Calls{Tr: r.srv.Truth, S: r.s, M: nfs.Mapper{FS: r.fs}, Own: &r.own,
 		Dir: func(p string) oracle.Obj { return oracle.Obj(r.srv.Walk(p)) },
 		Ino: func(ino uint64) oracle.Obj { return oracle.Obj(r.fs.InoFH(ino)) },
 	}.Check(t, c, got, from)
+	r.own.End(c, r.srv.Truth.Now())
 }

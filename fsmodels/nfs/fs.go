@@ -33,8 +33,10 @@ type FS struct {
 	icache map[FH]*dcache.Inode
 	// sillycounter is nfs_sillyrename's static counter.
 	sillycounter int
-	// rpciod counts the async RPC tasks started, for their names.
-	rpciod int
+	// rpciod counts the async RPC tasks started, for their names;
+	// rpcQueue is where they wait to be started.
+	rpciod   int
+	rpcQueue sim.Object
 	// inoFH maps the client's inode numbers to handles, for checks.
 	inoFH map[uint64]FH
 }
@@ -89,6 +91,7 @@ func New(s *vfs.System, srv *Server, name string) *FS {
 		DIput:       fs.dentryIput,
 	}
 	fs.SB = s.C.NewSuperBlockOfType(FsType, name, fs.dops)
+	s.C.W.NewStatic(&fs.rpcQueue, "rpciod queue")
 	fs.dirOps = &vfs.InodeOperations{
 		Lookup: fs.lookup, Create: fs.create, Mkdir: fs.mkdir, Link: fs.link,
 		Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename, AtomicOpen: fs.atomicOpen,
@@ -122,10 +125,12 @@ func (fs *FS) initInode(inode *dcache.Inode, fh FH) {
 }
 
 // fhget is nfs_fhget (fs/nfs/inode.c): the inode of a handle, found in
-// the inode hash (a new reference) or made.
-func (fs *FS) fhget(t *sim.Task, fh FH, mode dcache.Mode) *dcache.Inode {
+// the inode hash (a new reference, attributes refreshed) or made, with
+// the change attribute of the reply.
+func (fs *FS) fhget(t *sim.Task, fh FH, mode dcache.Mode, change uint64) *dcache.Inode {
 	if inode := fs.icache[fh]; inode != nil {
 		dcache.Ihold(t, inode)
+		refreshInode(inode, change)
 		return inode
 	}
 	if t.Fault("nfs_fhget: iget5_locked") {
@@ -133,6 +138,7 @@ func (fs *FS) fhget(t *sim.Task, fh FH, mode dcache.Mode) *dcache.Inode {
 	}
 	inode := fs.SB.NewInode(t, mode)
 	fs.initInode(inode, fh)
+	NFSI(inode).changeAttr = change
 	return inode
 }
 

@@ -13,16 +13,16 @@ import (
 var MutNoRevalidate = variant.NewMutant("nfs", "nfs-no-revalidate",
 	"nfs ->d_revalidate returns 1 without asking the server")
 
-// lookupRPC is NFS_PROTO(dir)->lookup: LOOKUP of name in dir.
-func (fs *FS) lookupRPC(t *sim.Task, dir *dcache.Inode, name string) (FH, dcache.Mode, int) {
-	var fh FH
-	var mode dcache.Mode
-	err := fs.rpc(t, "LOOKUP", func() int {
+// lookupRPC is NFS_PROTO(dir)->lookup: LOOKUP of name in dir, with the
+// object's type and change attribute.
+func (fs *FS) lookupRPC(t *sim.Task, dir *dcache.Inode, name string) (fh FH, mode dcache.Mode, change uint64, err int) {
+	err = fs.rpc(t, "LOOKUP", func() int {
 		var err int
 		fh, mode, err = fs.srv.lookup(NFSI(dir).fh, name)
+		change = fs.srv.changeOf(fh)
 		return err
 	})
-	return fh, mode, err
+	return
 }
 
 // isExclusiveCreate is nfs_is_exclusive_create (fs/nfs/dir.c, series
@@ -38,7 +38,7 @@ func (fs *FS) lookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flag
 		return nil
 	}
 	dirVerifier := saveChangeAttribute(dir)
-	fh, mode, err := fs.lookupRPC(t, dir, dentry.DName.Name)
+	fh, mode, change, err := fs.lookupRPC(t, dir, dentry.DName.Name)
 	var inode *dcache.Inode
 	switch {
 	case err == -int(sim.ENOENT):
@@ -46,7 +46,7 @@ func (fs *FS) lookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flag
 	case err < 0:
 		return sim.ErrPtr[dcache.Dentry](sim.Errno(-err))
 	default:
-		inode = fs.fhget(t, fh, mode)
+		inode = fs.fhget(t, fh, mode, change)
 		if sim.IsErr(inode) {
 			return sim.ErrCast[dcache.Dentry](inode)
 		}
@@ -162,7 +162,7 @@ func (fs *FS) lookupVerifyInode(t *sim.Task, inode *dcache.Inode, flags vfs.Look
 // base): LOOKUP the name again; valid only if it still names our handle.
 func (fs *FS) revalidateDentry(t *sim.Task, dir *dcache.Inode, name *dcache.Qstr, dentry *dcache.Dentry, inode *dcache.Inode) int {
 	dirVerifier := saveChangeAttribute(dir)
-	fh, _, ret := fs.lookupRPC(t, dir, name.Name)
+	fh, _, _, ret := fs.lookupRPC(t, dir, name.Name)
 	if ret >= 0 {
 		ret = 0
 		if fh == NFSI(inode).fh {

@@ -20,9 +20,10 @@ type openCtx struct {
 // openRPC is the OPEN of NFS_PROTO(dir)->open_context (nfs4_atomic_open
 // -> _nfs4_do_open): with O_CREAT a create (exclusive with O_EXCL),
 // else an open of an existing file; -EISDIR for a directory.
-func (fs *FS) openRPC(t *sim.Task, dir *dcache.Inode, name string, openFlags int) (fh FH, mode dcache.Mode, created bool, ci Cinfo, err int) {
+func (fs *FS) openRPC(t *sim.Task, dir *dcache.Inode, name string, openFlags int) (fh FH, mode dcache.Mode, change uint64, created bool, ci Cinfo, err int) {
 	err = fs.rpc(t, "OPEN", func() int {
 		var err int
+		defer func() { change = fs.srv.changeOf(fh) }()
 		dirFH := NFSI(dir).fh
 		if openFlags&vfs.O_CREAT != 0 {
 			fh, created, ci, err = fs.srv.create(dirFH, name, dcache.S_IFREG, openFlags&vfs.O_EXCL != 0, "client")
@@ -47,18 +48,18 @@ func (fs *FS) openRPC(t *sim.Task, dir *dcache.Inode, name string, openFlags int
 // removes); the context switches to an alias d_splice_alias returns.
 func (fs *FS) openContext(t *sim.Task, dir *dcache.Inode, ctx *openCtx, openFlags int) (*dcache.Inode, bool, int) {
 	dentry := ctx.dentry
-	fh, mode, created, ci, err := fs.openRPC(t, dir, dentry.DName.Name, openFlags)
+	dirVerifier := saveChangeAttribute(dir)
+	fh, mode, change, created, ci, err := fs.openRPC(t, dir, dentry.DName.Name, openFlags)
 	if err != 0 {
 		return nil, false, err
 	}
 	if openFlags&vfs.O_CREAT != 0 {
 		updateChangeattr(dir, ci)
 	}
-	inode := fs.fhget(t, fh, mode)
+	inode := fs.fhget(t, fh, mode, change)
 	if sim.IsErr(inode) {
 		return nil, created, sim.PtrErr(inode)
 	}
-	setVerifier(t, dentry, saveChangeAttribute(dir))
 	if dcache.DReallyIsNegative(t, dentry) {
 		if !fs.s.Has(variant.P15NfsAddOrObtain) {
 			dcache.DDrop(t, dentry)
@@ -66,8 +67,10 @@ func (fs *FS) openContext(t *sim.Task, dir *dcache.Inode, ctx *openCtx, openFlag
 		dcache.Ihold(t, inode) // igrab(state->inode)
 		if alias := dcache.DSpliceAlias(t, inode, dentry); alias != nil {
 			ctx.dentry, ctx.alias = alias, alias
+			dentry = alias
 		}
 	}
+	setVerifier(t, dentry, dirVerifier) // NFS4_OPEN_CLAIM_NULL
 	// Divergence: the nfs4_state's inode reference lives until close;
 	// the model drops it here.
 	dcache.Iput(t, inode)
@@ -204,7 +207,7 @@ func (fs *FS) fileOpen(t *sim.Task, inode *dcache.Inode, file *vfs.File) int {
 	parent := dcache.DgetParent(t, dentry)
 	defer dcache.Dput(t, parent)
 	dir := parent.DInode
-	fh, _, _, ci, err := fs.openRPC(t, dir, dentry.DName.Name, file.Flags&^(vfs.O_CREAT|vfs.O_EXCL))
+	fh, _, _, _, ci, err := fs.openRPC(t, dir, dentry.DName.Name, file.Flags&^(vfs.O_CREAT|vfs.O_EXCL))
 	_ = ci
 	switch err {
 	case 0:
@@ -229,9 +232,11 @@ func (fs *FS) fileOpen(t *sim.Task, inode *dcache.Inode, file *vfs.File) int {
 func (fs *FS) mkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) *dcache.Dentry {
 	var fh FH
 	var ci Cinfo
+	var change uint64
 	err := fs.rpc(t, "CREATE", func() int {
 		var err int
 		fh, _, ci, err = fs.srv.create(NFSI(dir).fh, dentry.DName.Name, dcache.S_IFDIR, true, "client")
+		change = fs.srv.changeOf(fh)
 		return err
 	})
 	if err != 0 {
@@ -239,7 +244,7 @@ func (fs *FS) mkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) *dcac
 	}
 	updateChangeattr(dir, ci)
 	dir.INlink++
-	return fs.addOrObtain(t, dentry, fh, dcache.S_IFDIR)
+	return fs.addOrObtain(t, dentry, fh, dcache.S_IFDIR, change)
 }
 
 // addOrObtain is nfs_add_or_obtain (fs/nfs/dir.c, series base and v3
@@ -248,7 +253,7 @@ func (fs *FS) mkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) *dcac
 //
 // Divergence: the NFSv4 replies the model has always carry the handle
 // and attributes, so the LOOKUP and GETATTR fallbacks are not taken.
-func (fs *FS) addOrObtain(t *sim.Task, dentry *dcache.Dentry, fh FH, mode dcache.Mode) *dcache.Dentry {
+func (fs *FS) addOrObtain(t *sim.Task, dentry *dcache.Dentry, fh FH, mode dcache.Mode, change uint64) *dcache.Dentry {
 	parent := dcache.DgetParent(t, dentry)
 	dir := parent.DInode
 	if !fs.s.Has(variant.P15NfsAddOrObtain) {
@@ -256,7 +261,7 @@ func (fs *FS) addOrObtain(t *sim.Task, dentry *dcache.Dentry, fh FH, mode dcache
 	}
 	setVerifier(t, dentry, saveChangeAttribute(dir))
 	var d *dcache.Dentry
-	inode := fs.fhget(t, fh, mode)
+	inode := fs.fhget(t, fh, mode, change)
 	if sim.IsErr(inode) {
 		if fs.s.Has(variant.P15NfsAddOrObtain) {
 			dcache.DDrop(t, dentry)
@@ -285,12 +290,12 @@ func (fs *FS) create(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, mode
 		return err
 	}
 	updateChangeattr(dir, ci)
-	return fs.instantiate(t, dentry, fh, dcache.S_IFREG)
+	return fs.instantiate(t, dentry, fh, dcache.S_IFREG, 0)
 }
 
 // instantiate is nfs_instantiate: nfs_add_or_obtain, the result put.
-func (fs *FS) instantiate(t *sim.Task, dentry *dcache.Dentry, fh FH, mode dcache.Mode) int {
-	d := fs.addOrObtain(t, dentry, fh, mode)
+func (fs *FS) instantiate(t *sim.Task, dentry *dcache.Dentry, fh FH, mode dcache.Mode, change uint64) int {
+	d := fs.addOrObtain(t, dentry, fh, mode, change)
 	if sim.IsErr(d) {
 		return sim.PtrErr(d)
 	}

@@ -85,7 +85,7 @@ func (fs *FS) primeDcache(t *sim.Task, parent *dcache.Dentry, e Entry, dirVerifi
 		dcache.Dput(t, dentry)
 		dentry = nil
 	}
-	inode := fs.fhget(t, e.FH, e.Mode)
+	inode := fs.fhget(t, e.FH, e.Mode, e.Change)
 	alias := dcache.DSpliceAlias(t, inode, dentry)
 	dcache.DLookupDone(t, dentry)
 	if alias != nil {

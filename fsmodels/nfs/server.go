@@ -85,6 +85,14 @@ func (srv *Server) At(dir FH, name string) FH {
 	return 0
 }
 
+// changeOf is the change attribute in a reply's attributes of fh.
+func (srv *Server) changeOf(fh FH) uint64 {
+	if n := srv.nodes[fh]; n != nil {
+		return n.change
+	}
+	return 0
+}
+
 // Exists reports whether fh is a live object.
 func (srv *Server) Exists(fh FH) bool { return srv.nodes[fh] != nil }
 
@@ -255,9 +263,10 @@ func (srv *Server) rename(odir FH, oname string, ndir FH, nname string, by strin
 
 // Entry is one READDIRPLUS entry: name, handle and type.
 type Entry struct {
-	Name string
-	FH   FH
-	Mode dcache.Mode
+	Name   string
+	FH     FH
+	Mode   dcache.Mode
+	Change uint64
 }
 
 // readdir is READDIRPLUS of the whole directory, by name.
@@ -274,7 +283,7 @@ func (srv *Server) readdir(dir FH) ([]Entry, int) {
 	out := make([]Entry, 0, len(names))
 	for _, n := range names {
 		fh := d.names[n]
-		out = append(out, Entry{n, fh, srv.nodes[fh].mode})
+		out = append(out, Entry{n, fh, srv.nodes[fh].mode, srv.nodes[fh].change})
 	}
 	return out, 0
 }

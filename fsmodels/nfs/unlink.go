@@ -213,7 +213,12 @@ func (fs *FS) callUnlink(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode
 func (fs *FS) doCallUnlink(t *sim.Task, alias *dcache.Dentry, data *unlinkData, wq *dcache.WaitQueue) {
 	fs.rpciod++
 	dir := alias.DParent.DInode
+	handed := false
+	key := fmt.Sprintf("rpc task %d", fs.rpciod)
 	worker := t.Spawn(fmt.Sprintf("rpciod%d", fs.rpciod), func(t *sim.Task) {
+		// rpc_run_task queued the task; it runs once the caller's
+		// hand-over annotation is done.
+		sim.WaitVarEvent(t, &fs.rpcQueue, key, func() bool { return handed })
 		fs.removeRPC(t, dir, data.name)
 		// nfs_async_unlink_release
 		dcache.DLookupDone(t, alias)
@@ -223,6 +228,8 @@ func (fs *FS) doCallUnlink(t *sim.Task, alias *dcache.Dentry, data *unlinkData, 
 		}
 	})
 	dcache.DInLookupHandOver(t, alias, worker)
+	handed = true
+	sim.WakeUpVar(t, &fs.rpcQueue, key)
 }
 
 // sillyName is nfs_sillyrename's name: .nfs, the file id, the counter.

@@ -29,6 +29,9 @@ type Calls struct {
 	// Ino is the truth's object of a client inode number, as stat
 	// renders it (TYPE#INO).
 	Ino func(ino uint64) Obj
+	// Own, when not nil, exempts lookups that overlap the client's own
+	// change of the name (see Own).
+	Own *Own
 }
 
 // Check checks one completed call c that began at from and returned
@@ -45,6 +48,9 @@ func (cs Calls) Check(t *sim.Task, c *vfstest.Call, got string, from Stamp) {
 	what := c.String()
 	obj, ok := cs.result(c, got)
 	if !ok {
+		return
+	}
+	if cs.Own != nil && cs.Own.Overlaps(c, c.Path, from, cs.Tr.Now()) {
 		return
 	}
 	if !cs.Tr.CheckLookup(t, what, dir, name, obj, from) {
