@@ -58,6 +58,7 @@ func (fs *FS) rename(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry
 			newDentry.DLock().Unlock(t)
 		}
 	}
+	t.Read(&newDentry.Object, "d_name") // nfs_async_rename: dget(new_dentry), &new_dentry->d_name
 	err = fs.rpc(t, "RENAME", func() int {
 		return fs.srv.rename(NFSI(oldDir).fh, oldDentry.DName.Name, NFSI(newDir).fh, newDentry.DName.Name, "client")
 	})
