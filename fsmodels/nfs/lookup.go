@@ -87,6 +87,9 @@ func (fs *FS) checkVerifier(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentr
 // adds the LOOKUP_OPEN case, posted as "return 0" under a comment that
 // says it invalidates (FixNegOpen returns 1, as the comment says).
 func (fs *FS) negNeedReval(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flags vfs.LookupFlags) bool {
+	if flags&vfs.LOOKUP_CREATE != 0 && fs.s.Regime == variant.Pdirops && fs.s.C.On(FixNegCreate) {
+		return true // not kernel code: see FixNegCreate
+	}
 	if flags&(vfs.LOOKUP_CREATE|vfs.LOOKUP_RENAME_TARGET) != 0 {
 		return false
 	}
@@ -109,6 +112,17 @@ func (fs *FS) negNeedReval(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry
 // server (docs/findings.md, NFS).
 var FixNegOpen = variant.NewFix("nfs", "nfs-neg-open-reval",
 	"v3 13/19 nfs_neg_need_reval returns 1 (revalidate) for LOOKUP_OPEN")
+
+// FixNegCreate is not kernel code: under pdirops, nfs_neg_need_reval
+// sends a negative dentry back to the server for a create too
+// (LOOKUP_CREATE), so that the create gets an in-lookup dentry of its
+// own. Posted, a create trusts a hashed negative dentry and holds only
+// the parent's lock, which lockless lookups no longer wait for: one that
+// finds the directory changed d_invalidates the dentry and allocates a
+// second one for the name, and both end up hashed (R1;
+// docs/findings.md, NFS).
+var FixNegCreate = variant.NewFix("nfs", "nfs-neg-create-pdirops",
+	"under pdirops nfs_neg_need_reval revalidates negative dentries for LOOKUP_CREATE")
 
 // revalidateDone is nfs_lookup_revalidate_done (fs/nfs/dir.c, series
 // base): -ESTALE and -ENOENT mean invalid; a root is never dropped.
