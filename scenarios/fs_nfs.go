@@ -19,7 +19,7 @@ import (
 // server's history (vfs/oracle).
 func init() {
 	RegisterFS(&FSKind{Name: "nfs", Doc: "an NFS client mount of a simulated server; server lines change the server's namespace as another client",
-		Verbs: []Verb{{Name: "server", Usage: "create|mkdir|remove|replace PATH | rename FROM TO | reply PROC delayed|stale|eio|signalled...",
+		Verbs: []Verb{{Name: "server", Usage: "create|mkdir|remove|replace PATH | rename FROM TO | reply PROC delayed|stale|eio|signalled|enoent...",
 			Check: checkServerArgs, Results: true}},
 		New: func(w *sim.World, s *vfs.System) FSRun {
 			srv := nfs.NewServer(w)
@@ -29,7 +29,8 @@ func init() {
 		}})
 }
 
-var nfsReplies = map[string]nfs.Reply{"delayed": nfs.ReplyDelayed, "stale": nfs.ReplyStale, "eio": nfs.ReplyIO, "signalled": nfs.ReplySignalled}
+var nfsReplies = map[string]nfs.Reply{"delayed": nfs.ReplyDelayed, "stale": nfs.ReplyStale, "eio": nfs.ReplyIO,
+	"signalled": nfs.ReplySignalled, "enoent": nfs.ReplyNoent}
 
 var nfsProcs = []string{"LOOKUP", "GETATTR", "OPEN", "CREATE", "REMOVE", "RENAME", "LINK", "READDIRPLUS"}
 
@@ -48,7 +49,7 @@ func checkServerArgs(args []string) (int, string) {
 		}
 		for i, r := range args[2:] {
 			if _, ok := nfsReplies[r]; !ok {
-				return i + 2, fmt.Sprintf("unknown reply %q (want delayed, stale, eio or signalled)", r)
+				return i + 2, fmt.Sprintf("unknown reply %q (want delayed, stale, eio, signalled or enoent)", r)
 			}
 		}
 	case want[op] == 0:

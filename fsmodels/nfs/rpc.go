@@ -24,9 +24,14 @@ const (
 	// server does the operation, the caller gets -ERESTARTSYS and never
 	// sees the reply (rpc_wait_for_completion_task, killable).
 	ReplySignalled
+	// ReplyNoent is -ENOENT without the operation being done (an OPEN
+	// with create in a directory a server-side agent is removing).
+	// The truth does not change, so use it only for calls the oracle
+	// does not judge (open with O_CREAT).
+	ReplyNoent
 )
 
-var replyNames = [...]string{"true", "delayed", "-ESTALE", "-EIO", "signalled"}
+var replyNames = [...]string{"true", "delayed", "-ESTALE", "-EIO", "signalled", "-ENOENT"}
 
 func (r Reply) String() string { return replyNames[r] }
 
@@ -53,6 +58,8 @@ func (fs *FS) rpc(t *sim.Task, proc string, op func() int) int {
 		return -int(sim.ESTALE)
 	case ReplyIO:
 		return -int(sim.EIO)
+	case ReplyNoent:
+		return -int(sim.ENOENT)
 	}
 	err := op()
 	switch choice {
