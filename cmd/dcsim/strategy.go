@@ -9,13 +9,7 @@ import (
 )
 
 // strategies are the explorers --strategy names, for explore and check.
-var strategies = map[string]func(sim.Program, explore.Options) *explore.Result{
-	"dfs":    explore.DFS,
-	"dpor":   explore.DPOR,
-	"random": explore.Random,
-	"pct":    explore.PCT,
-	"pos":    explore.POS,
-}
+var strategies = explore.Strategies
 
 // shrinkResult minimises the first violation and every group's first
 // report (explore.Shrink), so that what is printed is the simplest run
