@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -39,11 +39,11 @@ var (
 // docFiles are the files whose schedules the test replays.
 func docFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../../docs/*.md")
+	files, err := filepath.Glob("../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(files, "../../README.md")
+	return append(files, "../README.md")
 }
 
 type docSchedule struct {
@@ -152,7 +152,7 @@ func TestDocsSchedulesReplay(t *testing.T) {
 		}
 	}
 	if len(stale) > 0 && !*updateDocs {
-		t.Log("after a model change: go test ./cmd/dcsim -run TestDocsSchedulesReplay -update")
+		t.Log("after a model change: go test ./cli -run TestDocsSchedulesReplay -update")
 	}
 	if *updateDocs {
 		for _, d := range refreshDocs(t, stale) {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -221,7 +221,7 @@ func TestCheckJSON(t *testing.T) {
 	}
 
 	// Every JSON field the program writes is in docs/json.md, and back.
-	doc, err := os.ReadFile("../../docs/json.md")
+	doc, err := os.ReadFile("../docs/json.md")
 	if err != nil {
 		t.Fatal(err)
 	}

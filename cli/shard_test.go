@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -92,7 +92,7 @@ func TestShardFromFlagOrEnv(t *testing.T) {
 // index in-process, on the demo cells, with the environment the pods
 // get; the shards' files merge to one check.
 func TestK8sIndexedJobManifest(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/k8s/check-job.yaml")
+	data, err := os.ReadFile("../testdata/k8s/check-job.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

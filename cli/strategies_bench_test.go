@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -30,7 +30,7 @@ const benchCap = 5000
 // first violation was the one the cell expects (a sampling strategy may
 // meet another bug of the variant first) (docs/performance.md):
 //
-//	go test ./cmd/dcsim -run '^$' -bench FirstViolation -benchtime 1x
+//	go test ./cli -run '^$' -bench FirstViolation -benchtime 1x
 func BenchmarkFirstViolation(b *testing.B) {
 	strategiesUnderTest := []struct {
 		name, strategy string
@@ -79,7 +79,7 @@ func BenchmarkFirstViolation(b *testing.B) {
 // BenchmarkCheckWorkers is the wall time of the whole check on 1 and on 2
 // workers (the table is the same: TestCheckWorkersSameTable):
 //
-//	go test ./cmd/dcsim -run '^$' -bench CheckWorkers -benchtime 1x
+//	go test ./cli -run '^$' -bench CheckWorkers -benchtime 1x
 func BenchmarkCheckWorkers(b *testing.B) {
 	cells, err := selectCells("*", "*")
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 )
 
 // outside is a scenario file outside the catalog.
-const outside = "../../testdata/outside.dcs"
+const outside = "../testdata/outside.dcs"
 
 // TestScenarioFileByPath: run, explore, bench and list take a scenario
 // file by path; a schedule of its scenario replays with --file.
@@ -43,7 +43,7 @@ func TestScenarioFileByPath(t *testing.T) {
 		t.Fatalf("bench by path: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = dcsim(t, "list", "--file", outside)
-	if code != 0 || !strings.HasPrefix(out, "outside/rename-whiteout-twice  (../../testdata/outside.dcs:5)\n") {
+	if code != 0 || !strings.HasPrefix(out, "outside/rename-whiteout-twice  (../testdata/outside.dcs:5)\n") {
 		t.Fatalf("list --file: exit %d\n%s", code, out)
 	}
 }
