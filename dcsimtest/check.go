@@ -235,7 +235,7 @@ func (st settings) explore(p sim.Program, cfg sim.Config, name string, seed uint
 		return nil
 	}
 	res := strategy(p, explore.Options{Seed: seed, Budget: st.budget, MaxPreemptions: st.bound,
-		MaxFaults: st.faults, Config: cfg, RecheckEvery: 50, RequireMarks: st.marks, Workers: st.workers})
+		MaxFaults: st.faults, Config: cfg, RecheckEvery: 50, RequireMarks: st.marks, Workers: st.workers, Ignore: st.ignore})
 	if res.First != nil && res.First.Kind != sim.KindNondeterm {
 		if rep, pre := explore.Shrink(p, cfg, res.First); rep != nil {
 			res.First, res.FirstPreemptions = rep, pre

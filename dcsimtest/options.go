@@ -20,6 +20,7 @@ type settings struct {
 	config   *sim.Config
 	marks    []string
 	failDir  string
+	ignore   []string
 }
 
 // Strategy explores with one of explore.Strategies (dfs, dpor, random,
@@ -65,3 +66,9 @@ func RequireMarks(marks ...string) Option {
 // FailDir is where fail files go, one directory per test under it
 // (default testdata/dcsim, relative to the package directory).
 func FailDir(dir string) Option { return func(s *settings) { s.failDir = dir } }
+
+// Ignore passes over reports of these rules: such a run counts as clean
+// and the search goes on, to find what a known finding hides.
+func Ignore(rules ...string) Option {
+	return func(s *settings) { s.ignore = append(s.ignore, rules...) }
+}
