@@ -78,26 +78,13 @@ func (r *nfsRun) Enter(*sim.Task, string) bool { return true }
 
 // Do runs a server line.
 func (r *nfsRun) Do(t *sim.Task, layer, verb string, args []string) string {
-	o := r.srv.Other()
-	var err int
-	switch args[0] {
-	case "reply":
+	if args[0] == "reply" {
 		for _, a := range args[2:] {
 			r.srv.Perturb[args[1]] = append(r.srv.Perturb[args[1]], nfsReplies[a])
 		}
 		return "0"
-	case "create":
-		err = o.Create(t, args[1], false)
-	case "mkdir":
-		err = o.Create(t, args[1], true)
-	case "remove":
-		err = o.Remove(t, args[1])
-	case "replace":
-		err = o.Replace(t, args[1])
-	case "rename":
-		err = o.Rename(t, args[1], args[2])
 	}
-	return sim.ErrnoString(err)
+	return sim.ErrnoString(r.srv.Other().Do(t, args[0], args[1:]))
 }
 
 // RewriteCall notes a call that changes names as it starts (oracle.Own).

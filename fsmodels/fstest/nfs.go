@@ -8,7 +8,8 @@ import (
 	"github.com/dcsim/dcsim/vfs"
 )
 
-// NfsEnv is one run's VFS over an NFS mount of a simulated server.
+// NfsEnv is one run's VFS over an NFS mount of a simulated server: the
+// dcache, the VFS, the mount and the server.
 type NfsEnv struct {
 	C   *dcache.Cache
 	S   *vfs.System
@@ -17,22 +18,14 @@ type NfsEnv struct {
 }
 
 // Nfs makes the run's VFS under variant v with an NFS mount of a new,
-// empty server as the namespace root, and registers the end-of-run
-// checks: the dcache invariants, the umount check and the leak walker.
-// Call it in setup.
+// empty server as the namespace root, with the end-of-run checks of
+// Tmpfs; the leak walker also knows the NFS inode hash. Call it in setup.
 func Nfs(w *sim.World, v variant.Variant) *NfsEnv {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	srv := nfs.NewServer(w)
-	fs := nfs.New(s, srv, "nfs")
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
-		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
-		}
+	e := &NfsEnv{Srv: nfs.NewServer(w)}
+	e.C, e.S = oneFS(w, v, func(s *vfs.System) *dcache.Dentry {
+		e.FS = nfs.New(s, e.Srv, "nfs")
+		return e.FS.Root()
 	})
-	w.Roots(s.MarkReachable)
-	w.Roots(fs.MarkReachable)
-	return &NfsEnv{C: c, S: s, FS: fs, Srv: srv}
+	w.Roots(e.FS.MarkReachable)
+	return e
 }

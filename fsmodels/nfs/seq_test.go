@@ -21,28 +21,10 @@ import (
 // TestNegOpen13).
 var seqVersions = []string{"mainline", "01-13+fix", "01-16+fix", "v3+fix"}
 
-// serverLine runs "server create|mkdir|remove|rename|replace ARGS".
+// serverLine runs "server OP PATH...".
 func serverLine(t *sim.Task, o nfs.Other, line string) string {
 	f := strings.Fields(line)
-	var err int
-	switch f[1] {
-	case "create":
-		err = o.Create(t, f[2], false)
-	case "mkdir":
-		err = o.Create(t, f[2], true)
-	case "remove":
-		err = o.Remove(t, f[2])
-	case "rename":
-		err = o.Rename(t, f[2], f[3])
-	case "replace":
-		err = o.Replace(t, f[2])
-	default:
-		return "bad server line"
-	}
-	if err != 0 {
-		return sim.Errno(-err).String()
-	}
-	return "0"
+	return sim.ErrnoString(o.Do(t, f[1], f[2:]))
 }
 
 var seqScript = []string{
@@ -88,10 +70,10 @@ func TestSequential(t *testing.T) {
 						for i, line := range seqScript {
 							call, _, _ := strings.Cut(line, " = ")
 							if strings.HasPrefix(call, "server ") {
-								got[i] = serverLine(t, e.Srv.Other(), call)
-								continue
+								got[i] = call + " = " + serverLine(t, e.Srv.Other(), call)
+							} else {
+								got[i] = call + " = " + ss.Exec(t, call)
 							}
-							got[i] = ss.Exec(t, call)
 						}
 					})
 					w.AtEnd(func(w *sim.World) {
@@ -103,14 +85,11 @@ func TestSequential(t *testing.T) {
 				}}
 				out := sim.Execute(prog, sim.Config{}, nil)
 				defer out.Release()
-				if out.Report != nil {
-					t.Fatalf("checker fired:\n%s", out.Report.Format())
+				if r := out.Report; r != nil {
+					t.Fatalf("checker fired:\n%s", r.Format())
 				}
-				for i, line := range seqScript {
-					call, want, _ := strings.Cut(line, " = ")
-					if got[i] != want {
-						t.Errorf("line %d: %s = %q, want %q", i+1, call, got[i], want)
-					}
+				if g, w := strings.Join(got, "\n"), strings.Join(seqScript, "\n"); g != w {
+					t.Errorf("results:\n%s\nwant:\n%s", g, w)
 				}
 			})
 		}

@@ -402,3 +402,22 @@ func (o Other) Replace(t *sim.Task, path string) int {
 	o.srv.set(dn, name, fh, "other client")
 	return 0
 }
+
+// Do runs one operation named as in a scenario's "server" line: create,
+// mkdir, remove or replace PATH, or rename FROM TO. 0 or -errno; -EINVAL
+// for an unknown operation or a wrong number of paths.
+func (o Other) Do(t *sim.Task, op string, paths []string) int {
+	want := map[string]int{"create": 1, "mkdir": 1, "remove": 1, "replace": 1, "rename": 2}
+	if n, ok := want[op]; !ok || len(paths) != n {
+		return -int(sim.EINVAL)
+	}
+	switch op {
+	case "create", "mkdir":
+		return o.Create(t, paths[0], op == "mkdir")
+	case "remove":
+		return o.Remove(t, paths[0])
+	case "replace":
+		return o.Replace(t, paths[0])
+	}
+	return o.Rename(t, paths[0], paths[1])
+}
