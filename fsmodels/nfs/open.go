@@ -7,6 +7,13 @@ import (
 	"github.com/dcsim/dcsim/vfs"
 )
 
+// MutExclIgnored is not kernel code: the OPEN of an O_CREAT|O_EXCL open
+// is sent as a plain create, and the reply taken for a creation, so an
+// existing file is opened as if created. The oracle's exclusive-create
+// check (oracle-excl-create) must catch it.
+var MutExclIgnored = variant.NewMutant("nfs", "nfs-excl-ignored",
+	"nfs sends O_CREAT|O_EXCL opens as plain creates")
+
 // openCtx is struct nfs_open_context: the dentry the open is on.
 //
 // Divergence: the context's dentry reference and its life after the
@@ -26,7 +33,9 @@ func (fs *FS) openRPC(t *sim.Task, dir *dcache.Inode, name string, openFlags int
 		defer func() { change = fs.srv.changeOf(fh) }()
 		dirFH := NFSI(dir).fh
 		if openFlags&vfs.O_CREAT != 0 {
-			fh, created, ci, err = fs.srv.create(dirFH, name, dcache.S_IFREG, openFlags&vfs.O_EXCL != 0, "client")
+			excl := openFlags&vfs.O_EXCL != 0 && !fs.s.C.On(MutExclIgnored)
+			fh, created, ci, err = fs.srv.create(dirFH, name, dcache.S_IFREG, excl, "client")
+			created = created || err == 0 && fs.s.C.On(MutExclIgnored)
 			if err == -int(sim.EISDIR) {
 				return err
 			}
