@@ -52,11 +52,12 @@ type nfsInode struct {
 	// directory's dentries carry (nfs_save_change_attribute).
 	cacheChangeAttr uint64
 	stale           bool // NFS_INO_STALE
+	dir             bool // S_ISDIR(i_mode): which i_fop
 }
 
 // IFop is the inode's i_fop.
 func (ni *nfsInode) IFop() *vfs.FileOperations {
-	if ni.fs.icache[ni.fh] != nil && ni.fs.icache[ni.fh].IMode.IsDir() {
+	if ni.dir {
 		return ni.fs.dirFOp
 	}
 	return ni.fs.fileFOp
@@ -113,7 +114,7 @@ func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
 func (fs *FS) Server() *Server { return fs.srv }
 
 func (fs *FS) initInode(inode *dcache.Inode, fh FH) {
-	inode.Private = &nfsInode{fs: fs, fh: fh, cacheChangeAttr: 1}
+	inode.Private = &nfsInode{fs: fs, fh: fh, cacheChangeAttr: 1, dir: inode.IMode.IsDir()}
 	if inode.IMode.IsDir() {
 		inode.IOp = fs.dirOps
 	} else {

@@ -88,7 +88,7 @@ func (fs *FS) openContext(t *sim.Task, dir *dcache.Inode, ctx *openCtx, openFlag
 
 // finishOpen is nfs_finish_open (fs/nfs/dir.c, series base): finish_open
 // with nfs's do_open; a non-regular file is -EOPENSTALE.
-func finishOpen(t *sim.Task, ctx *openCtx, dentry *dcache.Dentry, file *vfs.File) int {
+func finishOpen(t *sim.Task, dentry *dcache.Dentry, file *vfs.File) int {
 	err := vfs.FinishOpen(t, file, dentry, func(*sim.Task, *dcache.Inode, *vfs.File) int { return 0 })
 	if err == 0 && file.Path.DInode.IMode != dcache.S_IFREG {
 		err = -int(sim.EOPENSTALE)
@@ -134,11 +134,10 @@ func (fs *FS) atomicOpen(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, 
 		}
 	}
 	ctx := &openCtx{dentry: dentry}
-	inode, created, oerr := fs.openContext(t, dir, ctx, openFlags)
+	_, created, oerr := fs.openContext(t, dir, ctx, openFlags)
 	if created {
 		file.FMode |= vfs.FMODE_CREATED
 	}
-	_ = inode
 	if oerr != 0 {
 		err = oerr
 		if !fs.s.Has(variant.P16NfsAtomicCreate) {
@@ -159,7 +158,7 @@ func (fs *FS) atomicOpen(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, 
 		}
 		goto out
 	}
-	err = finishOpen(t, ctx, ctx.dentry, file)
+	err = finishOpen(t, ctx.dentry, file)
 	if ctx.alias != nil {
 		dcache.Dput(t, ctx.alias)
 	}
@@ -216,8 +215,7 @@ func (fs *FS) fileOpen(t *sim.Task, inode *dcache.Inode, file *vfs.File) int {
 	parent := dcache.DgetParent(t, dentry)
 	defer dcache.Dput(t, parent)
 	dir := parent.DInode
-	fh, _, _, _, ci, err := fs.openRPC(t, dir, dentry.DName.Name, file.Flags&^(vfs.O_CREAT|vfs.O_EXCL))
-	_ = ci
+	fh, _, _, _, _, err := fs.openRPC(t, dir, dentry.DName.Name, file.Flags&^(vfs.O_CREAT|vfs.O_EXCL))
 	switch err {
 	case 0:
 	case -int(sim.EISDIR), -int(sim.ENOTDIR), -int(sim.ENOENT), -int(sim.ESTALE):
