@@ -3,6 +3,7 @@ package examplecheck
 import (
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,5 +37,28 @@ func TestExampleModule(t *testing.T) {
 	out := goIn(t, goBin, "test", "-short", "-count=1", "./...")
 	if !strings.Contains(out, "ok  \texample.com/foldfs/foldfs") {
 		t.Errorf("the example's tests did not run:\n%s", out)
+	}
+}
+
+// TestExtendingShowsTheExample: every file docs/extending.md shows in
+// full ("File `example/...`:" and a code block) is that file as it is.
+func TestExtendingShowsTheExample(t *testing.T) {
+	data, err := os.ReadFile("../../docs/extending.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)File `(example/[^`]+)`:\n\n```[a-z]*\n(.*?)```\n").FindAllStringSubmatch(string(data), -1)
+	if len(blocks) == 0 {
+		t.Fatal("docs/extending.md shows no file of example/")
+	}
+	for _, b := range blocks {
+		got, err := os.ReadFile("../../" + b[1])
+		if err != nil {
+			t.Errorf("docs/extending.md shows %s: %v", b[1], err)
+			continue
+		}
+		if string(got) != b[2] {
+			t.Errorf("docs/extending.md shows %s other than it is; copy the file into the page again", b[1])
+		}
 	}
 }
