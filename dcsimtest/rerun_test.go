@@ -58,6 +58,9 @@ func TestChildSeeded(t *testing.T) {
 // TestSeedFlagAndEnv: the seed of a sampled exploration comes from
 // DCSIM_SEED, -dcsim.seed overrides it, and the failure says which.
 func TestSeedFlagAndEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three more subprocesses; the rerun line's own test runs in -short")
+	}
 	out, ok := child(t, t.TempDir(), "TestChildSeeded", []string{"DCSIM_SEED=7"})
 	if ok || !strings.Contains(out, "found by random after") || !strings.Contains(out, "(-dcsim.seed=7)") {
 		t.Fatalf("DCSIM_SEED=7:\n%s", out)
