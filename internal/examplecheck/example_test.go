@@ -1,6 +1,7 @@
 package examplecheck
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"regexp"
@@ -40,25 +41,37 @@ func TestExampleModule(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "TestExtendingShowsTheExample: copy the example's files into docs/extending.md")
+
 // TestExtendingShowsTheExample: every file docs/extending.md shows in
-// full ("File `example/...`:" and a code block) is that file as it is.
+// full ("File `example/...`:" and a code block) is that file as it is;
+// -update copies the files into the page.
 func TestExtendingShowsTheExample(t *testing.T) {
-	data, err := os.ReadFile("../../docs/extending.md")
+	const page = "../../docs/extending.md"
+	data, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := regexp.MustCompile("(?s)File `(example/[^`]+)`:\n\n```[a-z]*\n(.*?)```\n").FindAllStringSubmatch(string(data), -1)
-	if len(blocks) == 0 {
+	blockRE := regexp.MustCompile("(?s)(File `(example/[^`]+)`:\n\n```[a-z]*\n)(.*?)```\n")
+	if !blockRE.Match(data) {
 		t.Fatal("docs/extending.md shows no file of example/")
 	}
-	for _, b := range blocks {
-		got, err := os.ReadFile("../../" + b[1])
-		if err != nil {
-			t.Errorf("docs/extending.md shows %s: %v", b[1], err)
-			continue
+	text := blockRE.ReplaceAllStringFunc(string(data), func(block string) string {
+		b := blockRE.FindStringSubmatch(block)
+		got, err := os.ReadFile("../../" + b[2])
+		switch {
+		case err != nil:
+			t.Errorf("docs/extending.md shows %s: %v", b[2], err)
+		case string(got) != b[3] && !*update:
+			t.Errorf("docs/extending.md shows %s other than it is (go test ./internal/examplecheck -run TestExtending -update)", b[2])
+		case string(got) != b[3]:
+			return b[1] + string(got) + "```\n"
 		}
-		if string(got) != b[2] {
-			t.Errorf("docs/extending.md shows %s other than it is; copy the file into the page again", b[1])
+		return block
+	})
+	if *update && text != string(data) {
+		if err := os.WriteFile(page, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
