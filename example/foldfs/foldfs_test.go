@@ -31,12 +31,8 @@ func TestCaseFoldV1StrandsWaiter(t *testing.T) {
 
 // v2 is clean under both locking regimes, within the cells' bounds.
 func TestCaseFoldV2(t *testing.T) {
-	budget := 20000
-	if testing.Short() {
-		budget = 500
-	}
-	dcsimtest.Check(t, scenario, foldfs.V2Today, dcsimtest.Budget(budget))
-	dcsimtest.Check(t, scenario, foldfs.V2Pdirops, dcsimtest.Budget(budget))
+	dcsimtest.Check(t, scenario, foldfs.V2Today)
+	dcsimtest.Check(t, scenario, foldfs.V2Pdirops)
 }
 
 // Every dcsim command works on foldfs: check meets the cells'

@@ -50,8 +50,9 @@ func init() {
 		Cells: []scenarios.Cell{
 			{Variant: variant.BaseToday},
 			{Variant: V1Today, Expect: scenarios.FindsRule(sim.KindInvariant, "R5")},
-			{Variant: V2Today},
-			{Variant: V2Pdirops},
+			// Bound 2 takes more than 20,000 runs; bound 1 is exhausted in about 550.
+			{Variant: V2Today, Bound: 1},
+			{Variant: V2Pdirops, Bound: 1},
 		},
 		Setup: func(w *sim.World, v variant.Variant) {
 			s, _ := Mount(w, v, "foo")
