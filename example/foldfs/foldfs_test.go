@@ -62,4 +62,13 @@ func TestCommands(t *testing.T) {
 		!strings.Contains(out.String(), "foldfs-casefold-v2") {
 		t.Fatalf("list --variants: exit %d\n%s", code, out.String())
 	}
+	out.Reset()
+	if code := cli.Run(context.Background(), []string{"run", "--scenario", scenario, "--variant", foldfs.V2Today.String(), "--faults", "-q"}, &out, &errb); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := cli.Run(context.Background(), []string{"explore", "--scenario", scenario, "--variant", foldfs.V1Today.String(), "--ignore", "R5"}, &out, &errb); code != 1 ||
+		!strings.Contains(out.String(), "lockdep [held-at-exit]") {
+		t.Fatalf("explore --ignore R5: exit %d\n%s%s", code, out.String(), errb.String())
+	}
 }
