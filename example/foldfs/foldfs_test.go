@@ -10,6 +10,7 @@ import (
 	"github.com/dcsim/dcsim/dcsimtest"
 	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 
 	"example.com/foldfs/foldfs"
 )
@@ -19,7 +20,9 @@ const scenario = "foldfs/stat-two-cases"
 // v1 of the patch: dcsim finds the in-lookup dentry dropped on the iget
 // error path (R5).
 func TestCaseFoldV1FreesInLookupDentry(t *testing.T) {
-	dcsimtest.Check(t, scenario, foldfs.V1Today, dcsimtest.Expect(scenarios.FindsRule(sim.KindInvariant, "R5")))
+	for _, v := range []variant.Variant{foldfs.V1Today, foldfs.V1Pdirops} {
+		dcsimtest.Check(t, scenario, v, dcsimtest.Expect(scenarios.FindsRule(sim.KindInvariant, "R5")))
+	}
 }
 
 // With R5 set aside, the waiter on that dentry is the next thing found:
@@ -29,10 +32,12 @@ func TestCaseFoldV1StrandsWaiter(t *testing.T) {
 		dcsimtest.Expect(scenarios.FindsRule(sim.KindLockdep, "held-at-exit")))
 }
 
-// v2 is clean under both locking regimes, within the cells' bounds.
+// v2 is clean under both locking regimes and on v3, within the cells'
+// bounds.
 func TestCaseFoldV2(t *testing.T) {
-	dcsimtest.Check(t, scenario, foldfs.V2Today)
-	dcsimtest.Check(t, scenario, foldfs.V2Pdirops)
+	for _, v := range []variant.Variant{foldfs.V2Today, foldfs.V2Pdirops, foldfs.V2OnV3Pdirops} {
+		dcsimtest.Check(t, scenario, v)
+	}
 }
 
 // Every dcsim command works on foldfs: check meets the cells'
