@@ -1,0 +1,38 @@
+package scenarios
+
+import (
+	"github.com/dcsim/dcsim/fsmodels/fstest"
+	"github.com/dcsim/dcsim/fsmodels/stashfs"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
+
+// The stashed dentries of pidfs and nsfs (fsmodels/stashfs;
+// docs/findings.md, "Stashed dentries").
+
+var (
+	stashAgain     = variant.BaseToday
+	stashLoop      = variant.BaseToday.With(stashfs.ChangeCmpxchgLoop)
+	stashNoDDelete = stashAgain.With(stashfs.MutNoDDelete)
+	stashBlind     = stashLoop.With(stashfs.MutBlindPrune)
+)
+
+func init() {
+	Register(&Scenario{
+		Name: "stashed/dying-dentry",
+		Doc: "A pid's stashed dentry dies (its last path is dropped, ->d_prune clears the stash) while " +
+			"two tasks open the pid: each may find the dentry dying, allocate a new one and race to " +
+			"install it. The -EAGAIN scheme (v6.9-rc1 fs/libfs.c, v6.8 nsfs) and the cmpxchg loop " +
+			"(v6.9) keep the stash on the one dentry that is held; taking half of the loop's change " +
+			"(the blind NULL in ->d_prune) or dropping the -EAGAIN path's d_delete lets a losing " +
+			"dentry's ->d_prune clear the stash of a held one.",
+		Marks: []string{stashfs.MarkLostInstall},
+		Setup: func(w *sim.World, v variant.Variant) { fstest.StashDyingDentry(w, v) },
+		Cells: []Cell{
+			{Variant: stashAgain, Expect: Clean},
+			{Variant: stashNoDDelete, Expect: FindsRule(sim.KindInvariant, stashfs.RuleStashHolder)},
+			{Variant: stashLoop, Expect: Clean},
+			{Variant: stashBlind, Expect: FindsRule(sim.KindInvariant, stashfs.RuleStashHolder)},
+		},
+	})
+}
