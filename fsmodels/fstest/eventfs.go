@@ -1,0 +1,45 @@
+package fstest
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/dcache/dcachetest"
+	"github.com/dcsim/dcsim/fsmodels/eventfs"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs"
+)
+
+// EventfsEnv is one run's VFS over a tracefs whose root is an events
+// directory with one file, "enable".
+type EventfsEnv struct {
+	C  *dcache.Cache
+	S  *vfs.System
+	FS *eventfs.FS
+}
+
+// Eventfs makes the run's VFS under variant v over an events directory,
+// and registers the dcache invariants and the leak walk at the end.
+func Eventfs(w *sim.World, v variant.Variant) *EventfsEnv {
+	c := dcache.NewCache(w, v)
+	s := vfs.NewSystem(w, c)
+	fs := eventfs.New(w, c, eventfs.Entry{Name: "enable", Mode: dcache.S_IFREG})
+	s.Root = fs.Root()
+	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+	w.Roots(s.MarkReachable)
+	w.Roots(dcachetest.Roots(fs.SB))
+	w.Roots(fs.MarkReachable)
+	return &EventfsEnv{C: c, S: s, FS: fs}
+}
+
+// EventfsLookupVsPrune is the order of Linus's mail on eventfs: setup
+// looks up /enable (d1) and lets it go unused; "shrink" prunes the
+// superblock's LRU, which kills d1 (unhashed, then ->d_iput or
+// ->d_release), while "stat" looks /enable up again, which makes d2 when
+// it comes after d1 is unhashed.
+func EventfsLookupVsPrune(w *sim.World, v variant.Variant) *EventfsEnv {
+	e := Eventfs(w, v)
+	dcachetest.Race(w, func(t *sim.Task) { e.S.Stat(t, "/enable") },
+		dcachetest.Racer{Name: "shrink", Fn: func(t *sim.Task) { e.S.MemoryPressure(t, e.FS.SB, 1) }},
+		dcachetest.Racer{Name: "stat", Fn: func(t *sim.Task) { e.S.Stat(t, "/enable") }})
+	return e
+}
