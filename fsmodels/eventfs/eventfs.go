@@ -79,7 +79,7 @@ func New(w *sim.World, c *dcache.Cache, entries ...Entry) *FS {
 	w.Alloc(&ei.Object, "eventfs_inode")
 	ei.SetName("events")
 	ei.Kref.Init(&ei.Object, "kref")
-	ei.Kref.Set(1) // kref_init
+	ei.Kref.Set(baseRefs - 1) // kref_init
 	fs.EI = ei
 	fs.dirOps = &vfs.InodeOperations{Lookup: fs.eventfsRootLookup}
 	root := fs.SB.SRoot
@@ -89,7 +89,7 @@ func New(w *sim.World, c *dcache.Cache, entries ...Entry) *FS {
 	ei.Dentry = root
 	root.DFsdata = ei
 	if c.On(ChangeGetEi) {
-		ei.Kref.Set(2) // dentry->d_fsdata = get_ei(ei)
+		ei.Kref.Set(baseRefs) // dentry->d_fsdata = get_ei(ei)
 	}
 	return fs
 }

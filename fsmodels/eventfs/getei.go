@@ -15,7 +15,15 @@ const (
 	MarkCacheHit = "create_file_dentry: reused ei->d_children[]"
 	// MarkLookupFile: a lookup made a file's dentry.
 	MarkLookupFile = "eventfs: lookup made a file"
+	// MarkReleaseAfterRelookup: ->d_release of a file's dentry found
+	// its ei still referenced by another file dentry: the name was
+	// looked up again before the old dentry's release (Linus's order).
+	MarkReleaseAfterRelookup = "eventfs_d_release: the name was looked up again first"
 )
+
+// baseRefs are the references an events directory's ei has with no file
+// dentry: its creator's (kref_init) and its own dentry's d_fsdata.
+const baseRefs = 2
 
 // getEi is get_ei: take a reference on ei (NULL passes).
 func getEi(t *sim.Task, ei *EventfsInode) *EventfsInode {
@@ -82,6 +90,9 @@ func (fs *FS) lookupFileDentry(t *sim.Task, dentry *dcache.Dentry, ei *EventfsIn
 func tracefsDRelease(t *sim.Task, dentry *dcache.Dentry) {
 	if ei, _ := dentry.DFsdata.(*EventfsInode); ei != nil {
 		putEi(t, ei)
+		if ei.Kref.Value() > baseRefs {
+			t.Mark(MarkReleaseAfterRelookup)
+		}
 	}
 }
 
