@@ -13,6 +13,9 @@ import (
 // entries: hash the dentry negative (simple_lookup), then let
 // create_file_dentry make the file, or reuse the one ei->d_children[]
 // caches, and drop the reference it returns.
+//
+// Divergence: file entries only, each entry callback's answer fixed, no
+// SRCU read section (the eventfs_inode lives for the run).
 func (fs *FS) eventfsRootLookupCached(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flags vfs.LookupFlags) *dcache.Dentry {
 	name := dentry.DName.Name
 	ti := getTracefs(dir)

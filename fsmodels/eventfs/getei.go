@@ -44,6 +44,8 @@ func putEi(t *sim.Task, ei *EventfsInode) {
 }
 
 // eventfsRootLookupGetEi is eventfs_root_lookup (v6.8) for file entries.
+//
+// Divergence: file entries only, each entry callback's answer fixed.
 func (fs *FS) eventfsRootLookupGetEi(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flags vfs.LookupFlags) *dcache.Dentry {
 	name := dentry.DName.Name
 	ti := getTracefs(dir)

@@ -16,8 +16,8 @@ import (
 // pid, which pidfs and nsfs promise never to do.
 const RuleStashHolder = "stash-holder"
 
-// Open is what a task does to open a pidfd (pidfs_alloc_file) and hold
-// its path: it checks the stash invariant once it holds the path.
+// Open opens a pidfd (pidfs_alloc_file) and holds its path, checking
+// the stash invariant once it holds it.
 func (fs *FS) Open(t *sim.Task, p *Pid) *dcache.Dentry {
 	d, ret := fs.PidfsAllocFile(t, p)
 	if ret < 0 {

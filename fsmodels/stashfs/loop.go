@@ -27,6 +27,8 @@ func stashedDentryGet(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry]) *dcac
 // prepareAnonDentry is prepare_anon_dentry (fs/libfs.c, v6.9): a new
 // inode for data and an anonymous dentry for it, which records where it
 // is to be stashed in d_fsdata.
+//
+// Divergence: sops->init_inode is reduced to setting i_private.
 func (fs *FS) prepareAnonDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry], data *Pid) (*dcache.Dentry, int) {
 	inode := fs.newInodePseudo(t, data)
 	if inode == nil {

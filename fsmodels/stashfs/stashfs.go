@@ -81,7 +81,7 @@ func (fs *FS) NewPid(w *sim.World, nr int) *Pid {
 // cache the dentry once it is unused.
 func alwaysDeleteDentry(t *sim.Task, d *dcache.Dentry) int { return 1 }
 
-// dPrune is the superblock's ->d_prune: the version of the run.
+// dPrune dispatches the superblock's ->d_prune to the run's version.
 func (fs *FS) dPrune(t *sim.Task, d *dcache.Dentry) {
 	if fs.c.On(ChangeCmpxchgLoop) {
 		stashedDentryPrune(t, d)
@@ -105,5 +105,5 @@ func (fs *FS) newInodePseudo(t *sim.Task, data *Pid) *dcache.Inode {
 	return inode
 }
 
-// pidOf is inode->i_private of a pidfs inode.
+// pidOf returns a pidfs inode's i_private.
 func pidOf(inode *dcache.Inode) *Pid { return inode.Private.(*Pid) }
