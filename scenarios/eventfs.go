@@ -24,7 +24,7 @@ func init() {
 				if v.On(eventfs.ChangeGetEi) {
 					return Clean
 				}
-				return Finds(sim.KindWarn)
+				return FindsRule(sim.KindWarn, "WARN_ON_ONCE")
 			}),
 	})
 }
