@@ -7,28 +7,29 @@ import (
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // EventfsEnv is one run's VFS over a tracefs whose root is an events
 // directory with one file, "enable".
 type EventfsEnv struct {
-	C  *dcache.Cache
-	S  *vfs.System
+	S  *vfs.System // S.C is the run's dcache
 	FS *eventfs.FS
 }
 
 // Eventfs makes the run's VFS under variant v over an events directory,
-// and registers the dcache invariants and the leak walk at the end.
+// and registers the dcache invariants, the oracle's dangling-pointer
+// check on eventfs's own dentry pointers and the leak walk at the end.
 func Eventfs(w *sim.World, v variant.Variant) *EventfsEnv {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	fs := eventfs.New(w, c, eventfs.Entry{Name: "enable", Mode: dcache.S_IFREG})
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+	s := vfs.NewSystem(w, dcache.NewCache(w, v))
+	e := &EventfsEnv{S: s, FS: eventfs.New(w, s.C, eventfs.Entry{Name: "enable", Mode: dcache.S_IFREG})}
+	s.Root = e.FS.Root()
+	w.AtEnd(func(w *sim.World) { s.C.CheckInvariants(nil) })
+	oracle.CheckDanglingAtEnd(w, e.FS.Pointers)
 	w.Roots(s.MarkReachable)
-	w.Roots(dcachetest.Roots(fs.SB))
-	w.Roots(fs.MarkReachable)
-	return &EventfsEnv{C: c, S: s, FS: fs}
+	w.Roots(dcachetest.Roots(e.FS.SB))
+	w.Roots(e.FS.MarkReachable)
+	return e
 }
 
 // EventfsLookupVsPrune is the order of Linus's mail on eventfs: setup

@@ -6,22 +6,23 @@ import (
 	"github.com/dcsim/dcsim/fsmodels/stashfs"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
-// StashEnv is one run's pidfs with one pid.
+// StashEnv is one run's pidfs (on a dcache of its own) with one pid.
 type StashEnv struct {
-	C   *dcache.Cache
 	FS  *stashfs.FS
 	Pid *stashfs.Pid
 }
 
 // Stash makes the run's cache under variant v with a pidfs and one pid,
-// and registers the dcache invariants and the leak walk at the end.
+// and registers the dcache invariants, the oracle's dangling-pointer
+// check on the stash and the leak walk at the end.
 func Stash(w *sim.World, v variant.Variant) *StashEnv {
-	c := dcache.NewCache(w, v)
-	fs := stashfs.New(c)
-	e := &StashEnv{C: c, FS: fs, Pid: fs.NewPid(w, 1)}
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+	fs := stashfs.New(dcache.NewCache(w, v))
+	e := &StashEnv{FS: fs, Pid: fs.NewPid(w, 1)}
+	w.AtEnd(func(w *sim.World) { fs.SB.Cache().CheckInvariants(nil) })
+	oracle.CheckDanglingAtEnd(w, e.Pid.Pointers)
 	w.Roots(dcachetest.Roots(fs.SB))
 	return e
 }

@@ -16,17 +16,16 @@ var FsType = dcache.NewFsType("pidfs")
 var ChangeCmpxchgLoop = variant.NewChange("stashfs", "stash-cmpxchg-loop",
 	"stash_dentry loops (reuse a live stashed dentry, take over a dead one) and ->d_prune clears the stash with cmpxchg(stashed, dentry, NULL) (fs/libfs.c, v6.9)")
 
-// The protective steps the two schemes rely on, for mutation tests.
-var (
-	// MutBlindPrune: half of Linus's two changes, the loop without the
-	// cmpxchg in ->d_prune.
-	MutBlindPrune = variant.NewMutant("stashfs", "stash-blind-prune",
-		"with stash-cmpxchg-loop, ->d_prune still sets the stash to NULL blindly")
-	// MutNoDDelete: the -EAGAIN path forgets to make its dentry negative
-	// before dropping it.
-	MutNoDDelete = variant.NewMutant("stashfs", "stash-no-d-delete",
-		"stash_dentry's -EAGAIN path dputs its dentry without d_delete, so the dentry's ->d_prune runs")
-)
+// MutBlindPrune, for mutation tests, takes half of Linus's two changes:
+// the loop, with ->d_prune still setting the stash to NULL blindly.
+var MutBlindPrune = variant.NewMutant("stashfs", "stash-blind-prune",
+	"with stash-cmpxchg-loop, ->d_prune still sets the stash to NULL blindly")
+
+// MutNoDDelete, for mutation tests, drops the step the -EAGAIN scheme
+// relies on: its losing dentry is not made negative before the dput, so
+// its ->d_prune runs.
+var MutNoDDelete = variant.NewMutant("stashfs", "stash-no-d-delete",
+	"stash_dentry's -EAGAIN path dputs its dentry without d_delete, so the dentry's ->d_prune runs")
 
 // Coverage marks.
 const (
@@ -56,6 +55,12 @@ type Pid struct {
 
 	// holders is the checker's record of the paths tasks hold (check.go).
 	holders []*dcache.Dentry
+}
+
+// Pointers lists the dentry pointer the pid keeps (its stash), for
+// checkers.
+func (p *Pid) Pointers(yield func(where string, d *dcache.Dentry)) {
+	yield(p.String()+"->stashed", p.Stashed.Value())
 }
 
 // New mounts a pidfs on the cache (pidfs_init_fs_context with
