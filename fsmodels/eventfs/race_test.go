@@ -21,11 +21,19 @@ import (
 // clean where the caching one is caught.
 const budget = 5_000
 
-func exploreRace(t *testing.T, v variant.Variant, onEnd func(e *fstest.EventfsEnv), ignore ...string) *explore.Result {
+// regimes are both regimes, or today's alone under -short.
+func regimes() []variant.Regime {
+	if testing.Short() {
+		return variant.Regimes[:1]
+	}
+	return variant.Regimes
+}
+
+func exploreRace(t *testing.T, v variant.Variant, bound int, onEnd func(e *fstest.EventfsEnv), ignore ...string) *explore.Result {
 	t.Helper()
 	var env *fstest.EventfsEnv
 	prog := sim.Program{Name: "eventfs/lookup-vs-prune", Setup: func(w *sim.World) { env = fstest.EventfsLookupVsPrune(w, v) }}
-	o := explore.Options{MaxPreemptions: 2, Budget: budget, Ignore: ignore}
+	o := explore.Options{MaxPreemptions: bound, Budget: budget, Ignore: ignore}
 	if onEnd != nil {
 		o.OnRun = func(*sim.Outcome) { onEnd(env) }
 	}
@@ -39,18 +47,22 @@ func exploreRace(t *testing.T, v variant.Variant, onEnd func(e *fstest.EventfsEn
 // TestCachedDentryIsRevived: the caching version's lookup dgets the dead
 // d1 from ei->d_children[] and dputs it: the dcache's own WARN in
 // fast_dput with one preemption; past that WARN, KASAN finds the dput
-// touching d1 after its RCU-delayed free with two. In both regimes.
+// touching d1 after its RCU-delayed free with two. In both regimes
+// (-short: today's, and the WARN only).
 func TestCachedDentryIsRevived(t *testing.T) {
-	for _, r := range variant.Regimes {
+	for _, r := range regimes() {
 		v := variant.BaseToday.In(r)
-		res := exploreRace(t, v, nil)
+		res := exploreRace(t, v, 2, nil)
 		if f := res.First; f == nil || f.Kind != sim.KindWarn || f.Title != "WARN_ON_ONCE(dentry->d_lockref.count <= 0)" || res.FirstPreemptions != 1 {
 			t.Fatalf("%s: want fast_dput's WARN with 1 preemption, got %v (%d preemptions)", v, f, res.FirstPreemptions)
 		}
 		if stack := stackOf(res.First, "T2 stat"); !strings.Contains(stack, "eventfsRootLookupCached") {
 			t.Errorf("%s: the WARN is not under eventfs_root_lookup:\n%s", v, stack)
 		}
-		res = exploreRace(t, v, nil, "WARN_ON_ONCE")
+		if testing.Short() {
+			continue
+		}
+		res = exploreRace(t, v, 2, nil, "WARN_ON_ONCE")
 		if f := res.First; f == nil || f.Kind != sim.KindKASAN || f.Rule != "use-after-free" || !strings.Contains(f.Title, `dentry`) {
 			t.Fatalf("%s: past the WARN, want KASAN use-after-free of the dentry, got %v", v, f)
 		}
@@ -62,10 +74,14 @@ func TestCachedDentryIsRevived(t *testing.T) {
 // lookup), and at the end of every run the ei holds one reference per
 // live file dentry beyond its base two.
 func TestRefcountedFsdataClean(t *testing.T) {
-	for _, r := range variant.Regimes {
+	for _, r := range regimes() {
 		v := variant.BaseToday.With(eventfs.ChangeGetEi).In(r)
 		var bad string
-		res := exploreRace(t, v, func(e *fstest.EventfsEnv) {
+		bound := 2
+		if testing.Short() {
+			bound = 1 // Linus's order needs one preemption
+		}
+		res := exploreRace(t, v, bound, func(e *fstest.EventfsEnv) {
 			live := 0
 			for _, d := range e.FS.SB.SRoot.Children() {
 				if d.Live() && d.DFsdata == e.FS.EI {
