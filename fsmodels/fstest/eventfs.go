@@ -17,19 +17,26 @@ type EventfsEnv struct {
 	FS *eventfs.FS
 }
 
-// Eventfs makes the run's VFS under variant v over an events directory,
-// and registers the dcache invariants, the oracle's dangling-pointer
-// check on eventfs's own dentry pointers and the leak walk at the end.
+// Eventfs makes the run's VFS under variant v over an events directory
+// with one file, "enable" (EventfsOn).
 func Eventfs(w *sim.World, v variant.Variant) *EventfsEnv {
 	s := vfs.NewSystem(w, dcache.NewCache(w, v))
-	e := &EventfsEnv{S: s, FS: eventfs.New(w, s.C, eventfs.Entry{Name: "enable", Mode: dcache.S_IFREG})}
-	s.Root = e.FS.Root()
+	return &EventfsEnv{S: s, FS: EventfsOn(w, s, eventfs.Entry{Name: "enable", Mode: dcache.S_IFREG})}
+}
+
+// EventfsOn roots s's namespace in an events directory with the given
+// files, and registers the dcache invariants, the oracle's
+// dangling-pointer check on eventfs's own dentry pointers and the leak
+// walk at the end. Call it in setup.
+func EventfsOn(w *sim.World, s *vfs.System, entries ...eventfs.Entry) *eventfs.FS {
+	fs := eventfs.New(w, s.C, entries...)
+	s.Root = fs.Root()
 	w.AtEnd(func(w *sim.World) { s.C.CheckInvariants(nil) })
-	oracle.CheckDanglingAtEnd(w, e.FS.Pointers)
+	oracle.CheckDanglingAtEnd(w, fs.Pointers)
 	w.Roots(s.MarkReachable)
-	w.Roots(dcachetest.Roots(e.FS.SB))
-	w.Roots(e.FS.MarkReachable)
-	return e
+	w.Roots(dcachetest.Roots(fs.SB))
+	w.Roots(fs.MarkReachable)
+	return fs
 }
 
 // EventfsLookupVsPrune is the order of Linus's mail on eventfs: setup
