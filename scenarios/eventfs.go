@@ -9,6 +9,9 @@ import (
 
 // eventfs: a filesystem that caches dentry pointers, and one that
 // refcounts d_fsdata (fsmodels/eventfs; docs/findings.md, "eventfs").
+// The refcounted cells come first: the default cell of run and explore
+// is one that sampling strategies also meet, and only a preemption in a
+// window of a few steps shows the cache's bug.
 
 func init() {
 	Register(&Scenario{
@@ -19,7 +22,7 @@ func init() {
 			"from ei->d_children[]; v6.8's refcounted d_fsdata makes d2 and is clean.",
 		Marks: []string{eventfs.MarkLookupFile},
 		Setup: func(w *sim.World, v variant.Variant) { fstest.EventfsLookupVsPrune(w, v) },
-		Cells: regimeCells([]variant.Variant{variant.BaseToday, variant.BaseToday.With(eventfs.ChangeGetEi)}, 0,
+		Cells: regimeCells([]variant.Variant{variant.BaseToday.With(eventfs.ChangeGetEi), variant.BaseToday}, 0,
 			func(v variant.Variant) Expect {
 				if v.On(eventfs.ChangeGetEi) {
 					return Clean
