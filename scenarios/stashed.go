@@ -15,6 +15,7 @@ var (
 	stashLoop      = variant.BaseToday.With(stashfs.ChangeCmpxchgLoop)
 	stashNoDDelete = stashAgain.With(stashfs.MutNoDDelete)
 	stashBlind     = stashLoop.With(stashfs.MutBlindPrune)
+	stashMailed    = stashLoop.With(stashfs.ChangeLoopAsMailed)
 )
 
 func init() {
@@ -25,7 +26,8 @@ func init() {
 			"install it. The -EAGAIN scheme (v6.9-rc1 fs/libfs.c, v6.8 nsfs) and the cmpxchg loop " +
 			"(v6.9) keep the stash on the one dentry that is held; taking half of the loop's change " +
 			"(the blind NULL in ->d_prune) or dropping the -EAGAIN path's d_delete lets a losing " +
-			"dentry's ->d_prune clear the stash of a held one.",
+			"dentry's ->d_prune clear the stash of a held one. The loop as Linus's mail wrote it " +
+			"dputs the unused dentry inside its guard(rcu): a sleeping call in an RCU read-side section.",
 		Marks: []string{stashfs.MarkLostInstall},
 		Setup: func(w *sim.World, v variant.Variant) { fstest.StashDyingDentry(w, v) },
 		Cells: []Cell{
@@ -33,6 +35,9 @@ func init() {
 			{Variant: stashNoDDelete, Expect: FindsRule(sim.KindInvariant, stashfs.RuleStashHolder)},
 			{Variant: stashLoop, Expect: Clean},
 			{Variant: stashBlind, Expect: FindsRule(sim.KindInvariant, stashfs.RuleStashHolder)},
+			// The loop as mailed drops the unused dentry inside its RCU
+			// guard: dput may sleep.
+			{Variant: stashMailed, Expect: FindsRule(sim.KindLockdep, "sleep-in-atomic")},
 		},
 	})
 }

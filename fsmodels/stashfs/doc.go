@@ -21,6 +21,12 @@
 //     and stashed_dentry_prune clearing the stash only if it still holds
 //     the dying dentry (cmpxchg(stashed, dentry, NULL)).
 //
+// ChangeLoopAsMailed selects the loop exactly as the mail wrote it, which
+// d_deletes and dputs the unused dentry inside its guard(rcu): dput may
+// sleep, so a debug kernel would complain ("sleeping function called
+// from invalid context"); v6.9 returns the old dentry and leaves the dput
+// to path_from_stashed, outside the RCU section.
+//
 // The two halves of the change depend on each other: MutBlindPrune keeps
 // the blind NULL with the loop, MutNoDDelete drops the d_delete of the
 // old -EAGAIN path; each lets a losing dentry's ->d_prune clear the stash

@@ -51,10 +51,12 @@ func (fs *FS) prepareAnonDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dent
 // one. It returns the dentry now stashed, with a reference for the
 // caller.
 //
-// Divergence: Linus's mail d_deleted and dput its own dentry before
-// returning a live old one; v6.9 leaves that to the caller's dput, which
-// the cmpxchg in ->d_prune makes safe.
+// With ChangeLoopAsMailed it is the loop of Linus's mail instead: it
+// d_deletes and dputs its own dentry before returning a live old one
+// (v6.9 leaves the dput to the caller and drops the d_delete, which the
+// cmpxchg in ->d_prune makes safe), and relaxes after a failed take-over.
 func stashDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry], dentry *dcache.Dentry) *dcache.Dentry {
+	mailed := dentry.DSb.Cache().On(ChangeLoopAsMailed)
 	sim.RCUReadLock(t) // guard(rcu)()
 	defer sim.RCUReadUnlock(t)
 	for {
@@ -66,6 +68,10 @@ func stashDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry], dentry *dc
 		// Check if somebody else installed a reusable dentry.
 		if old.DLockref.GetNotDead(t) {
 			t.Mark(MarkLostInstall)
+			if mailed {
+				dcache.DDelete(t, dentry)
+				dcache.Dput(t, dentry)
+			}
 			return old
 		}
 		// There's an old dead dentry there, try to take it over.
@@ -73,12 +79,17 @@ func stashDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry], dentry *dc
 			t.Mark(MarkTakeOver)
 			return dentry
 		}
+		if mailed {
+			t.CPURelax() // Ooops, that failed, to back and try again
+		}
 	}
 }
 
 // pathFromStashedLoop is path_from_stashed (fs/libfs.c, v6.9).
 //
-// Divergence: the vfsmount and sops->put_data are not modeled.
+// Divergence: the vfsmount and sops->put_data are not modeled. With
+// ChangeLoopAsMailed, stash_dentry has dropped the unused dentry itself,
+// so the caller does not (the mail gave the loop, not its caller).
 func (fs *FS) pathFromStashedLoop(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry], data *Pid) (*dcache.Dentry, int) {
 	// See if dentry can be reused.
 	res := stashedDentryGet(t, stashed)
@@ -90,7 +101,7 @@ func (fs *FS) pathFromStashedLoop(t *sim.Task, stashed *sim.AtomicPtr[*dcache.De
 		}
 		// Added a new dentry. @data is now owned by the filesystem.
 		res = stashDentry(t, stashed, dentry)
-		if res != dentry {
+		if res != dentry && !fs.c.On(ChangeLoopAsMailed) {
 			dcache.Dput(t, dentry)
 		}
 	}

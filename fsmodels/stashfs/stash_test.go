@@ -5,6 +5,7 @@ package stashfs_test
 // explore the same program in `dcsim check`).
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
@@ -72,4 +73,40 @@ func TestStashHalfChanges(t *testing.T) {
 			t.Errorf("%s: found with %d preemptions, want 2", v, res.FirstPreemptions)
 		}
 	}
+}
+
+// TestStashLoopAsMailed: the loop as Linus's mail wrote it dputs the
+// unused dentry inside guard(rcu) (lockdep [sleep-in-atomic], two
+// preemptions: two openers must race to install). Past that report its
+// d_delete makes even a blind ->d_prune harmless: the losing dentry is
+// negative when it dies.
+func TestStashLoopAsMailed(t *testing.T) {
+	mailed := variant.BaseToday.With(stashfs.ChangeCmpxchgLoop).With(stashfs.ChangeLoopAsMailed)
+	res := exploreStash(t, mailed, 2)
+	f := res.First
+	if f == nil || f.Kind != sim.KindLockdep || f.Rule != "sleep-in-atomic" {
+		t.Fatalf("want lockdep [sleep-in-atomic], got %v", f)
+	}
+	if st := taskStack(f, "open"); !strings.Contains(st, "dcache.Dput") || !strings.Contains(st, "stashfs.stashDentry") {
+		t.Errorf("the report is not dput inside stash_dentry:\n%s", st)
+	}
+	if testing.Short() {
+		return
+	}
+	prog := sim.Program{Name: "stashed/dying-dentry", Setup: func(w *sim.World) { fstest.StashDyingDentry(w, mailed.With(stashfs.MutBlindPrune)) }}
+	res = explore.DFS(prog, explore.Options{MaxPreemptions: 2, Budget: 50_000, Ignore: []string{"sleep-in-atomic"}})
+	if !res.Clean() || !res.Exhausted {
+		t.Errorf("the mailed loop with a blind ->d_prune: want clean past sleep-in-atomic, got %v", res.First)
+	}
+}
+
+// taskStack is the model call stack of the reporting task, found by a
+// part of its name.
+func taskStack(r *sim.Report, name string) string {
+	for _, st := range r.Stacks {
+		if strings.Contains(st.Task, name) && st.State == "reporting" {
+			return strings.Join(st.Frames, "\n")
+		}
+	}
+	return ""
 }

@@ -16,6 +16,11 @@ var FsType = dcache.NewFsType("pidfs")
 var ChangeCmpxchgLoop = variant.NewChange("stashfs", "stash-cmpxchg-loop",
 	"stash_dentry loops (reuse a live stashed dentry, take over a dead one) and ->d_prune clears the stash with cmpxchg(stashed, dentry, NULL) (fs/libfs.c, v6.9)")
 
+// ChangeLoopAsMailed (with ChangeCmpxchgLoop) selects the loop as
+// Linus's mail wrote it rather than as v6.9 merged it.
+var ChangeLoopAsMailed = variant.NewChange("stashfs", "stash-loop-as-mailed",
+	"with stash-cmpxchg-loop, stash_dentry as Linus's mail wrote it: d_delete and dput of the unused dentry inside the loop, cpu_relax after a failed take-over")
+
 // MutBlindPrune, for mutation tests, takes half of Linus's two changes:
 // the loop, with ->d_prune still setting the stash to NULL blindly.
 var MutBlindPrune = variant.NewMutant("stashfs", "stash-blind-prune",
