@@ -23,7 +23,7 @@ func init() {
 		Name: "stashed/dying-dentry",
 		Doc: "A pid's stashed dentry dies (its last path is dropped, ->d_prune clears the stash) while " +
 			"two tasks open the pid: each may find the dentry dying, allocate a new one and race to " +
-			"install it. The -EAGAIN scheme (v6.9-rc1 fs/libfs.c, v6.8 nsfs) and the cmpxchg loop " +
+			"install it. The -EAGAIN scheme (fs/libfs.c as the pidfs series first added it, v6.8 nsfs) and the cmpxchg loop " +
 			"(v6.9) keep the stash on the one dentry that is held; taking half of the loop's change " +
 			"(the blind NULL in ->d_prune) or dropping the -EAGAIN path's d_delete lets a losing " +
 			"dentry's ->d_prune clear the stash of a held one. The loop as Linus's mail wrote it " +

@@ -7,9 +7,9 @@ import (
 )
 
 // The version that caches dentry pointers: fs/tracefs/event_inode.c and
-// fs/tracefs/inode.c as of v6.8-rc1, before the v6.8-rc3 rework.
+// fs/tracefs/inode.c as of v6.8-rc2, before the v6.8-rc3 rework.
 
-// eventfsRootLookupCached is eventfs_root_lookup (v6.8-rc1), for file
+// eventfsRootLookupCached is eventfs_root_lookup (v6.8-rc2), for file
 // entries: hash the dentry negative (simple_lookup), then let
 // create_file_dentry make the file, or reuse the one ei->d_children[]
 // caches, and drop the reference it returns.
@@ -57,7 +57,7 @@ func (fs *FS) eventfsRootLookupCached(t *sim.Task, dir *dcache.Inode, dentry *dc
 	return ret
 }
 
-// createFileDentry is create_file_dentry (v6.8-rc1): the dentry of
+// createFileDentry is create_file_dentry (v6.8-rc2): the dentry of
 // entry idx with a reference, from the cache if it has one, else made
 // by create_file and cached.
 func (fs *FS) createFileDentry(t *sim.Task, ei *EventfsInode, idx int, parent *dcache.Dentry, name string, mode dcache.Mode) *dcache.Dentry {
@@ -106,7 +106,7 @@ func (fs *FS) createFileDentry(t *sim.Task, ei *EventfsInode, idx int, parent *d
 	return dentry
 }
 
-// createFile is create_file (v6.8-rc1) with eventfs_start_creating and
+// createFile is create_file (v6.8-rc2) with eventfs_start_creating and
 // eventfs_end_creating: find the dentry of name under parent and make it
 // a file; the dentry comes back with the reference lookup_one_len took.
 //
@@ -145,7 +145,7 @@ func (fs *FS) createFile(t *sim.Task, name string, mode dcache.Mode, parent *dca
 }
 
 // tracefsDentryIput is tracefs_dentry_iput (fs/tracefs/inode.c,
-// v6.8-rc1), the ->d_iput of tracefs: eventfs forgets the dentry, then
+// v6.8-rc2), the ->d_iput of tracefs: eventfs forgets the dentry, then
 // the inode is put.
 func (fs *FS) tracefsDentryIput(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode) {
 	if dentry == nil || inode == nil {
@@ -157,7 +157,7 @@ func (fs *FS) tracefsDentryIput(t *sim.Task, dentry *dcache.Dentry, inode *dcach
 	dcache.Iput(t, inode)
 }
 
-// eventfsSetEiStatusFree is eventfs_set_ei_status_free (v6.8-rc1):
+// eventfsSetEiStatusFree is eventfs_set_ei_status_free (v6.8-rc2):
 // remove the association between a dentry and its eventfs_inode.
 func (fs *FS) eventfsSetEiStatusFree(t *sim.Task, dentry *dcache.Dentry) {
 	fs.eventfsMutex.DownWrite(t)

@@ -3,8 +3,9 @@
 // made up on ->lookup from a table of entries, in two versions chosen per
 // run:
 //
-//   - as it stood before the v6.8-rc3 rework ("eventfs: Get rid of
-//     dentry pointers without refcounts"): the eventfs_inode caches the
+//   - as it stood in v6.8-rc2, the code the v6.8-rc3 series removed
+//     ("tracefs: dentry lookup crapectomy", "eventfs: Get rid of dentry
+//     pointers without refcounts"): the eventfs_inode caches the
 //     dentries it made (ei->d_children[]) without a reference, reuses a
 //     cached one on the next lookup (dget), and forgets it when the
 //     dentry's inode is dropped (tracefs_dentry_iput ->

@@ -70,7 +70,7 @@ func New(w *sim.World, c *dcache.Cache, entries ...Entry) *FS {
 	fs := &FS{c: c}
 	w.NewStatic(&fs.Object, "tracefs")
 	fs.eventfsMutex.Init(&fs.Object, "eventfs_mutex", eventfsMutexClass)
-	dop := &dcache.DentryOperations{DIput: fs.tracefsDentryIput} // v6.8-rc1
+	dop := &dcache.DentryOperations{DIput: fs.tracefsDentryIput} // v6.8-rc2
 	if c.On(ChangeGetEi) {
 		dop = &dcache.DentryOperations{DRevalidate: tracefsDRevalidate, DRelease: tracefsDRelease} // v6.8
 	}

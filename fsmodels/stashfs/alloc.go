@@ -16,7 +16,7 @@ func (fs *FS) PathFromStashed(t *sim.Task, p *Pid) (*dcache.Dentry, int) {
 }
 
 // PidfsAllocFile is the path part of pidfs_alloc_file (fs/pidfs.c,
-// v6.9-rc1; ns_get_path_cb in fs/nsfs.c, v6.8, is the same loop): retry
+// pidfs series; ns_get_path_cb in fs/nsfs.c, v6.8, is the same loop): retry
 // path_from_stashed while it says -EAGAIN. It returns the dentry with a
 // reference, or nil and -errno.
 //

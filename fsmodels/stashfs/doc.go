@@ -5,8 +5,8 @@
 // clears the pointer when the dentry dies. It follows fs/libfs.c's
 // path_from_stashed family in two versions, chosen per run:
 //
-//   - as first added by the pidfs series for v6.9-rc1, the scheme of
-//     fs/nsfs.c __ns_get_path in v6.8: stash_dentry installs a new dentry
+//   - as the pidfs series first added it (the vfs tree, Feb 2024; no
+//     release has it), the scheme of fs/nsfs.c __ns_get_path in v6.8: stash_dentry installs a new dentry
 //     only over NULL (cmpxchg(stashed, NULL, dentry)); when that fails it
 //     d_deletes its own dentry ("make sure ->d_prune() does nothing"),
 //     dputs it and returns -EAGAIN, and the caller loops; ->d_prune

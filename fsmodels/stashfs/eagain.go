@@ -6,10 +6,11 @@ import (
 )
 
 // The stash as it stood before the cmpxchg loop: fs/libfs.c as the pidfs
-// series first added it for v6.9-rc1, which is fs/nsfs.c's
-// __ns_get_path of v6.8 made generic.
+// series first added it (the vfs tree, Feb 2024, before the v6.9 merge
+// window; no release has it), which is fs/nsfs.c's __ns_get_path of v6.8
+// made generic. "pidfs series" below means that version.
 
-// getStashedDentry is get_stashed_dentry (fs/libfs.c, v6.9-rc1; the
+// getStashedDentry is get_stashed_dentry (fs/libfs.c, pidfs series; the
 // fast path of __ns_get_path, fs/nsfs.c, v6.8): the stashed dentry with
 // a new reference, or NULL if there is none or it is dead.
 func getStashedDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry]) *dcache.Dentry {
@@ -22,7 +23,7 @@ func getStashedDentry(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry]) *dcac
 	return dentry
 }
 
-// stashDentryAgain is stash_dentry (fs/libfs.c, v6.9-rc1; the slow path
+// stashDentryAgain is stash_dentry (fs/libfs.c, pidfs series; the slow path
 // of __ns_get_path, fs/nsfs.c, v6.8): a new dentry and inode for data,
 // installed only if the stash is still NULL. If someone else installed
 // one meanwhile, make this dentry negative first so that its ->d_prune
@@ -51,7 +52,7 @@ func (fs *FS) stashDentryAgain(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentr
 	return dentry, 0
 }
 
-// pathFromStashedAgain is path_from_stashed (fs/libfs.c, v6.9-rc1): the
+// pathFromStashedAgain is path_from_stashed (fs/libfs.c, pidfs series): the
 // stashed dentry if it can be reused, else a new one; 1 when it added a
 // new one, 0 when it reused one, -EAGAIN when it lost a race to install.
 //
@@ -70,7 +71,7 @@ func (fs *FS) pathFromStashedAgain(t *sim.Task, stashed *sim.AtomicPtr[*dcache.D
 	return dentry, ret
 }
 
-// pidfsPruneDentry is pidfs_prune_dentry (fs/pidfs.c, v6.9-rc1; fs/nsfs.c
+// pidfsPruneDentry is pidfs_prune_dentry (fs/pidfs.c, pidfs series; fs/nsfs.c
 // ns_prune_dentry, v6.8): when a positive dentry dies, its object's stash
 // is set to NULL, whatever it holds.
 func pidfsPruneDentry(t *sim.Task, dentry *dcache.Dentry) {
