@@ -9,12 +9,13 @@ import (
 // v6.9 on, after Linus Torvalds's proposal of 18 Feb 2024 ("[PATCH 2/2]
 // pidfd: add pidfdfs").
 
-// stashedDentryGet is stashed_dentry_get (fs/libfs.c, v6.9): the
-// stashed dentry with a new reference, or NULL.
+// stashedDentryGet is get_stashed_dentry (fs/libfs.c, v6.9; later
+// renamed stashed_dentry_get): the stashed dentry with a new reference,
+// or NULL.
 func stashedDentryGet(t *sim.Task, stashed *sim.AtomicPtr[*dcache.Dentry]) *dcache.Dentry {
 	sim.RCUReadLock(t) // guard(rcu)()
 	defer sim.RCUReadUnlock(t)
-	dentry := stashed.Load(t) // READ_ONCE(*stashed)
+	dentry := stashed.Load(t) // rcu_dereference(*stashed)
 	if dentry == nil {
 		return nil
 	}
