@@ -48,6 +48,7 @@ func startDirAdd(t *sim.Task, dir *Inode) int64 {
 	for {
 		n := dir.IDirSeq.Load(t)
 		if n&1 == 0 && dir.IDirSeq.TryCmpXchg(t, &n, n+1) {
+			dir.ISb.c.openDirAdd(t, dir)
 			return n
 		}
 		t.CPURelax()
@@ -60,6 +61,7 @@ func startDirAdd(t *sim.Task, dir *Inode) int64 {
 // __d_lookup_unhash said someone waits.
 func endDirAdd(t *sim.Task, dir *Inode, n int64, dWait *WaitQueue, doWake bool, de *Dentry) {
 	dir.IDirSeq.Store(t, n+2) // smp_store_release
+	de.c.closeDirAdd(t, dir, de)
 	if de.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVarLocked(t, &de.Object, "d_flags", de.DLock())
@@ -114,7 +116,10 @@ func waitInLookup(t *sim.Task, dentry *Dentry, sub int) {
 	}
 	t.Mark("d_alloc_parallel: waited on in-lookup")
 	dentry.lookupMap.MightWaitNested(t, sub, dentry.DLock())
-	if dentry.c.Has(variant.P04WaitVarEvent) {
+	c := dentry.c
+	c.lookupWaits = append(c.lookupWaits, lookupWait{t, dentry})
+	defer c.endLookupWait(t)
+	if c.Has(variant.P04WaitVarEvent) {
 		sim.WaitVarEventSpinlock(t, &dentry.Object, "d_flags",
 			func() bool { return !dMustWait(t, dentry) }, dentry.DLock())
 		return
@@ -296,6 +301,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		stale = b.chain
 	}
 	t.Write(&dentry.Object, "d_flags,d_in_lookup_hash")
+	dentry.lookupEnded = lookupEnd{by: t, step: t.World().Steps()}
 	if c.Has(variant.P04WaitVarEvent) {
 		b.delMaybeStale(dentry, locked, stale)
 		doWake = dentry.DFlags&DCACHE_LOCK_WAITER != 0
@@ -309,6 +315,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 	if locked {
 		b.lock.Unlock(t)
 	}
+	dentry.lookupEnded.wake = doWake || w != nil
 	dentry.u = uEmpty // INIT_HLIST_NODE(&dentry->d_u.d_alias)
 	dLookupEndOwnership(t, dentry)
 	return w, doWake

@@ -179,6 +179,7 @@ func (w *World) record(t *Task, op Op, id ObjID, o *Object, field string, acc Ac
 		w.tagStep(t, &s)
 	}
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // event records a trace line that is no scheduling point (full tracing
@@ -194,6 +195,7 @@ func (w *World) event(t *Task, op Op, o *Object, field, note string) {
 	}
 	w.tagStep(t, &s)
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // tagStep fills in the presentation-only fields of a full trace line: the

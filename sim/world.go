@@ -53,6 +53,9 @@ type Config struct {
 	// Fingerprint is the program's fingerprint when the caller knows it
 	// (an explorer computes it once); 0: computed when a schedule is made.
 	Fingerprint uint32
+	// Observer, with full tracing, watches the run line by line
+	// (sim/observe.go); it never changes what the run does.
+	Observer Observer
 }
 
 // DefaultMaxSteps is the livelock bound when Config.MaxSteps is 0.
@@ -94,6 +97,7 @@ type World struct {
 	rcu      rcuState
 	waitVars map[varKey]*WaitQueue
 	trace    []Step
+	views    []View // model state for observers and reports (AddView)
 
 	// Waiter lists for queues (WaitQueue.add), reused across runs.
 	waiterSlab      []*Task
@@ -306,6 +310,9 @@ func (w *World) Run() *Outcome {
 		w.ended = true
 		w.endChecks()
 	}
+	if w.cfg.Observer != nil && w.cfg.Trace == TraceFull {
+		w.cfg.Observer.Ended(w)
+	}
 	w.teardown()
 	w.out = Outcome{Report: w.report, Err: w.inputErr, Steps: w.step, Hash: w.hash,
 		Decisions: w.log, Marks: w.marks, Trace: w.trace, world: w}
@@ -498,6 +505,9 @@ func (t *Task) Mark(name string) {
 		w.marks = map[string]int{}
 	}
 	w.marks[name]++
+	if w.cfg.Observer != nil && w.cfg.Trace == TraceFull {
+		w.cfg.Observer.Marked(t, name)
+	}
 }
 
 // MarkNames lists the marks hit, sorted.
