@@ -64,7 +64,7 @@ func (v *cacheView) State() []string {
 	var out []string
 	for i := range c.inLookup {
 		for _, d := range c.inLookup[i].chain {
-			line := fmt.Sprintf("in-lookup %q %s in %s: owner %s", d.DName.Name, d, d.DParent, taskOrNone(d.lookupOwner))
+			line := fmt.Sprintf("in-lookup %s in %s: owner %s", d, d.DParent, taskOrNone(d.lookupOwner))
 			if ws := c.waitersOf(d); len(ws) > 0 {
 				line += "; waiting: " + strings.Join(ws, ", ")
 			}
@@ -111,8 +111,8 @@ func (v *cacheView) Waker(t *sim.Task) string {
 	}
 	if d.u == uInLookup {
 		o := d.lookupOwner
-		s := fmt.Sprintf("%s should wake it, as the owner of in-lookup %q %s, when it ends the lookup (__d_add or d_splice_alias: end_dir_add at the end of the i_dir_seq section; or d_lookup_done), through %s",
-			taskOrNone(o), d.DName.Name, d, how)
+		s := fmt.Sprintf("%s should wake it, as the owner of in-lookup %s, when it ends the lookup (__d_add or d_splice_alias: end_dir_add at the end of the i_dir_seq section; or d_lookup_done), through %s",
+			taskOrNone(o), d, how)
 		switch {
 		case o == nil:
 		case o.Done():
@@ -126,7 +126,7 @@ func (v *cacheView) Waker(t *sim.Task) string {
 	if e.by == nil {
 		return ""
 	}
-	s := fmt.Sprintf("lost: %s, which should have woken it, ended the in-lookup state of %q %s at step %d (__d_lookup_unhash)", e.by, d.DName.Name, d, e.step)
+	s := fmt.Sprintf("lost: %s, which should have woken it, ended the in-lookup state of %s at step %d (__d_lookup_unhash)", e.by, d, e.step)
 	if e.dirStep > 0 {
 		s += fmt.Sprintf(" and closed the i_dir_seq section at step %d (end_dir_add)", e.dirStep)
 	}

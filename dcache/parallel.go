@@ -271,9 +271,9 @@ func inLookupInsert(t *sim.Task, b *bucket, bi int, d *Dentry, sub int) {
 	b.add(d)
 	d.u = uInLookup
 	d.inLookup = bi
+	d.lookupOwner = t // owned from the insertion on, before the map's step
 	d.lookupMap.AcquireTryNested(t, sub)
 	d.lookupMapTask = t
-	d.lookupOwner = t
 }
 
 // dLookupUnhash is __d_lookup_unhash (fs/dcache.c), d_lock held: take

@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Observer watches a run line by line, for explanations of one run (dcsim
 // explain): after every line of a full trace, and at every coverage mark.
@@ -75,9 +78,18 @@ func (t *Task) Name() string { return t.name }
 
 // HeldLocks lists the locks t holds, oldest first.
 func (t *Task) HeldLocks() []HeldLock {
-	out := make([]HeldLock, 0, len(t.held))
-	for i := range t.held {
-		h := &t.held[i]
+	held := t.held
+	if t.heldReal != nil {
+		held = slices.Clone(t.heldReal)
+		for _, h := range t.held {
+			if !slices.ContainsFunc(held, func(x heldLock) bool { return x.m == h.m }) {
+				held = append(held, h)
+			}
+		}
+	}
+	out := make([]HeldLock, 0, len(held))
+	for i := range held {
+		h := &held[i]
 		var mode []string
 		switch h.read {
 		case lockShared:

@@ -38,8 +38,9 @@ type Task struct {
 	woken  bool
 
 	held          []heldLock
-	preempt       int   // spinlocks held (preempt_count)
-	preemptStart  int64 // step at which preempt went 0 -> 1
+	heldReal      []heldLock // LockMap.MightWait: held locks lockdep's view drops for a moment
+	preempt       int        // spinlocks held (preempt_count)
+	preemptStart  int64      // step at which preempt went 0 -> 1
 	rcuDepth      int
 	rcuStart      int64
 	inRCUCallback bool

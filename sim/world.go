@@ -162,6 +162,7 @@ func (w *World) recycle() {
 	clear(w.objects)
 	clear(w.atEnd)
 	clear(w.roots)
+	clear(w.views)
 	clear(w.marks)
 	clear(w.waitVars)
 	clear(w.rcu.pending)
@@ -177,6 +178,7 @@ func (w *World) recycle() {
 		objects:         w.objects[:0],
 		atEnd:           w.atEnd[:0],
 		roots:           w.roots[:0],
+		views:           w.views[:0],
 		marks:           w.marks,
 		waitVars:        w.waitVars,
 		lockdep:         w.lockdep,
