@@ -28,6 +28,9 @@ type Cache struct {
 	view        cacheView
 	lookupWaits []lookupWait    // tasks waiting for an in-lookup dentry
 	dirAdds     []dirAddSection // open i_dir_seq write sections
+
+	// twins are the hashed pairs R1 allows for a while (AllowTwin).
+	twins []twin
 }
 
 // bucket is an hlist_bl_head: a chain with a bit lock. Readers walking
