@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"slices"
 	"io"
 	"strings"
 )
@@ -10,7 +11,8 @@ import (
 // Graphviz DOT: a node per lock class (with subclass), an edge "held ->
 // taken" labelled with lockdep's dependency type and who first took the
 // pair in that order. Classes a lockdep kernel does not track are
-// dashed. `dot -Tsvg` draws it.
+// dashed. After a circular report, the dependency lockdep refused (the
+// one that closes the cycle) is drawn in red. `dot -Tsvg` draws it.
 func (r *Run) WriteDOT(w io.Writer) {
 	fmt.Fprintf(w, "// lock-order graph of %s\n// replay: %s\n", r.Title, r.Replay)
 	fmt.Fprintln(w, "digraph lockdep {")
@@ -18,7 +20,7 @@ func (r *Run) WriteDOT(w io.Writer) {
 	fmt.Fprintln(w, "  node [shape=box, fontname=\"monospace\"];")
 	var nodes []string
 	invisible := map[string]bool{}
-	for _, d := range r.Deps {
+	for _, d := range append(slices.Clone(r.Deps), r.Closing...) {
 		for _, n := range []string{d.From, d.To} {
 			if !contains(nodes, n) {
 				nodes = append(nodes, n)
@@ -38,6 +40,10 @@ func (r *Run) WriteDOT(w io.Writer) {
 	for _, d := range r.Deps {
 		fmt.Fprintf(w, "  %s -> %s [label=%s];\n", dotID(d.From), dotID(d.To),
 			dotID(fmt.Sprintf("%s, %s step %d", d.Type, d.Task, d.Step)))
+	}
+	for _, d := range r.Closing {
+		fmt.Fprintf(w, "  %s -> %s [label=%s, color=red, fontcolor=red, style=bold];\n", dotID(d.From), dotID(d.To),
+			dotID(fmt.Sprintf("refused: %s by %s step %d", d.Type, d.Task, d.Step)))
 	}
 	fmt.Fprintln(w, "}")
 }

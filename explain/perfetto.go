@@ -2,6 +2,7 @@ package explain
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 )
 
@@ -63,7 +64,11 @@ func (r *Run) Perfetto() TraceFile {
 		}
 		levels[h.task][lv] = h.to
 		tid := taskTid(h.task) + 1 + lv
-		name(tid, r.Tasks[h.task]+" locks", tid)
+		track := r.Tasks[h.task] + " locks"
+		if lv > 0 {
+			track += fmt.Sprintf(" (nested %d)", lv)
+		}
+		name(tid, track, tid)
 		ev = append(ev, slice(h.lock, "lock", tid, h.from, h.to, map[string]any{"taken at": h.from}))
 	}
 	for _, b := range r.blocks(end) {

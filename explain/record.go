@@ -16,6 +16,9 @@ type Run struct {
 	Lines    []Line   `json:"lines"`    // the full trace, one line each
 	Report   *Report  `json:"report"`   // nil: clean
 	Deps     []Dep    `json:"deps"`     // lockdep's lock-order graph
+	// Closing is, for a lockdep circular report, the dependency the
+	// reporting task tried to add and lockdep refused: it closes a cycle.
+	Closing []Dep `json:"closing,omitempty"`
 	Marks    []string `json:"marks"`    // coverage marks hit, sorted, with counts
 	Steps    int64    `json:"steps"`
 	Finished bool     `json:"finished"` // every task ended (end-of-run checks ran)
@@ -117,6 +120,7 @@ func Record(title string, p sim.Program, cfg sim.Config, s sim.Strategy) (*Run, 
 		r.Deps = append(r.Deps, Dep{From: d.From, To: d.To, Type: d.Dep, Task: o.TaskName(d.Task), Step: d.Step, Invisible: d.Invisible})
 	}
 	r.Finished = rec.finished
+	r.Closing = closing(r.Deps, rec.attempt)
 	sched := o.Schedule().String()
 	r.Schedule, r.Replay = sched, "dcsim replay '"+sched+"'"
 	if rep := o.Report; rep != nil {
@@ -124,6 +128,31 @@ func Record(title string, p sim.Program, cfg sim.Config, s sim.Strategy) (*Run, 
 			Task: rep.Task, Step: rep.Step, Line: reportLine(r.Lines, rep), Text: rep.Format()}
 	}
 	return r, nil
+}
+
+// closing keeps the attempted dependencies that close a cycle: those
+// whose target already reaches their source in the graph.
+func closing(deps []Dep, attempt []Dep) []Dep {
+	var out []Dep
+	for _, a := range attempt {
+		seen := map[string]bool{a.To: true}
+		queue := []string{a.To}
+		for len(queue) > 0 && !seen[a.From] {
+			n := queue[0]
+			queue = queue[1:]
+			for _, d := range deps {
+				if d.From == n && !seen[d.To] {
+					seen[d.To] = true
+					queue = append(queue, d.To)
+				}
+			}
+		}
+		if seen[a.From] {
+			a.Type = "closes a cycle"
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // reportLine is the index of the line a report was made at: the last line
@@ -161,6 +190,7 @@ type recorder struct {
 	states   []State
 	marks    []markAt
 	finished bool
+	attempt  []Dep // lockdep circular: held classes -> the class being taken
 }
 
 type markAt struct {
@@ -181,6 +211,15 @@ func (r *recorder) Marked(t *sim.Task, name string) {
 
 func (r *recorder) Ended(w *sim.World) {
 	r.finished = !w.Halted()
+	if rep := w.Report(); rep != nil && rep.Kind == sim.KindLockdep && rep.Rule == "circular" && rep.Task >= 0 {
+		t := w.Tasks()[rep.Task]
+		if held := t.HeldLocks(); len(held) > 1 {
+			next := held[len(held)-1] // pushed before lockdep's check
+			for _, prev := range held[:len(held)-1] {
+				r.attempt = append(r.attempt, Dep{From: prev.Class, To: next.Class, Task: t.String(), Step: next.Step})
+			}
+		}
+	}
 	if r.n > 0 {
 		r.states = append(r.states, snapshot(w))
 	}
