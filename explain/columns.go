@@ -6,14 +6,17 @@ import (
 	"strings"
 )
 
-// colWidth is the width of one task's column.
-const colWidth = 38
+// colWidth is the width of one task's column: the columns share about
+// 120 characters, 30 to 60 each.
+func colWidth(tasks int) int { return max(30, min(60, 120/max(tasks, 1))) }
 
 // WriteColumns prints the interleaving with one column per task: each
 // line of the trace in its task's column, so that who ran when, and what
 // the others were doing meanwhile, reads across. Setup lines are folded
 // unless opt.Verbose.
 func (r *Run) WriteColumns(w io.Writer, opt TextOptions) {
+	width := colWidth(len(r.Tasks))
+	cell := func(s string) string { return cell(s, width) }
 	var b strings.Builder
 	b.WriteString(fmt.Sprintf("%8s ", "step"))
 	for _, t := range r.Tasks {
@@ -23,7 +26,7 @@ func (r *Run) WriteColumns(w io.Writer, opt TextOptions) {
 	b.Reset()
 	b.WriteString(strings.Repeat("-", 8) + " ")
 	for range r.Tasks {
-		b.WriteString(cell(strings.Repeat("-", colWidth-2)))
+		b.WriteString(cell(strings.Repeat("-", width-2)))
 	}
 	fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	for i := 0; i < len(r.Lines); i++ {
@@ -64,10 +67,10 @@ func (r *Run) WriteColumns(w io.Writer, opt TextOptions) {
 	}
 }
 
-// cell pads or cuts s to one column.
-func cell(s string) string {
-	if len(s) > colWidth-2 {
-		s = s[:colWidth-4] + ".."
+// cell pads or cuts s to a column of width.
+func cell(s string, width int) string {
+	if len(s) > width-2 {
+		s = s[:width-4] + ".."
 	}
-	return s + strings.Repeat(" ", colWidth-len(s))
+	return s + strings.Repeat(" ", width-len(s))
 }

@@ -90,6 +90,27 @@ func recordSchedule(s *sim.Schedule, file string, warn io.Writer) (*explain.Run,
 	return run, nil
 }
 
+// writeTraceJSON is replay's --trace-json: the run as trace-event JSON.
+func writeTraceJSON(path string, s *sim.Schedule, file string, e *env) error {
+	run, err := recordSchedule(s, file, io.Discard)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return usagef("--trace-json: %v", err)
+	}
+	if err := run.WritePerfetto(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "trace-event JSON written to %s (open it in ui.perfetto.dev)\n", path)
+	return nil
+}
+
 func writeExplanation(w io.Writer, run *explain.Run, format string, opt explain.TextOptions) error {
 	switch format {
 	case "columns":
