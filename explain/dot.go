@@ -2,8 +2,8 @@ package explain
 
 import (
 	"fmt"
-	"slices"
 	"io"
+	"slices"
 	"strings"
 )
 

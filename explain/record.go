@@ -18,8 +18,8 @@ type Run struct {
 	Deps     []Dep    `json:"deps"`     // lockdep's lock-order graph
 	// Closing is, for a lockdep circular report, the dependency the
 	// reporting task tried to add and lockdep refused: it closes a cycle.
-	Closing []Dep `json:"closing,omitempty"`
-	Marks    []string `json:"marks"`    // coverage marks hit, sorted, with counts
+	Closing  []Dep    `json:"closing,omitempty"`
+	Marks    []string `json:"marks"` // coverage marks hit, sorted, with counts
 	Steps    int64    `json:"steps"`
 	Finished bool     `json:"finished"` // every task ended (end-of-run checks ran)
 }
