@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -63,10 +63,10 @@ func TestExplainGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (go test ./cmd/dcsim -run TestExplainGolden -update writes it)", err)
+				t.Fatalf("%v (go test ./cli -run TestExplainGolden -update writes it)", err)
 			}
 			if out != string(want) {
-				t.Errorf("explain --format %s %s differs from %s (go test ./cmd/dcsim -run TestExplainGolden -update):\n%s",
+				t.Errorf("explain --format %s %s differs from %s (go test ./cli -run TestExplainGolden -update):\n%s",
 					g.format, sched, path, out)
 			}
 		})
