@@ -31,9 +31,10 @@ type dirAddSection struct {
 // lookupEnd records how a dentry left the in-lookup state.
 type lookupEnd struct {
 	by      *sim.Task
-	step    int64 // __d_lookup_unhash
-	wake    bool  // it found waiters to wake (d_wait, DCACHE_LOCK_WAITER)
-	dirStep int64 // the end_dir_add that closed the section around it
+	step    int64  // __d_lookup_unhash
+	wake    bool   // it found waiters to wake (d_wait, DCACHE_LOCK_WAITER)
+	endStep int64  // the step of the path's end, where waiters are woken
+	endFn   string // that end: end_dir_add, or __d_lookup_unhash_wake
 }
 
 // endLookupWait drops t's entry from the waiters (the wait is over).
@@ -46,12 +47,16 @@ func (c *Cache) openDirAdd(t *sim.Task, dir *Inode) {
 	c.dirAdds = append(c.dirAdds, dirAddSection{dir, t, t.World().Steps()})
 }
 
-// closeDirAdd notes the end_dir_add of dir's section, around de's
-// transition out of the in-lookup state.
-func (c *Cache) closeDirAdd(t *sim.Task, dir *Inode, de *Dentry) {
+// closeDirAdd notes that end_dir_add made dir's i_dir_seq even again.
+func (c *Cache) closeDirAdd(t *sim.Task, dir *Inode) {
 	c.dirAdds = slices.DeleteFunc(c.dirAdds, func(s dirAddSection) bool { return s.dir == dir && s.t == t })
-	if de.lookupEnded.by == t {
-		de.lookupEnded.dirStep = t.World().Steps()
+}
+
+// noteLookupEnd notes that t reached fn, the end of the path that took
+// d out of the in-lookup state, where its waiters are woken.
+func noteLookupEnd(t *sim.Task, d *Dentry, fn string) {
+	if d.lookupEnded.by == t && d.lookupEnded.endStep == 0 {
+		d.lookupEnded.endStep, d.lookupEnded.endFn = t.World().Steps(), fn
 	}
 }
 
@@ -126,9 +131,13 @@ func (v *cacheView) Waker(t *sim.Task) string {
 	if e.by == nil {
 		return ""
 	}
+	if e.wake && e.endStep == 0 {
+		return fmt.Sprintf("%s should wake it: it ended the in-lookup state of %s at step %d (__d_lookup_unhash) and wakes the waiters at the end of that path (end_dir_add, or __d_lookup_unhash_wake)",
+			e.by, d, e.step)
+	}
 	s := fmt.Sprintf("lost: %s, which should have woken it, ended the in-lookup state of %s at step %d (__d_lookup_unhash)", e.by, d, e.step)
-	if e.dirStep > 0 {
-		s += fmt.Sprintf(" and closed the i_dir_seq section at step %d (end_dir_add)", e.dirStep)
+	if e.endStep > 0 {
+		s += fmt.Sprintf(" and reached the end of that path at step %d (%s)", e.endStep, e.endFn)
 	}
 	s += ", and no wake-up reached " + t.String()
 	if !e.wake {

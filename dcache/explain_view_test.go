@@ -38,7 +38,7 @@ func TestLostWakeupNamesTheOwner(tt *testing.T) {
 	mut := variant.V3Today.With(dcache.MutNoLockWaiter)
 	out := dcachetest.Run(tt, lookupPairProgram(mut), sim.Config{}, waiterSleeps(tt))
 	dcachetest.Want(tt, out, sim.KindDeadlock, "deadlock", "every unfinished task is blocked")
-	for _, s := range []string{"wake-up: lost: T0 owner, which should have woken it", "(__d_lookup_unhash)", "(end_dir_add)", "DCACHE_LOCK_WAITER was clear"} {
+	for _, s := range []string{"wake-up: lost: T0 owner, which should have woken it", "(__d_lookup_unhash)", "at step 44 (end_dir_add)", "DCACHE_LOCK_WAITER was clear"} {
 		if !strings.Contains(out.Report.Message, s) {
 			tt.Errorf("deadlock report lacks %q:\n%s", s, out.Report.Message)
 		}
@@ -64,8 +64,9 @@ func (v *viewAt) Ended(*sim.World)         {}
 
 // TestViewShowsOwnerAndWaiter: while the waiter sleeps, the view lists
 // the in-lookup dentry with its owner and waiter, and names the owner as
-// the task that will wake it; the i_dir_seq section shows while open. A
-// run with one lookup only never shows a waiter.
+// the task that will wake it; the i_dir_seq section shows while open; a
+// wake-up on its way is never called lost. A run with one lookup only
+// never shows a waiter.
 func TestViewShowsOwnerAndWaiter(tt *testing.T) {
 	v := &viewAt{}
 	cfg := sim.Config{Trace: sim.TraceFull, Observer: v}
@@ -78,6 +79,20 @@ func TestViewShowsOwnerAndWaiter(tt *testing.T) {
 	}
 	if len(v.wakers) == 0 || !strings.HasPrefix(v.wakers[0], "T0 owner should wake it, as the owner of in-lookup") {
 		tt.Errorf("the sleeping waiter's waker: %q", v.wakers)
+	}
+	// A wake-up that is on its way is never called lost, in v3 or in
+	// mainline (whose owner wakes d_wait at end_dir_add, after the unhash).
+	for _, vr := range []variant.Variant{variant.V3Today, variant.BaseToday} {
+		w := &viewAt{}
+		dcachetest.Clean(tt, dcachetest.Run(tt, lookupPairProgram(vr), sim.Config{Trace: sim.TraceFull, Observer: w}, waiterSleeps(tt)))
+		for _, k := range w.wakers {
+			if strings.HasPrefix(k, "lost") {
+				tt.Errorf("%s: a clean run's waiter called lost: %s", vr, k)
+			}
+		}
+		if len(w.wakers) == 0 {
+			tt.Errorf("%s: the waiter never slept", vr)
+		}
 	}
 
 	one := &viewAt{}

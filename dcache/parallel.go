@@ -60,8 +60,9 @@ func startDirAdd(t *sim.Task, dir *Inode) int64 {
 // 04/19 instead wakes waiters on de->d_flags, with de's d_lock held, when
 // __d_lookup_unhash said someone waits.
 func endDirAdd(t *sim.Task, dir *Inode, n int64, dWait *WaitQueue, doWake bool, de *Dentry) {
-	dir.IDirSeq.Store(t, n+2) // smp_store_release
-	de.c.closeDirAdd(t, dir, de)
+	defer noteLookupEnd(t, de, "end_dir_add") // after the wake-up below
+	dir.IDirSeq.Store(t, n+2)                 // smp_store_release
+	de.c.closeDirAdd(t, dir)
 	if de.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVarLocked(t, &de.Object, "d_flags", de.DLock())
@@ -402,6 +403,7 @@ func DLookupUnhashWake(t *sim.Task, dentry *Dentry) {
 	} else if w != nil {
 		w.Head.WakeUpAll(t)
 	}
+	noteLookupEnd(t, dentry, "__d_lookup_unhash_wake")
 	dentry.DLock().Unlock(t)
 }
 

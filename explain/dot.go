@@ -14,7 +14,7 @@ import (
 // dashed. After a circular report, the dependency lockdep refused (the
 // one that closes the cycle) is drawn in red. `dot -Tsvg` draws it.
 func (r *Run) WriteDOT(w io.Writer) {
-	fmt.Fprintf(w, "// lock-order graph of %s\n// replay: %s\n", r.Title, r.Replay)
+	fmt.Fprintf(w, "// lock-order graph of %s\n// replay: %s    # %s\n", r.Title, r.Replay, r.gives())
 	fmt.Fprintln(w, "digraph lockdep {")
 	fmt.Fprintln(w, "  rankdir=LR;")
 	fmt.Fprintln(w, "  node [shape=box, fontname=\"monospace\"];")

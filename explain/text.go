@@ -22,7 +22,7 @@ const pad = "            "
 // interleaving in columns.
 func (r *Run) WriteText(w io.Writer, opt TextOptions) {
 	fmt.Fprintf(w, "dcsim explain: %s\n", r.Title)
-	fmt.Fprintf(w, "replay:  %s\n", r.Replay)
+	fmt.Fprintf(w, "replay:  %s    # %s\n", r.Replay, r.gives())
 	fmt.Fprintf(w, "tasks:   %s\n", strings.Join(r.Tasks, ", "))
 	fmt.Fprintf(w, "result:  %s\n\n", r.resultLine())
 	fmt.Fprintln(w, "How to read it: each numbered line is one scheduling point (a lock, an atomic, a")
@@ -40,6 +40,15 @@ func (r *Run) WriteText(w io.Writer, opt TextOptions) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "== the interleaving, one column per task")
 	r.WriteColumns(w, opt)
+}
+
+// gives is what replaying the run reports, as docs state it next to a
+// schedule: "kind [rule]" or "clean".
+func (r *Run) gives() string {
+	if r.Report == nil {
+		return "clean"
+	}
+	return "gives " + r.Report.Kind + " [" + r.Report.Rule + "]"
 }
 
 func (r *Run) resultLine() string {
