@@ -97,7 +97,7 @@ func Record(title string, p sim.Program, cfg sim.Config, s sim.Strategy) (*Run, 
 	for i := range o.Trace {
 		st := &o.Trace[i]
 		l := Line{N: st.N, Event: st.Event, Setup: st.Setup, Task: st.Task, Op: st.Op.String(),
-			Target: target(st), Note: st.Note, Site: st.Site, Acc: st.Acc.String()}
+			Target: st.Target(), Note: st.Note, Site: st.Site, Acc: st.Acc.String()}
 		if i < len(texts) {
 			l.Text = texts[i]
 		}
@@ -170,17 +170,6 @@ func reportLine(lines []Line, rep *sim.Report) int {
 	return last
 }
 
-func target(s *sim.Step) string {
-	var b strings.Builder
-	if s.Obj != nil {
-		b.WriteString(s.Obj.String())
-		if s.Field != "" {
-			b.WriteByte('.')
-		}
-	}
-	b.WriteString(s.Field)
-	return b.String()
-}
 
 // recorder is the sim.Observer of Record. The state after line i is
 // taken when line i+1 is recorded (the model code of line i's step has

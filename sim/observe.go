@@ -182,3 +182,7 @@ func (o *Outcome) Tasks() []*Task { return o.world.tasks }
 
 // TaskName is the printed name of task id ("T0 owner").
 func (o *Outcome) TaskName(id int) string { return o.world.taskName(id) }
+
+// Target is what the step touched, as a trace line names it:
+// `dentry#28("/").d_lock`.
+func (s *Step) Target() string { return s.target() }
