@@ -169,7 +169,6 @@ func reportLine(lines []Line, rep *sim.Report) int {
 	return last
 }
 
-
 // recorder is the sim.Observer of Record. The state after line i is
 // taken when line i+1 is recorded (the model code of line i's step has
 // then run), and when the run ends.
