@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dcsim/dcsim/explain"
+	"github.com/dcsim/dcsim/sim"
 )
 
 // violationOf explores a catalog cell as dcsim check does and returns the
@@ -131,5 +132,19 @@ func TestExplainFormatsAndReplayTraceJSON(t *testing.T) {
 	code, out, _ := dcsim(t, "explain", "v2:dcache/owner-and-waiter@mainline/today:-:a6b7df56:1.0*13.1*7.0*2.1.0.1*2.0.1*4.0.1*3.0*3")
 	if code != 0 || !strings.Contains(out, "result:  clean") {
 		t.Errorf("clean run: exit %d\n%s", code, out)
+	}
+}
+
+// explain takes a scenario file's schedule with --file, as replay does,
+// and its replay line names the file.
+func TestExplainScenarioFile(t *testing.T) {
+	_, out, _ := dcsim(t, "explore", "--scenario", outside, "--variant", "v3/today", "--preemptions", "1")
+	sched, ok := sim.ScheduleFromReport(out)
+	if !ok {
+		t.Fatalf("explore printed no schedule:\n%s", out)
+	}
+	code, out, errOut := dcsim(t, "explain", "--file", outside, sched)
+	if code != 1 || errOut != "" || !strings.Contains(out, "replay:  dcsim replay --file "+outside+" '"+sched+"'    # gives warn [WARN_ON]") {
+		t.Errorf("explain --file: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
