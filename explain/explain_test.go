@@ -228,3 +228,19 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// A report of a kind no checker row names still shows as fired.
+func TestCheckersOtherKind(t *testing.T) {
+	prog := sim.Program{Name: "explain/other", Setup: func(w *sim.World) {
+		w.Go("t", func(t *sim.Task) { t.Violation(sim.KindMark, "required-mark", "a mark was never reached", "") })
+	}}
+	r, err := explain.Record("explain/other", prog, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	r.WriteText(&buf, explain.TextOptions{})
+	if !strings.Contains(buf.String(), "FIRED: mark [required-mark] a mark was never reached") {
+		t.Errorf("the report's checker is not shown as fired:\n%s", buf.String())
+	}
+}

@@ -219,6 +219,7 @@ var checkers = []checker{
 	{"KASAN (object lifetimes)", []string{"kasan", "oops"}, "at every access"},
 	{"WARN_ON / BUG_ON", []string{"warn", "bug"}, "where the kernel has them"},
 	{"model invariants", []string{"invariant"}, "at the steps that can break them, and at the end"},
+	{"consistency oracle", []string{"consistency"}, "the dcache against the filesystem's own namespace"},
 	{"leak check", []string{"leak"}, "at the end"},
 	{"livelock bound", []string{"livelock"}, "at every step"},
 	{"Go panics", []string{"panic"}, "anywhere"},
@@ -237,6 +238,9 @@ func (r *Run) writeCheckers(w io.Writer) {
 			saw = fmt.Sprintf("quiet; it learned %d lock-order dependencies", len(r.Deps))
 		}
 		fmt.Fprintf(w, "  %-26s (%s): %s\n", c.name, c.scope, saw)
+	}
+	if rep := r.Report; rep != nil && !slices.ContainsFunc(checkers, func(c checker) bool { return slices.Contains(c.kinds, rep.Kind) }) {
+		fmt.Fprintf(w, "  %-26s: FIRED: %s [%s] %s\n", rep.Kind, rep.Kind, rep.Rule, rep.Title)
 	}
 	if len(r.Deps) > 0 {
 		fmt.Fprintln(w, "  lockdep's lock order (held -> taken, first seen):")
