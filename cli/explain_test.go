@@ -148,3 +148,35 @@ func TestExplainScenarioFile(t *testing.T) {
 		t.Errorf("explain --file: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
+
+// The examples of docs/explain.md are explain's output: every line of
+// its output blocks is a line that explain prints, in some format, for
+// one of the schedules the page names.
+func TestExplainDocExamples(t *testing.T) {
+	data, err := os.ReadFile("../docs/explain.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	printed := map[string]bool{}
+	for _, s := range scheduleRE.FindAllString(doc, -1) {
+		for _, f := range []string{"text", "columns", "dot"} {
+			_, out, _ := dcsim(t, "explain", "--format", f, s)
+			for _, l := range strings.Split(out, "\n") {
+				printed[l] = true
+			}
+		}
+	}
+	blocks := strings.Split(doc, "```")
+	for i := 1; i < len(blocks); i += 2 {
+		lang, body, _ := strings.Cut(blocks[i], "\n")
+		if lang == "sh" {
+			continue // commands, not output
+		}
+		for _, l := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
+			if !printed[l] {
+				t.Errorf("docs/explain.md shows a line explain does not print (regenerate the example):\n%s", l)
+			}
+		}
+	}
+}
