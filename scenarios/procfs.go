@@ -114,8 +114,8 @@ func stIno(res string) string {
 }
 
 // checkReaddirIno compares the d_ino readdir worker "readdir" reported
-// for name (its first result) with the st_ino of the stat calls that
-// follow it in the worker and of worker "lookup".
+// for name (its first result) with the st_ino of the stat call that
+// follows it in the worker and of worker "lookup" if there is one.
 func checkReaddirIno(name string) func(res map[string]string) string {
 	return func(res map[string]string) string {
 		rd := strings.Fields(res["readdir"])
@@ -123,7 +123,11 @@ func checkReaddirIno(name string) func(res map[string]string) string {
 			return fmt.Sprintf("readdir worker returned %q", res["readdir"])
 		}
 		d := dIno(rd[0], name)
-		for _, st := range []string{rd[1], res["lookup"]} {
+		stats := []string{rd[1]}
+		if lk, ok := res["lookup"]; ok {
+			stats = append(stats, lk)
+		}
+		for _, st := range stats {
 			if ino := stIno(st); ino != d {
 				return fmt.Sprintf("getdents reported %s with d_ino %s, stat of it gave %s (readdir %q, lookup %q)",
 					name, d, st, res["readdir"], res["lookup"])
