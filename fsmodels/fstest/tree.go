@@ -47,13 +47,14 @@ func Lookup(d *dcache.Dentry, path string) *dcache.Dentry {
 	return d
 }
 
-// UpperTree is Hashed of a directory of the upper tmpfs's root:
+// UpperTree is Hashed of a directory of the upper layer's root (a
+// tmpfs: its dcache is its namespace):
 // ovl.UpperDirName (the upper layer) or ovl.WorkDirName.
 func (e *OverlayEnv) UpperTree(dir string) map[string]string {
 	if dir != ovl.UpperDirName && dir != ovl.WorkDirName {
 		panic("fstest: UpperTree of " + dir)
 	}
-	d := Lookup(e.Upper.Root(), dir)
+	d := Lookup(e.UpperLayer.Root(), dir)
 	if d == nil {
 		return map[string]string{}
 	}
