@@ -40,7 +40,7 @@ type FS struct {
 	Style Style
 	s     *vfs.System
 
-	hashLock sim.SpinLock            // inode_hash_lock
+	hashLock sim.SpinLock             // inode_hash_lock
 	icache   map[uint64]*dcache.Inode // the inode cache (inode_hashtable) by disk inode number
 
 	dirOps, fileOps, linkOps *vfs.InodeOperations
