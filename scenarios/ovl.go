@@ -28,6 +28,9 @@ type ovlProgram struct {
 	// faults: the program runs with injected faults, so the layers may
 	// fail to build (the run then ends there).
 	faults bool
+	// upperDisk and lowerDisk make that layer a disk filesystem
+	// (fsmodels/diskfs) instead of a tmpfs.
+	upperDisk, lowerDisk bool
 }
 
 // ovlWorker is a worker's body; its result is what check sees.
@@ -55,7 +58,7 @@ var (
 
 // setup is the program under a variant.
 func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
-	e := fstest.Overlay(w, v)
+	e := fstest.OverlayOnDisk(w, v, p.upperDisk, p.lowerDisk)
 	names := make([]string, 0, len(p.workers))
 	for n := range p.workers {
 		names = append(names, n)

@@ -110,7 +110,9 @@ func (d *Disk) Populate(path string, mode dcache.Mode) {
 	dir := uint64(rootIno)
 	parts := splitPath(path)
 	for _, c := range parts[:len(parts)-1] {
-		dir = d.lookupNoStep(dir, c)
+		if dir = d.lookupNoStepOr0(dir, c); dir == 0 {
+			panic("diskfs: Populate: no parent for " + path)
+		}
 	}
 	ino := d.nextIno
 	d.nextIno++
@@ -125,18 +127,44 @@ func (d *Disk) Populate(path string, mode dcache.Mode) {
 	d.truth.Set(oracle.Obj(dir), name, oracle.Obj(ino), "mkfs")
 }
 
-func (d *Disk) lookupNoStep(dir uint64, name string) uint64 {
-	for _, e := range d.inodes[dir].ents {
-		if e.name == name {
-			return e.ino
-		}
-	}
-	panic("diskfs: Populate: no " + name)
-}
-
 func splitPath(p string) []string {
 	return strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
 }
 
 // Truth is the disk's namespace history for vfs/oracle.
 func (d *Disk) Truth() *oracle.Truth { return d.truth }
+
+// Tree maps the path (below the directory at path, "" for the root) of
+// every entry on disk to its type (reg, dir, lnk, chr, wht), like
+// fstest.Hashed does for a tmpfs's dcache. No step: for end-of-run
+// checks.
+func (d *Disk) Tree(path string) map[string]string {
+	out := map[string]string{}
+	dir := uint64(rootIno)
+	for _, c := range splitPath(path) {
+		if dir = d.lookupNoStepOr0(dir, c); dir == 0 {
+			return out
+		}
+	}
+	var rec func(dir uint64, prefix string)
+	rec = func(dir uint64, prefix string) {
+		for _, e := range d.inodes[dir].ents {
+			di := d.inodes[e.ino]
+			out[prefix+e.name] = di.mode.String()
+			if di.mode.IsDir() {
+				rec(e.ino, prefix+e.name+"/")
+			}
+		}
+	}
+	rec(dir, "")
+	return out
+}
+
+func (d *Disk) lookupNoStepOr0(dir uint64, name string) uint64 {
+	for _, e := range d.inodes[dir].ents {
+		if e.name == name {
+			return e.ino
+		}
+	}
+	return 0
+}
