@@ -141,7 +141,7 @@ var (
 			"readdir": {"ls /d"},
 			"create":  {"open /d/n creat|wronly", "close $", "stat /d/n"},
 		},
-		check: checkAll(resultIn("readdir", "a:reg", "a:reg,n:reg"), resultIn("create", "fd0 0 reg#5")),
+		check: checkAll(resultIn("readdir", "a:reg", "a:reg,n:reg"), resultIn("create", "fd0 0 reg#5", "fd1 0 reg#5")),
 	}
 )
 
