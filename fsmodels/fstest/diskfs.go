@@ -34,7 +34,7 @@ func Disk(w *sim.World, v variant.Variant, style diskfs.Style, tree Tree) *DiskE
 			UmountCheck(w, s, nil, fs.SB)
 		}
 		if !w.Halted() {
-			fs.Truth().CheckAtEnd(w, fs.SB, fs)
+			fs.Truth().CheckDcache(w, fs.SB, fs)
 		}
 	})
 	w.Roots(s.MarkReachable)

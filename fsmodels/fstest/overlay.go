@@ -81,7 +81,7 @@ func OverlayOnDisk(w *sim.World, v variant.Variant, upperDisk, lowerDisk bool) *
 		}
 		for _, d := range []*diskfs.FS{e.UpperDisk, e.LowerDisk} {
 			if d != nil && !w.Halted() {
-				d.Truth().CheckAtEnd(w, d.SB, d)
+				d.Truth().CheckDcache(w, d.SB, d)
 			}
 		}
 	})
