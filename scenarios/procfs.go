@@ -165,9 +165,19 @@ func procWant(fd bool) map[string]Expect {
 	return w
 }
 
-// procCells lists procVersions in both regimes with procWant.
+// procSysVersions: /proc/sys's proc_sys_fill_cache has no hunk of its
+// own to tell apart, so its programs run mainline, v3 with the 02/19
+// fix, and with every fix and NeilBrown's patch.
+var procSysVersions = []string{"mainline", "v3+fix=add-publish-last", "v3+fix+proc-drop-lock"}
+
+// procCells lists procVersions (fd) or procSysVersions in both regimes
+// with procWant.
 func procCells(fd bool, bound, budget int) []Cell {
-	cells := ovlCells(bound, procVersions, procWant(fd))
+	vs := procSysVersions
+	if fd {
+		vs = procVersions
+	}
+	cells := ovlCells(bound, vs, procWant(fd))
 	for i := range cells {
 		cells[i].Budget = budget
 	}
