@@ -168,3 +168,7 @@ func (d *Disk) lookupNoStepOr0(dir uint64, name string) uint64 {
 	}
 	return 0
 }
+
+// RootIno is the root directory's inode number (EXT2_ROOT_INO), its
+// object in the truth.
+const RootIno = rootIno
