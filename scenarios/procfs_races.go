@@ -26,9 +26,7 @@ var (
 			return checkReaddirIno("0")(res)
 		},
 	}
-	// /proc/sys: proc_sys_fill_cache against a stat, and with a writer
-	// (unlink, refused with -EACCES by proc_sys_permission after the VFS
-	// took the lock).
+	// /proc/sys: proc_sys_fill_cache against a stat.
 	procSysReaddirVsLookup = procProgram{
 		pre: []string{"stat /sys"},
 		workers: map[string]procWorker{
@@ -36,20 +34,6 @@ var (
 			"lookup":  procCalls("lstat /sys/a"),
 		},
 		check: checkReaddirIno("a"),
-	}
-	procSysReaddirVsLookupVsUnlink = procProgram{
-		pre: []string{"stat /sys"},
-		workers: map[string]procWorker{
-			"readdir": procCalls("lsino /sys", "lstat /sys/a"),
-			"lookup":  procCalls("lstat /sys/a"),
-			"unlink":  procCalls("unlink /sys/b"),
-		},
-		check: func(res map[string]string) string {
-			if res["unlink"] != "-EACCES" {
-				return "unlink /sys/b = " + res["unlink"] + ", want -EACCES"
-			}
-			return checkReaddirIno("a")(res)
-		},
 	}
 )
 
@@ -73,12 +57,5 @@ func init() {
 		Doc:   "getdents of /proc/sys (proc_sys_fill_cache) racing lstat of one entry",
 		Setup: procSysReaddirVsLookup.setup,
 		Cells: procCells(false, 1, 0),
-	})
-	Register(&Scenario{
-		Name: "procfs/sys-readdir-vs-lookup-vs-unlink",
-		Doc: "the same with unlink of another sysctl, refused with -EACCES by proc_sys_permission " +
-			"after the VFS took the directory's lock",
-		Setup: procSysReaddirVsLookupVsUnlink.setup,
-		Cells: procCells(false, 1, 3000),
 	})
 }
