@@ -34,7 +34,7 @@ func (fs *FS) lookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, flag
 	return dcache.DSpliceAlias(t, inode, dentry)
 }
 
-// newInode is ext2_new_inode (fs/ext2/ialloc.c) with
+// newDiskInode is ext2_new_inode (fs/ext2/ialloc.c) with
 // insert_inode_locked: a new disk inode and its in-memory inode in the
 // inode cache. ERR_PTR(-ENOSPC) when the disk is full (an injected
 // fault).
