@@ -19,7 +19,6 @@ import (
 	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
-	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
 // diskProgram is a disk filesystem program: the disk's tree, setup
@@ -35,37 +34,13 @@ type diskProgram struct {
 
 func (p diskProgram) setup(w *sim.World, v variant.Variant) {
 	e := fstest.Disk(w, v, p.style, p.tree)
-	names := make([]string, 0, len(p.workers))
-	for n := range p.workers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
 	res := map[string]string{}
 	w.Go("setup", func(t *sim.Task) {
-		ss := vfstest.NewSession(e.S)
-		for _, l := range p.pre {
-			ss.Exec(t, l)
-		}
-		for _, n := range names {
-			lines := p.workers[n]
-			t.Spawn(n, func(t *sim.Task) {
-				ss := vfstest.NewSession(e.S)
-				var out []string
-				for _, l := range lines {
-					out = append(out, ss.Exec(t, l))
-				}
-				res[n] = strings.Join(out, " ")
-			})
-		}
+		execAll(t, e.S, p.pre)
+		spawnWorkers(t, p.workers, func(t *sim.Task, lines []string) string { return execJoined(t, e.S, lines) }, res)
 	})
 	if p.check != nil {
-		w.AtEnd(func(w *sim.World) {
-			if !w.Halted() {
-				if msg := p.check(res); msg != "" {
-					w.Violation(sim.KindInvariant, "disk-result", msg, "")
-				}
-			}
-		})
+		checkAtEnd(w, "disk-result", func() string { return p.check(res) }, "")
 	}
 }
 

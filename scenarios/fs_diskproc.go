@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dcsim/dcsim/fsmodels/diskfs"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/fsmodels/procfs"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
@@ -51,15 +52,7 @@ func init() {
 			{Name: "unregister", Usage: "NAME", Check: wantArgs(1, "unregister NAME"), Results: true},
 		},
 		New: func(w *sim.World, s *vfs.System) FSRun {
-			fs := procfs.New(s, "proc")
-			for _, p := range procDefaultFds {
-				fs.Proc.OpenFd(nil, p)
-			}
-			for _, n := range procDefaultSysctls {
-				fs.Register(nil, n)
-			}
-			s.Root = fs.Root()
-			return procRun{fs: fs}
+			return procRun{fs: fstest.NewProcFS(s, procDefaultFds, procDefaultSysctls)}
 		}})
 }
 

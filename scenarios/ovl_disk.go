@@ -40,15 +40,7 @@ func ovlDiskPressure(upper bool) ovlProgram {
 			"shrink":  shrink,
 			"lookup":  calls("stat /m/a"),
 		},
-		check: func(e *fstest.OverlayEnv, res map[string]string) string {
-			if msg := wantReaddir(res); msg != "" {
-				return msg
-			}
-			if isErrno(res["lookup"]) {
-				return "stat /m/a = " + res["lookup"]
-			}
-			return ""
-		},
+		check: checkReaddirAndLookup,
 	})
 }
 

@@ -12,7 +12,6 @@ package scenarios
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dcsim/dcsim/fsmodels/fstest"
@@ -66,31 +65,14 @@ func (p procProgram) setup(w *sim.World, v variant.Variant) {
 		sysctls = procDefaultSysctls
 	}
 	e := fstest.Procfs(w, v, fds, sysctls)
-	names := make([]string, 0, len(p.workers))
-	for n := range p.workers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
 	res := map[string]string{}
 	w.Go("setup", func(t *sim.Task) {
-		ss := vfstest.NewSession(e.S)
-		for _, l := range p.pre {
-			ss.Exec(t, l)
-		}
-		for _, n := range names {
-			fn := p.workers[n]
-			t.Spawn(n, func(t *sim.Task) { res[n] = fn(t, e) })
-		}
+		execAll(t, e.S, p.pre)
+		spawnWorkers(t, p.workers, func(t *sim.Task, fn procWorker) string { return fn(t, e) }, res)
 	})
 	if p.check != nil {
-		w.AtEnd(func(w *sim.World) {
-			if !w.Halted() {
-				if msg := p.check(res); msg != "" {
-					w.Violation(sim.KindInvariant, "readdir-ino", msg,
-						"getdents must report the inode number a stat of the same entry sees (<20260428022245.GU3518998@ZenIV>).")
-				}
-			}
-		})
+		checkAtEnd(w, "readdir-ino", func() string { return p.check(res) },
+			"getdents must report the inode number a stat of the same entry sees (<20260428022245.GU3518998@ZenIV>).")
 	}
 }
 

@@ -57,20 +57,9 @@ func TestDiskSyscalls(t *testing.T) {
 			for _, r := range variant.Regimes {
 				v := v.In(r)
 				t.Run(style.String()+"/"+v.String(), func(t *testing.T) {
-					got := make([]string, len(diskScript))
-					prog := fstest.ScriptProgram("diskfs/seq", func(w *sim.World) *vfs.System {
+					fstest.CheckScript(t, "diskfs/seq", func(w *sim.World) *vfs.System {
 						return fstest.Disk(w, v, style, fstest.Tree{"d/", "d/a"}).S
-					}, diskScript, got)
-					out := sim.Execute(prog, sim.Config{}, nil)
-					defer out.Release()
-					if out.Report != nil {
-						t.Fatalf("checker fired:\n%s", out.Report.Format())
-					}
-					for i, want := range fstest.ScriptWants(diskScript) {
-						if got[i] != want {
-							t.Errorf("line %d: %s: got %q", i+1, diskScript[i], got[i])
-						}
-					}
+					}, diskScript)
 				})
 			}
 		}

@@ -28,16 +28,7 @@ func Disk(w *sim.World, v variant.Variant, style diskfs.Style, tree Tree) *DiskE
 	s := vfs.NewSystem(w, c)
 	fs := NewDiskFS(s, "disk", style, tree)
 	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
-		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
-		}
-		if !w.Halted() {
-			fs.Truth().CheckDcache(w, fs.SB, fs)
-		}
-	})
-	w.Roots(s.MarkReachable)
+	endChecks(w, c, s, fs.SB, func(w *sim.World) { fs.Truth().CheckDcache(w, fs.SB, fs) })
 	return &DiskEnv{C: c, S: s, FS: fs}
 }
 

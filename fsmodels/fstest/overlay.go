@@ -51,25 +51,9 @@ func OverlayOnDisk(w *sim.World, v variant.Variant, upperDisk, lowerDisk bool) *
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
 	e := &OverlayEnv{C: c, S: s}
-	var sbs []*dcache.SuperBlock
-	if upperDisk {
-		e.UpperDisk = diskfs.New(s, "upper", diskfs.Ext2)
-		e.UpperLayer = e.UpperDisk
-		sbs = append(sbs, e.UpperDisk.SB)
-	} else {
-		e.Upper = shmem.New(s, "upper")
-		e.UpperLayer = e.Upper
-		sbs = append(sbs, e.Upper.SB)
-	}
-	if lowerDisk {
-		e.LowerDisk = diskfs.New(s, "lower", diskfs.Ext2)
-		e.LowerLayer = e.LowerDisk
-		sbs = append(sbs, e.LowerDisk.SB)
-	} else {
-		e.Lower = shmem.New(s, "lower")
-		e.LowerLayer = e.Lower
-		sbs = append(sbs, e.Lower.SB)
-	}
+	e.UpperLayer, e.Upper, e.UpperDisk = newLayer(s, "upper", upperDisk)
+	e.LowerLayer, e.Lower, e.LowerDisk = newLayer(s, "lower", lowerDisk)
+	sbs := []*dcache.SuperBlock{layerSB(e.Upper, e.UpperDisk), layerSB(e.Lower, e.LowerDisk)}
 	e.FS = ovl.New(s, e.UpperLayer, e.LowerLayer, "overlay")
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
@@ -154,4 +138,23 @@ func (e *OverlayEnv) MustBuild(t *sim.Task, lower, upper Tree) bool {
 		return false
 	}
 	return true
+}
+
+// newLayer mounts an overlay layer: a disk filesystem (ext2 style) or a
+// tmpfs.
+func newLayer(s *vfs.System, name string, disk bool) (ovl.Layer, *shmem.FS, *diskfs.FS) {
+	if disk {
+		d := diskfs.New(s, name, diskfs.Ext2)
+		return d, nil, d
+	}
+	m := shmem.New(s, name)
+	return m, m, nil
+}
+
+// layerSB is the superblock of whichever of the two a layer is.
+func layerSB(m *shmem.FS, d *diskfs.FS) *dcache.SuperBlock {
+	if d != nil {
+		return d.SB
+	}
+	return m.SB
 }

@@ -17,12 +17,20 @@ type ProcEnv struct {
 }
 
 // Procfs makes the run's VFS under variant v with a procfs as the
-// namespace root, the process's fds opened on the given paths and the
-// sysctls registered, and registers the end-of-run checks: the dcache
-// invariants, the umount check and the leak walker. Call it in setup.
+// namespace root (NewProcFS), and registers the end-of-run checks: the
+// dcache invariants, the umount check and the leak walker. Call it in
+// setup.
 func Procfs(w *sim.World, v variant.Variant, fds []string, sysctls []string) *ProcEnv {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
+	fs := NewProcFS(s, fds, sysctls)
+	endChecks(w, c, s, fs.SB, nil)
+	return &ProcEnv{C: c, S: s, FS: fs}
+}
+
+// NewProcFS mounts a procfs as the namespace root, with the process's
+// fds opened on the given paths and the sysctls registered.
+func NewProcFS(s *vfs.System, fds []string, sysctls []string) *procfs.FS {
 	fs := procfs.New(s, "proc")
 	for _, p := range fds {
 		fs.Proc.OpenFd(nil, p)
@@ -31,12 +39,5 @@ func Procfs(w *sim.World, v variant.Variant, fds []string, sysctls []string) *Pr
 		fs.Register(nil, n)
 	}
 	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
-		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
-		}
-	})
-	w.Roots(s.MarkReachable)
-	return &ProcEnv{C: c, S: s, FS: fs}
+	return fs
 }

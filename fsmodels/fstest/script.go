@@ -2,6 +2,7 @@ package fstest
 
 import (
 	"strings"
+	"testing"
 
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
@@ -34,4 +35,21 @@ func ScriptWants(script []string) []string {
 		_, out[i], _ = strings.Cut(line, " = ")
 	}
 	return out
+}
+
+// CheckScript runs ScriptProgram and fails t when a checker fires or a
+// line's result differs from the one it states.
+func CheckScript(t *testing.T, name string, setup func(w *sim.World) *vfs.System, script []string) {
+	t.Helper()
+	got := make([]string, len(script))
+	out := sim.Execute(ScriptProgram(name, setup, script, got), sim.Config{}, nil)
+	defer out.Release()
+	if out.Report != nil {
+		t.Fatalf("checker fired:\n%s", out.Report.Format())
+	}
+	for i, want := range ScriptWants(script) {
+		if got[i] != want {
+			t.Errorf("line %d: %s: got %q", i+1, script[i], got[i])
+		}
+	}
 }

@@ -23,12 +23,22 @@ func Tmpfs(w *sim.World, v variant.Variant) *TmpfsEnv {
 	s := vfs.NewSystem(w, c)
 	fs := shmem.New(s, "tmp")
 	s.Root = fs.Root()
+	endChecks(w, c, s, fs.SB, nil)
+	return &TmpfsEnv{C: c, S: s, FS: fs}
+}
+
+// endChecks registers the checks of a one-filesystem run: the dcache
+// invariants, the umount check of sb, then more (nil: none) if nothing
+// fired, and the leak walker.
+func endChecks(w *sim.World, c *dcache.Cache, s *vfs.System, sb *dcache.SuperBlock, more func(w *sim.World)) {
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
 		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
+			UmountCheck(w, s, nil, sb)
+		}
+		if more != nil && !w.Halted() {
+			more(w)
 		}
 	})
 	w.Roots(s.MarkReachable)
-	return &TmpfsEnv{C: c, S: s, FS: fs}
 }

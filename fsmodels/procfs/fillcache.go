@@ -36,6 +36,17 @@ func (fs *FS) dropLock() bool {
 	return fs.s.C.On(ChangeDropLock) && fs.s.Has(variant.P05AllocNoblock)
 }
 
+// allocParallelUnlocked is the drop-lock patch's fallback in both
+// fill_cache functions: inode_unlock_shared, d_alloc_parallel,
+// inode_lock_shared ("As rmdir never happens in procfs we don't need to
+// be concerned about S_DEAD being set while unlocked").
+func allocParallelUnlocked(t *sim.Task, dir *dcache.Dentry, qname *dcache.Qstr) *dcache.Dentry {
+	vfs.InodeUnlockShared(t, dir.DInode)
+	child := dcache.DAllocParallel(t, dir, qname, nil)
+	vfs.InodeLockShared(t, dir.DInode)
+	return child
+}
+
 // isWouldBlock is child == ERR_PTR(-EWOULDBLOCK).
 func isWouldBlock(child *dcache.Dentry) bool {
 	return sim.IsErr(child) && sim.PtrErr(child) == -int(sim.EWOULDBLOCK)
@@ -68,9 +79,7 @@ func (fs *FS) fillCache(t *sim.Task, file *vfs.File, ctx *vfs.DirContext, name s
 		}
 		if isWouldBlock(child) {
 			t.Mark("proc_fill_cache: parent lock dropped for d_alloc_parallel")
-			vfs.InodeUnlockShared(t, dir.DInode)
-			child = dcache.DAllocParallel(t, dir, &qname, nil)
-			vfs.InodeLockShared(t, dir.DInode)
+			child = allocParallelUnlocked(t, dir, &qname)
 		}
 		if sim.IsErr(child) {
 			return ctx.Emit(name, ino, typ)

@@ -41,20 +41,9 @@ func TestProcSyscalls(t *testing.T) {
 		for _, r := range variant.Regimes {
 			v := v.In(r)
 			t.Run(v.String(), func(t *testing.T) {
-				got := make([]string, len(procScript))
-				prog := fstest.ScriptProgram("procfs/seq", func(w *sim.World) *vfs.System {
+				fstest.CheckScript(t, "procfs/seq", func(w *sim.World) *vfs.System {
 					return fstest.Procfs(w, v, []string{"/sys/a", "/sys/b"}, []string{"a", "b"}).S
-				}, procScript, got)
-				out := sim.Execute(prog, sim.Config{}, nil)
-				defer out.Release()
-				if out.Report != nil {
-					t.Fatalf("checker fired:\n%s", out.Report.Format())
-				}
-				for i, want := range fstest.ScriptWants(procScript) {
-					if got[i] != want {
-						t.Errorf("line %d: %s: got %q", i+1, procScript[i], got[i])
-					}
-				}
+				}, procScript)
 			})
 		}
 	}

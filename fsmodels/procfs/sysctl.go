@@ -149,9 +149,7 @@ func (fs *FS) sysFillCache(t *sim.Task, file *vfs.File, ctx *vfs.DirContext, tab
 		child = dcache.DAllocNoblock(t, dir, &qname)
 		if isWouldBlock(child) {
 			t.Mark("proc_sys_fill_cache: parent lock dropped for d_alloc_parallel")
-			vfs.InodeUnlockShared(t, dir.DInode)
-			child = dcache.DAllocParallel(t, dir, &qname, nil)
-			vfs.InodeLockShared(t, dir.DInode)
+			child = allocParallelUnlocked(t, dir, &qname)
 		}
 		if sim.IsErr(child) {
 			return false
