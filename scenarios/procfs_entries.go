@@ -9,9 +9,9 @@ import (
 )
 
 // procfs programs whose entries come and go while a readdir primes the
-// dcache: a fd closed or opened by the process, a sysctl unregistered;
-// and the refusal paths (O_CREAT and mkdir, which procfs's ->lookup
-// answers with -ENOENT or a positive dentry) beside a readdir.
+// dcache: a fd closed or opened by the process, a sysctl unregistered.
+// The refusal paths beside a readdir are the scenario file
+// procfs/file-refusals (scenarios/catalog/procfs-refusals.dcs).
 
 // procGo is a worker that runs fn and then vfstest calls.
 func procGo(fn func(t *sim.Task, e *fstest.ProcEnv) string, lines ...string) procWorker {
@@ -88,18 +88,6 @@ var (
 			func(res map[string]string) string { return wantWorker(res, "unregister", "0 -ENOENT") },
 			checkReaddirIno("a")),
 	}
-	// The refusal paths beside a readdir: O_CREAT of a fd that is not
-	// open (-ENOENT from ->lookup) and mkdir of an open one (-EEXIST).
-	procRefusalsVsReaddir = procProgram{
-		pre: []string{"stat /fd"},
-		workers: map[string]procWorker{
-			"creat":   procCalls("open /fd/7 creat|wronly", "mkdir /fd/0"),
-			"readdir": procCalls("lsino /fd", "lstat /fd/0"),
-		},
-		check: checkAll(
-			func(res map[string]string) string { return wantWorker(res, "creat", "-ENOENT -EEXIST") },
-			checkReaddirIno("0")),
-	}
 )
 
 // procEntryVersions: v3 with every fix without and with NeilBrown's
@@ -140,12 +128,5 @@ func init() {
 			"is -ENOENT (proc_sys_revalidate)",
 		Setup: procSysUnregisterVsLookup.setup,
 		Cells: procEntryCells(nil),
-	})
-	Register(&Scenario{
-		Name: "procfs/refusals-vs-readdir",
-		Doc: "open O_CREAT of a missing fd (-ENOENT) and mkdir of an open one (-EEXIST) beside getdents of /fd: " +
-			"procfs has ->lookup only, so the VFS refuses after ->lookup",
-		Setup: procRefusalsVsReaddir.setup,
-		Cells: procEntryCells(procPdiropsCirc),
 	})
 }
