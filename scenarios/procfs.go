@@ -121,12 +121,13 @@ func checkReaddirIno(name string) func(res map[string]string) string {
 
 // procVersions are the versions of the proc_fill_cache and
 // proc_sys_fill_cache callers of d_alloc_parallel: mainline (on-stack
-// wait queue); the v3 series (04/19 drops the wait queue); v3 with the
+// wait queue); 04/19 alone, which drops the wait queue (the only patch of
+// the series with a procfs hunk); the v3 series; v3 with the
 // fix of its 02/19 publication order (FixAddPublishLast, which the v3
 // series' readdir priming also reaches); that with NeilBrown's procfs
 // patch as posted; and with every fix (its base.c hunk's tests in the
 // right order too).
-var procVersions = []string{"mainline", "v3", "v3+fix=add-publish-last", "v3+fix=add-publish-last+proc-drop-lock", "v3+fix+proc-drop-lock"}
+var procVersions = []string{"mainline", "04", "v3", "v3+fix=add-publish-last", "v3+fix=add-publish-last+proc-drop-lock", "v3+fix+proc-drop-lock"}
 
 // procWant is what the procfs races find: v3 as posted publishes
 // readdir's dentry before its inode (v3 02/19, the RCU-walk stat sees a
@@ -138,7 +139,7 @@ var procVersions = []string{"mainline", "v3", "v3+fix=add-publish-last", "v3+fix
 func procWant(fd bool) map[string]Expect {
 	ino, circ := FindsRule(sim.KindInvariant, "readdir-ino"), FindsRule(sim.KindLockdep, "circular")
 	w := map[string]Expect{
-		"mainline/pdirops": circ, "v3/today": ino, "v3/pdirops": circ,
+		"mainline/pdirops": circ, "04/pdirops": circ, "v3/today": ino, "v3/pdirops": circ,
 		"v3+fix=add-publish-last/pdirops": circ,
 	}
 	if fd {
