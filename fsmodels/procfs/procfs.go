@@ -65,7 +65,7 @@ func New(s *vfs.System, name string) *FS {
 	fs := &FS{s: s}
 	fs.SB = s.C.NewSuperBlockOfType(FsType, name, nil)
 	fs.Proc = newProcess(s)
-	fs.Sys = &CtlDir{}
+	fs.Sys = newCtlDir(s)
 	fs.rootOps = &vfs.InodeOperations{Lookup: fs.rootLookup}
 	fs.fdDirOps = &vfs.InodeOperations{Lookup: fs.lookupfd}
 	fs.fdOps = &vfs.InodeOperations{GetLink: fs.pidGetLink}

@@ -19,7 +19,6 @@ type CtlDir struct {
 	sim.Object
 	lock    sim.SpinLock // sysctl_lock
 	entries []*CtlTable
-	init    bool
 }
 
 // CtlTable is one registered sysctl (struct ctl_table with the
@@ -29,19 +28,17 @@ type CtlTable struct {
 	unregistering bool
 }
 
-func (d *CtlDir) ensure(s *vfs.System) {
-	if !d.init {
-		s.C.W.NewStatic(&d.Object, "sysctl root")
-		d.lock.Init(&d.Object, "sysctl_lock", sysctlLockClass)
-		d.init = true
-	}
+func newCtlDir(s *vfs.System) *CtlDir {
+	d := &CtlDir{}
+	s.C.W.NewStatic(&d.Object, "sysctl root")
+	d.lock.Init(&d.Object, "sysctl_lock", sysctlLockClass)
+	return d
 }
 
 // Register is register_sysctl for one entry. In setup (t == nil) no
 // step is taken.
 func (fs *FS) Register(t *sim.Task, name string) {
 	d := fs.Sys
-	d.ensure(fs.s)
 	if t != nil {
 		d.lock.Lock(t)
 		t.Write(&d.Object, "entries")
