@@ -28,8 +28,8 @@ func init() {
 			name = "jffs2"
 		}
 		RegisterFS(&FSKind{Name: name,
-			Doc: "a " + style.String() + "-style disk filesystem (fsmodels/diskfs): dentries not pinned, " +
-				"results checked against the disk by the consistency oracle",
+			Doc: "one " + style.String() + "-style disk filesystem (fsmodels/diskfs): dentries not pinned; " +
+				"O_EXCL creates and, at the end, the dcache checked against the disk by the consistency oracle",
 			New: func(w *sim.World, s *vfs.System) FSRun {
 				fs := diskfs.New(s, name, style)
 				s.Root = fs.Root()
