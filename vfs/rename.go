@@ -418,7 +418,7 @@ func (s *System) VfsRename(t *sim.Task, rd *RenameData) int {
 	}
 	var err int
 	if target == nil {
-		err = mayCreate(newDir, newDentry)
+		err = mayCreate(t, newDir, newDentry)
 	} else {
 		newIsDir = target.IMode.IsDir()
 		if flags&RENAME_EXCHANGE == 0 {

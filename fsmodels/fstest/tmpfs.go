@@ -35,12 +35,22 @@ func oneFS(w *sim.World, v variant.Variant, mount func(s *vfs.System) *dcache.De
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
 	s.Root = mount(s)
+	endChecks(w, c, s, s.Root.DSb, nil)
+	return c, s
+}
+
+// endChecks registers the checks of a one-filesystem run: the dcache
+// invariants, the umount check of sb, then more (nil: none) if nothing
+// fired, and the leak walker.
+func endChecks(w *sim.World, c *dcache.Cache, s *vfs.System, sb *dcache.SuperBlock, more func(w *sim.World)) {
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
 		if !w.Halted() {
-			UmountCheck(w, s, nil, s.Root.DSb)
+			UmountCheck(w, s, nil, sb)
+		}
+		if more != nil && !w.Halted() {
+			more(w)
 		}
 	})
 	w.Roots(s.MarkReachable)
-	return c, s
 }
