@@ -1,0 +1,207 @@
+package fuse
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/sim"
+)
+
+// The checks of a fuse run, each against the daemon's own record (its
+// namespace and the log of its writes to /dev/fuse), none scripted per
+// scenario:
+//
+//   - fuse-stale-entry (end of run): a hashed dentry within its
+//     timeout that disagrees with the daemon's namespace, although the
+//     daemon sent FUSE_NOTIFY_INVAL_ENTRY for its name after the
+//     kernel set the entry up. Entries set up after the notification
+//     started may be stale: the daemon's reply raced with its own
+//     notification, which FUSE allows.
+//   - fuse-stale-open (end of run): an open file not failed
+//     (FUSE_S_FAIL_IMMEDIATELY) although its OPEN reply returned before
+//     a FUSE_NOTIFY_INVAL_FILES of its inode started.
+//   - fuse-fresh-open-failed (end of run): an open file failed although
+//     its OPEN reply started after every FUSE_NOTIFY_INVAL_FILES of its
+//     inode had returned.
+//   - fuse-open-during-inval (when ->open returns): such a fresh open
+//     returns while the inode's invalidation is still in progress
+//     (FUSE_I_INVAL_FILES), so its I/O meets an inode being
+//     invalidated.
+//   - fuse-nlookup (end of run): the daemon's lookup count of a node
+//     differs from the kernel's plus the FORGETs in flight.
+//   - fuse-nodeid (when the daemon reads a request): the kernel names a
+//     node the daemon does not have (daemon.go).
+const (
+	RuleStaleEntry   = "fuse-stale-entry"
+	RuleStaleOpen    = "fuse-stale-open"
+	RuleFreshFailed  = "fuse-fresh-open-failed"
+	RuleOpenInval    = "fuse-open-during-inval"
+	RuleNlookup      = "fuse-nlookup"
+	RuleNodeid       = "fuse-nodeid"
+	ruleEntryWhy     = "After FUSE_NOTIFY_INVAL_ENTRY the kernel must look the name up again (fuse_lowlevel_notify_inval_entry)."
+	ruleOpenWhy      = "An OPEN reply sent before FUSE_NOTIFY_INVAL_FILES is stale and must fail; one sent after it must not (VZ10 write_seq patch)."
+	ruleOpenInvalWhy = "A valid open must wait for fuse_inval_files_work() before returning (VZ10 write_seq patch)."
+)
+
+// sendOrder is what the daemon's log says about an open file: whether
+// its reply returned before some FUSE_NOTIFY_INVAL_FILES of its inode
+// started (mustFail), or started after every one returned
+// (mustNotFail). Overlapping writes order nothing.
+func (d *Daemon) sendOrder(ff *File) (mustFail, mustNotFail bool) {
+	var reply *sendRecord
+	for i := range d.sends {
+		r := &d.sends[i]
+		if !r.notify && (r.op == FUSE_OPEN || r.op == FUSE_CREATE) && r.fh == ff.Fh {
+			reply = r
+		}
+	}
+	if reply == nil {
+		return false, false
+	}
+	mustNotFail = true
+	for i := range d.sends {
+		n := &d.sends[i]
+		if !n.notify || n.code != FUSE_NOTIFY_INVAL_FILES || n.nodeid != ff.Nodeid {
+			continue
+		}
+		if reply.end != 0 && reply.end < n.start {
+			mustFail = true
+		}
+		if n.end == 0 || n.end > reply.start {
+			mustNotFail = false
+		}
+	}
+	return mustFail, mustNotFail
+}
+
+// checkOpened is the fuse-open-during-inval check, run when ->open (or
+// ->atomic_open's finish_open) succeeds.
+func (fs *FS) checkOpened(t *sim.Task, ff *File) {
+	d := fs.daemon
+	if d == nil || ff.Failed() {
+		return
+	}
+	fi := getFuseInode(fs.inodes[ff.Nodeid])
+	if _, fresh := d.sendOrder(ff); fresh && fi.state&FUSE_I_INVAL_FILES != 0 {
+		t.Violation(sim.KindInvariant, RuleOpenInval,
+			fmt.Sprintf("open of node %d (fh %d) returns while FUSE_I_INVAL_FILES is set, its reply sent after the notification", ff.Nodeid, ff.Fh),
+			ruleOpenInvalWhy)
+	}
+}
+
+// CheckAtEnd runs the end-of-run checks; register it with World.AtEnd.
+func (fs *FS) CheckAtEnd(w *sim.World) {
+	if w.Halted() || fs.daemon == nil {
+		return
+	}
+	for _, f := range []func(w *sim.World) bool{fs.checkEntries, fs.checkOpenFiles, fs.checkNlookup} {
+		if !f(w) {
+			return
+		}
+	}
+}
+
+// lastInvalEntry is the world step at which the daemon's last returned
+// FUSE_NOTIFY_INVAL_ENTRY of (parent, name) started, or -1.
+func (d *Daemon) lastInvalEntry(parent uint64, name string) int64 {
+	last := int64(-1)
+	for _, r := range d.sends {
+		if r.notify && r.code == FUSE_NOTIFY_INVAL_ENTRY && r.parent == parent && r.name == name && r.end != 0 {
+			last = max(last, r.startStep)
+		}
+	}
+	return last
+}
+
+// checkEntries is fuse-stale-entry.
+func (fs *FS) checkEntries(w *sim.World) bool {
+	d := fs.daemon
+	var bad []string
+	var walk func(p *dcache.Dentry, path string)
+	walk = func(p *dcache.Dentry, path string) {
+		if p.DInode == nil || !p.DInode.IMode.IsDir() {
+			return
+		}
+		pid := getNodeID(p.DInode)
+		for _, c := range p.Children() {
+			cpath := path + "/" + c.DName.Name
+			dd, _ := c.DFsdata.(*dentryData)
+			if c.Hashed() && dd != nil && !timeBefore64(dd.time) {
+				n := d.Child(pid, c.DName.Name)
+				stale := ""
+				switch {
+				case c.DInode == nil && n != nil:
+					stale = fmt.Sprintf("negative dentry %s, but the daemon has node %d", cpath, n.ID)
+				case c.DInode != nil && n == nil:
+					stale = fmt.Sprintf("positive dentry %s (node %d), but the daemon has no such name", cpath, getNodeID(c.DInode))
+				case c.DInode != nil && n.ID != getNodeID(c.DInode):
+					stale = fmt.Sprintf("dentry %s is node %d, but the daemon's is node %d", cpath, getNodeID(c.DInode), n.ID)
+				}
+				if stale != "" && d.lastInvalEntry(pid, c.DName.Name) > dd.set {
+					bad = append(bad, stale+", after FUSE_NOTIFY_INVAL_ENTRY of the name")
+				}
+			}
+			walk(c, cpath)
+		}
+	}
+	walk(fs.Root(), "")
+	if len(bad) > 0 {
+		w.Violation(sim.KindInvariant, RuleStaleEntry, "stale dentry after FUSE_NOTIFY_INVAL_ENTRY: "+bad[0],
+			ruleEntryWhy+"\n"+strings.Join(bad, "\n")+"\ndaemon's namespace:\n"+d.Dump()+"\ndcache:\n"+fs.SB.Dump())
+		return false
+	}
+	return true
+}
+
+// checkOpenFiles is fuse-stale-open and fuse-fresh-open-failed.
+func (fs *FS) checkOpenFiles(w *sim.World) bool {
+	for fd, f := range fs.s.OpenFiles() {
+		if f == nil {
+			continue
+		}
+		ff, ok := f.Private.(*File)
+		if !ok {
+			continue
+		}
+		mustFail, mustNotFail := fs.daemon.sendOrder(ff)
+		switch {
+		case mustFail && !ff.Failed():
+			w.Violation(sim.KindInvariant, RuleStaleOpen,
+				fmt.Sprintf("fd %d (node %d, fh %d) is open and not failed, but its OPEN reply was sent before FUSE_NOTIFY_INVAL_FILES", fd, ff.Nodeid, ff.Fh),
+				ruleOpenWhy)
+			return false
+		case mustNotFail && ff.Failed():
+			w.Violation(sim.KindInvariant, RuleFreshFailed,
+				fmt.Sprintf("fd %d (node %d, fh %d) is failed, but its OPEN reply was sent after FUSE_NOTIFY_INVAL_FILES", fd, ff.Nodeid, ff.Fh),
+				ruleOpenWhy)
+			return false
+		}
+	}
+	return true
+}
+
+// checkNlookup is fuse-nlookup.
+func (fs *FS) checkNlookup(w *sim.World) bool {
+	d := fs.daemon
+	inflight := map[uint64]uint64{}
+	for _, q := range [][]*Req{fs.Conn.forgets, fs.Conn.readForgets} {
+		for _, r := range q {
+			inflight[r.In.Nodeid] += r.In.Nlookup
+		}
+	}
+	for _, id := range sortedKeys(d.nodes) {
+		n := d.nodes[id]
+		var kernel uint64
+		if inode := fs.inodes[id]; inode != nil {
+			kernel = getFuseInode(inode).nlookup
+		}
+		if n.Nlookup != kernel+inflight[id] {
+			w.Violation(sim.KindInvariant, RuleNlookup,
+				fmt.Sprintf("node %d (%q): the daemon counts %d lookups, the kernel holds %d and is forgetting %d", id, n.Name, n.Nlookup, kernel, inflight[id]),
+				"Every lookup the daemon answers is counted by the kernel until it sends FORGET (fuse_lowlevel.h, FORGET).")
+			return false
+		}
+	}
+	return true
+}

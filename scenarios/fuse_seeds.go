@@ -1,0 +1,42 @@
+package scenarios
+
+import (
+	"github.com/dcsim/dcsim/fsmodels/fuse"
+	"github.com/dcsim/dcsim/sim"
+)
+
+// The two FUSE seed cases (docs/findings.md, "FUSE"): the stale negative
+// dentry FUSE_NOTIFY_INVAL_ENTRY leaves, and FUSE_OPEN replies against
+// FUSE_NOTIFY_INVAL_FILES.
+
+func init() {
+	Register(&Scenario{
+		Name: "fuse/inval-entry-negative",
+		Doc: "A negative dentry of /x is cached with a long timeout; then the daemon creates x and sends " +
+			"FUSE_NOTIFY_INVAL_ENTRY for it while a task stats /x. As the base has it, " +
+			"fuse_reverse_inval_entry's start_removing_dentry fails on the negative dentry and leaves it: " +
+			"the kernel keeps saying -ENOENT for a file the daemon told it about (fuse-stale-entry). " +
+			"With the proposed retry loop (start_creating_dentry for a negative entry) every schedule is clean.",
+		Cells: fuseCells(fuseVersions, fuseBound, 0, always(FindsRule(sim.KindInvariant, fuse.RuleStaleEntry)), fuse.FixInvalEntryRetry, nil),
+		Setup: fuseProgram{
+			pre:     []string{"stat /x"},
+			workers: map[string]fuseWorker{"daemon": daemonCreates("x"), "stat": fuseCalls("stat /x")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/open-vs-inval-files",
+		Doc: "A task opens /f while the daemon thread serving its OPEN sends FUSE_NOTIFY_INVAL_FILES for f " +
+			"before or after the reply (the daemon's choice). As VZ10 has it, the open is failed only if it " +
+			"finds FUSE_I_INVAL_FILES set when it links the file: an open whose reply came first but that " +
+			"links after fuse_inval_files_work finished stays valid (fuse-stale-open), and one whose reply " +
+			"came after the notification but links before the work finished is failed (fuse-fresh-open-failed). " +
+			"With the write_seq patch the order of the writes decides, in every schedule.",
+		Cells: fuseCells(fuseVersions, fuseBound, 0, always(Finds(sim.KindInvariant)), fuse.ChangeWriteSeq, nil),
+		Setup: fuseProgram{
+			tree:    []string{"f"},
+			hook:    invalFilesAroundOpen,
+			pre:     []string{"stat /f"},
+			workers: map[string]fuseWorker{"open": fuseCalls("open /f")},
+		}.setup,
+	})
+}
