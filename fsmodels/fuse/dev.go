@@ -208,7 +208,7 @@ func (fc *Conn) DevWriteReply(t *sim.Task, unique uint64, out Out) int {
 		return -int(sim.ENOENT)
 	}
 	fc.fpqLock.Unlock(t)
-	req.count.Add(t, 1) // __fuse_get_request: the reply path's reference
+	req.count.Add(t, 1)         // __fuse_get_request: the reply path's reference
 	t.Write(&req.Object, "out") // fuse_copy_out_args
 	req.Out = out
 	fc.fpqLock.Lock(t)
