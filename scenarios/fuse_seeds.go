@@ -3,6 +3,7 @@ package scenarios
 import (
 	"github.com/dcsim/dcsim/fsmodels/fuse"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // The two FUSE seed cases (docs/findings.md, "FUSE"): the stale negative
@@ -17,7 +18,7 @@ func init() {
 			"fuse_reverse_inval_entry's start_removing_dentry fails on the negative dentry and leaves it: " +
 			"the kernel keeps saying -ENOENT for a file the daemon told it about (fuse-stale-entry). " +
 			"With the proposed retry loop (start_creating_dentry for a negative entry) every schedule is clean.",
-		Cells: fuseCells(fuseVersions, fuseBound, 0, always(FindsRule(sim.KindInvariant, fuse.RuleStaleEntry)), fuse.FixInvalEntryRetry, nil),
+		Cells: fuseCells(fuseVersions, fuseBound, 0, always(FindsRule(sim.KindConsistency, oracle.RuleStaleDentry)), fuse.FixInvalEntryRetry, nil),
 		Setup: fuseProgram{
 			pre:     []string{"stat /x"},
 			workers: map[string]fuseWorker{"daemon": daemonCreates("x"), "stat": fuseCalls("stat /x")},
@@ -31,7 +32,7 @@ func init() {
 			"links after fuse_inval_files_work finished stays valid (fuse-stale-open), and one whose reply " +
 			"came after the notification but links before the work finished is failed (fuse-fresh-open-failed). " +
 			"With the write_seq patch the order of the writes decides, in every schedule.",
-		Cells: fuseCells(fuseVersions, fuseBound, 0, always(Finds(sim.KindInvariant)), fuse.ChangeWriteSeq, nil),
+		Cells: fuseCells(fuseVersions, fuseBound, 0, always(Finds(sim.KindConsistency)), fuse.ChangeWriteSeq, nil),
 		Setup: fuseProgram{
 			tree:    []string{"f"},
 			hook:    invalFilesAroundOpen,

@@ -2,22 +2,20 @@ package fuse
 
 import (
 	"fmt"
-	"strings"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // The checks of a fuse run, each against the daemon's own record (its
 // namespace and the log of its writes to /dev/fuse), none scripted per
 // scenario:
 //
-//   - fuse-stale-entry (end of run): a hashed dentry within its
-//     timeout that disagrees with the daemon's namespace, although the
-//     daemon sent FUSE_NOTIFY_INVAL_ENTRY for its name after the
-//     kernel set the entry up. Entries set up after the notification
-//     started may be stale: the daemon's reply raced with its own
-//     notification, which FUSE allows.
+//   - oracle-stale-dentry (end of run, vfs/oracle against the daemon's
+//     namespace): a hashed dentry within its timeout that disagrees
+//     with the daemon's namespace, although the daemon sent
+//     FUSE_NOTIFY_INVAL_ENTRY for its name after the kernel set the
+//     entry up (mapper.MayBeStale).
 //   - fuse-stale-open (end of run): an open file not failed
 //     (FUSE_S_FAIL_IMMEDIATELY) although its OPEN reply returned before
 //     a FUSE_NOTIFY_INVAL_FILES of its inode started.
@@ -33,13 +31,11 @@ import (
 //   - fuse-nodeid (when the daemon reads a request): the kernel names a
 //     node the daemon does not have (daemon.go).
 const (
-	RuleStaleEntry   = "fuse-stale-entry"
 	RuleStaleOpen    = "fuse-stale-open"
 	RuleFreshFailed  = "fuse-fresh-open-failed"
 	RuleOpenInval    = "fuse-open-during-inval"
 	RuleNlookup      = "fuse-nlookup"
 	RuleNodeid       = "fuse-nodeid"
-	ruleEntryWhy     = "After FUSE_NOTIFY_INVAL_ENTRY the kernel must look the name up again (fuse_lowlevel_notify_inval_entry)."
 	ruleOpenWhy      = "An OPEN reply sent before FUSE_NOTIFY_INVAL_FILES is stale and must fail; one sent after it must not (VZ10 write_seq patch)."
 	ruleOpenInvalWhy = "A valid open must wait for fuse_inval_files_work() before returning (VZ10 write_seq patch)."
 )
@@ -84,7 +80,7 @@ func (fs *FS) checkOpened(t *sim.Task, ff *File) {
 	}
 	fi := getFuseInode(fs.inodes[ff.Nodeid])
 	if _, fresh := d.sendOrder(ff); fresh && fi.state&FUSE_I_INVAL_FILES != 0 {
-		t.Violation(sim.KindInvariant, RuleOpenInval,
+		t.Violation(sim.KindConsistency, RuleOpenInval,
 			fmt.Sprintf("open of node %d (fh %d) returns while FUSE_I_INVAL_FILES is set, its reply sent after the notification", ff.Nodeid, ff.Fh),
 			ruleOpenInvalWhy)
 	}
@@ -95,7 +91,8 @@ func (fs *FS) CheckAtEnd(w *sim.World) {
 	if w.Halted() || fs.daemon == nil {
 		return
 	}
-	for _, f := range []func(w *sim.World) bool{fs.checkEntries, fs.checkOpenFiles, fs.checkNlookup} {
+	entries := func(w *sim.World) bool { return fs.daemon.Truth.CheckDcache(w, fs.SB, mapper{fs}) }
+	for _, f := range []func(w *sim.World) bool{entries, fs.checkOpenFiles, fs.checkNlookup} {
 		if !f(w) {
 			return
 		}
@@ -114,44 +111,34 @@ func (d *Daemon) lastInvalEntry(parent uint64, name string) int64 {
 	return last
 }
 
-// checkEntries is fuse-stale-entry.
-func (fs *FS) checkEntries(w *sim.World) bool {
-	d := fs.daemon
-	var bad []string
-	var walk func(p *dcache.Dentry, path string)
-	walk = func(p *dcache.Dentry, path string) {
-		if p.DInode == nil || !p.DInode.IMode.IsDir() {
-			return
-		}
-		pid := getNodeID(p.DInode)
-		for _, c := range p.Children() {
-			cpath := path + "/" + c.DName.Name
-			dd, _ := c.DFsdata.(*dentryData)
-			if c.Hashed() && dd != nil && !timeBefore64(dd.time) {
-				n := d.Child(pid, c.DName.Name)
-				stale := ""
-				switch {
-				case c.DInode == nil && n != nil:
-					stale = fmt.Sprintf("negative dentry %s, but the daemon has node %d", cpath, n.ID)
-				case c.DInode != nil && n == nil:
-					stale = fmt.Sprintf("positive dentry %s (node %d), but the daemon has no such name", cpath, getNodeID(c.DInode))
-				case c.DInode != nil && n.ID != getNodeID(c.DInode):
-					stale = fmt.Sprintf("dentry %s is node %d, but the daemon's is node %d", cpath, getNodeID(c.DInode), n.ID)
-				}
-				if stale != "" && d.lastInvalEntry(pid, c.DName.Name) > dd.set {
-					bad = append(bad, stale+", after FUSE_NOTIFY_INVAL_ENTRY of the name")
-				}
-			}
-			walk(c, cpath)
-		}
+// mapper relates the mount's dcache to the daemon's namespace for the
+// consistency oracle (oracle.Mapper).
+type mapper struct{ fs *FS }
+
+// InodeObj is the inode's node id.
+func (m mapper) InodeObj(inode *dcache.Inode) oracle.Obj {
+	if fi, ok := inode.Private.(*Inode); ok {
+		return oracle.Obj(fi.Nodeid)
 	}
-	walk(fs.Root(), "")
-	if len(bad) > 0 {
-		w.Violation(sim.KindInvariant, RuleStaleEntry, "stale dentry after FUSE_NOTIFY_INVAL_ENTRY: "+bad[0],
-			ruleEntryWhy+"\n"+strings.Join(bad, "\n")+"\ndaemon's namespace:\n"+d.Dump()+"\ndcache:\n"+fs.SB.Dump())
-		return false
+	return oracle.None
+}
+
+// MayBeStale is FUSE's contract: an expired entry is looked up again
+// (fuse_dentry_revalidate); one within its timeout may be stale until
+// the daemon invalidates it, and must be exact once a
+// FUSE_NOTIFY_INVAL_ENTRY of its name started after the kernel set it
+// up. An entry set up after the notification started may still be
+// stale: the daemon's reply raced with its own notification.
+func (m mapper) MayBeStale(d *dcache.Dentry) bool {
+	dd, _ := d.DFsdata.(*dentryData)
+	if dd == nil || timeBefore64(dd.time) {
+		return true
 	}
-	return true
+	fi, ok := d.DParent.DInode.Private.(*Inode)
+	if !ok {
+		return true
+	}
+	return m.fs.daemon.lastInvalEntry(fi.Nodeid, d.DName.Name) <= dd.set
 }
 
 // checkOpenFiles is fuse-stale-open and fuse-fresh-open-failed.
@@ -167,12 +154,12 @@ func (fs *FS) checkOpenFiles(w *sim.World) bool {
 		mustFail, mustNotFail := fs.daemon.sendOrder(ff)
 		switch {
 		case mustFail && !ff.Failed():
-			w.Violation(sim.KindInvariant, RuleStaleOpen,
+			w.Violation(sim.KindConsistency, RuleStaleOpen,
 				fmt.Sprintf("fd %d (node %d, fh %d) is open and not failed, but its OPEN reply was sent before FUSE_NOTIFY_INVAL_FILES", fd, ff.Nodeid, ff.Fh),
 				ruleOpenWhy)
 			return false
 		case mustNotFail && ff.Failed():
-			w.Violation(sim.KindInvariant, RuleFreshFailed,
+			w.Violation(sim.KindConsistency, RuleFreshFailed,
 				fmt.Sprintf("fd %d (node %d, fh %d) is failed, but its OPEN reply was sent after FUSE_NOTIFY_INVAL_FILES", fd, ff.Nodeid, ff.Fh),
 				ruleOpenWhy)
 			return false
@@ -197,7 +184,7 @@ func (fs *FS) checkNlookup(w *sim.World) bool {
 			kernel = getFuseInode(inode).nlookup
 		}
 		if n.Nlookup != kernel+inflight[id] {
-			w.Violation(sim.KindInvariant, RuleNlookup,
+			w.Violation(sim.KindConsistency, RuleNlookup,
 				fmt.Sprintf("node %d (%q): the daemon counts %d lookups, the kernel holds %d and is forgetting %d", id, n.Name, n.Nlookup, kernel, inflight[id]),
 				"Every lookup the daemon answers is counted by the kernel until it sends FORGET (fuse_lowlevel.h, FORGET).")
 			return false

@@ -8,6 +8,7 @@ import (
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // Node is one node of the daemon's own namespace (what a libfuse
@@ -53,6 +54,9 @@ type Daemon struct {
 	Hook Hook
 
 	sends []sendRecord
+	// Truth is the history of the namespace for the consistency oracle
+	// (objects are node ids).
+	Truth *oracle.Truth
 }
 
 // sendRecord is one write of the daemon to /dev/fuse.
@@ -75,6 +79,7 @@ func NewDaemon(w *sim.World, fs *FS, tree []string, threads int) *Daemon {
 	d := &Daemon{fs: fs, nodes: map[uint64]*Node{}, nextID: FUSE_ROOT_ID,
 		NegativeTimeout: TimeForever, EntryTimeout: TimeForever}
 	w.NewStatic(&d.Object, "fuse daemon")
+	d.Truth = oracle.New(w, "the fuse daemon")
 	d.root = d.newNode(nil, "", dcache.S_IFDIR)
 	d.root.Nlookup = 1 // the root's lookup count is implicit
 	for _, p := range tree {
@@ -103,6 +108,8 @@ func (d *Daemon) newNode(parent *Node, name string, mode dcache.Mode) *Node {
 	}
 	if parent != nil {
 		parent.children[name] = n
+		d.Truth.Set(oracle.Obj(parent.ID), name, oracle.Obj(n.ID), "daemon")
+		d.Truth.NameObj(oracle.Obj(n.ID), fmt.Sprintf("node %d (%s)", n.ID, name))
 	}
 	d.nodes[n.ID] = n
 	return n
@@ -189,7 +196,7 @@ func (d *Daemon) Notify(t *sim.Task, n Notify) int {
 func (d *Daemon) node(t *sim.Task, op Opcode, id uint64) *Node {
 	n := d.nodes[id]
 	if n == nil {
-		t.Violation(sim.KindInvariant, "fuse-nodeid",
+		t.Violation(sim.KindConsistency, "fuse-nodeid",
 			fmt.Sprintf("the kernel sent %s for node %d, which the daemon does not have", op, id),
 			"A node id is valid from the reply that gave it until the FORGET that drops its last lookup (fuse_lowlevel.h).")
 	}
@@ -297,6 +304,7 @@ func (d *Daemon) remove(t *sim.Task, dir *Node, name string, isDir bool) int {
 // last lookup is forgotten.
 func (d *Daemon) unlink(c *Node) {
 	delete(c.Parent.children, c.Name)
+	d.Truth.Set(oracle.Obj(c.Parent.ID), c.Name, oracle.None, "daemon")
 	c.Unlinked = true
 	d.maybeDrop(c)
 }
@@ -326,8 +334,10 @@ func (d *Daemon) rename(t *sim.Task, dir *Node, in In) int {
 	}
 	t.Write(&d.Object, "namespace")
 	delete(dir.children, src.Name)
+	d.Truth.Set(oracle.Obj(dir.ID), src.Name, oracle.None, "daemon")
 	src.Name, src.Parent = in.Name2, newDir
 	newDir.children[in.Name2] = src
+	d.Truth.Set(oracle.Obj(newDir.ID), in.Name2, oracle.Obj(src.ID), "daemon")
 	return 0
 }
 
@@ -338,7 +348,7 @@ func (d *Daemon) forget(t *sim.Task, id, n uint64) {
 		return
 	}
 	if node.Nlookup < n {
-		t.Violation(sim.KindInvariant, "fuse-nlookup",
+		t.Violation(sim.KindConsistency, "fuse-nlookup",
 			fmt.Sprintf("FORGET of %d lookups of node %d, which has %d", n, id, node.Nlookup),
 			"The kernel forgets exactly the lookups the daemon answered.")
 		return
