@@ -86,7 +86,7 @@ func (fs *FS) direntplusLink(t *sim.Task, file *vfs.File, dp *DirentPlus) int {
 			}
 		}
 		if sim.IsErr(dentry) {
-			if noblock && sim.PtrErr(dentry) == -int(sim.EWOULDBLOCK) {
+			if noblock && sim.PtrErr(dentry) == -int(sim.EWOULDBLOCK) && !fs.s.C.On(FixDirentplusForget) {
 				t.Mark("fuse_direntplus_link: -EWOULDBLOCK, name skipped")
 				return 0 // harmless
 			}

@@ -27,3 +27,11 @@ var ChangeDirentplusNoblock = variant.NewChange("fuse", "rfc43-direntplus-nobloc
 // fuse_finish_open waits for the invalidation to finish otherwise.
 var ChangeWriteSeq = variant.NewChange("fuse", "vz-write-seq",
 	"VZ10 v2: per-device write_seq orders FUSE_OPEN replies against FUSE_NOTIFY_INVAL_FILES")
+
+// FixDirentplusForget is a fix of RFC 43/53 as posted: a name skipped
+// with -EWOULDBLOCK ("harmless") returns 0, so parse_dirplusfile does
+// not fuse_force_forget it, and the lookup the daemon counted for the
+// entry is never forgotten. The fixed variant returns the error, so the
+// entry is forgotten like any other that was not linked.
+var FixDirentplusForget = variant.NewFix("fuse", "fuse-rfc43-forget",
+	"RFC 43/53's fuse_direntplus_link returns -EWOULDBLOCK for a skipped name, so parse_dirplusfile FORGETs it")

@@ -1,0 +1,150 @@
+package scenarios
+
+import (
+	"github.com/dcsim/dcsim/fsmodels/fuse"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
+
+// The FUSE paths under concurrency (docs/findings.md, "FUSE"):
+// FUSE_NOTIFY_INVAL_ENTRY against the syscalls that change the name,
+// notifications sent from the thread serving a request (re-entry), and
+// readdirplus priming the dcache against lookups and creates, with and
+// without RFC 43/53.
+
+// fuseRaceBudget caps the runs of the race cells: with readdir's and a
+// daemon's steps a two-worker program takes up to 10,000 runs at bound
+// 1, and dcsim check's time is shared by the whole catalog. The seed
+// cells (fuse_seeds.go) are exhausted.
+const fuseRaceBudget = 1500
+
+// rfc43 is v3 with RFC 43/53 (which needs 05/19's d_alloc_noblock).
+var rfc43 = variant.V3Today.With(fuse.ChangeDirentplusNoblock)
+
+// readdirplusCells are the base and v3 in both regimes, v3 with RFC
+// 43/53 and with its fixed variant; expect gives the base and v3
+// cells' expectation, expect43 RFC 43/53's as posted.
+func readdirplusCells(expect, expect43 func(variant.Variant) Expect) []Cell {
+	cells := fuseCells(fuseVersions, fuseBound, fuseRaceBudget, expect, variant.NoToggle, nil)
+	cells = append(cells, fuseCells([]variant.Variant{rfc43}, fuseBound, fuseRaceBudget, expect43, fuse.FixDirentplusForget, nil)...)
+	return cells
+}
+
+func init() {
+	Register(&Scenario{
+		Name: "fuse/inval-entry-vs-rename",
+		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task renames /a to /b: the invalidation may find the " +
+			"dentry under its old name and lock it after the rename (d_same_name fails: retry). Clean in " +
+			"every variant, base and fixed.",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Setup: fuseProgram{
+			tree: []string{"a"}, pre: []string{"stat /a"},
+			workers: map[string]fuseWorker{"daemon": daemonInvalidates("a"), "mv": fuseCalls("rename /a /b")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/inval-entry-vs-create",
+		Doc: "FUSE_NOTIFY_INVAL_ENTRY of a cached negative /x while a task creates /x (O_CREAT through " +
+			"->atomic_open): the fixed loop's start_creating_dentry waits for the create's lock and then " +
+			"fails with -EEXIST, and start_removing_dentry takes the now positive entry. Clean in every variant.",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Setup: fuseProgram{
+			pre:     []string{"stat /x"},
+			workers: map[string]fuseWorker{"daemon": daemonInvalidates("x"), "creat": fuseCalls("open /x creat", "close $")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/inval-entry-vs-unlink",
+		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task unlinks it; the unlinked node is FORGOTten when its " +
+			"inode goes. Clean in every variant, base and fixed.",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Setup: fuseProgram{
+			tree: []string{"a"}, pre: []string{"stat /a"},
+			workers: map[string]fuseWorker{"daemon": daemonInvalidates("a"), "rm": fuseCalls("unlink /a")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/inval-entry-in-lookup",
+		Doc: "Re-entry: the daemon thread serving LOOKUP of /b may first send FUSE_NOTIFY_INVAL_ENTRY for " +
+			"/a, which is cached. fuse_reverse_inval_entry locks the root for the cached /a while the lookup " +
+			"holds it shared and waits for this very thread: a deadlock in every variant and regime, the " +
+			"one libfuse documents (\"must not be called in the execution path of a related filesystem " +
+			"operation\"). The daemon's choice is in the schedule (c1).",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, always(Finds(sim.KindDeadlock)), fuse.FixInvalEntryRetry, always(Finds(sim.KindDeadlock))),
+		Setup: fuseProgram{
+			tree: []string{"a", "b"}, pre: []string{"stat /a"},
+			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "a"}),
+			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/inval-entry-same-name-in-lookup",
+		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_ENTRY for /b itself. The " +
+			"dentry is in-lookup, so try_lookup_noperm does not find it and no lock is taken: clean in every " +
+			"variant (the pre-c9ba789dad15 code, which locked the parent first, would deadlock).",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Setup: fuseProgram{
+			tree:    []string{"b"},
+			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "b"}),
+			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/inval-inode-in-lookup",
+		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_INODE for the root, which " +
+			"takes no directory lock: clean in every variant and regime.",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
+		Setup: fuseProgram{
+			tree:    []string{"b"},
+			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_INODE, Ino: fuse.FUSE_ROOT_ID}),
+			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/readdirplus-vs-creat",
+		Doc: "readdir of / (READDIRPLUS, the root held shared) primes the dcache with /a while a task opens " +
+			"/a with O_CREAT. In the pdirops order the create owns the in-lookup /a and waits for the root " +
+			"exclusive in atomic_open while fuse_direntplus_link waits in d_alloc_parallel for that in-lookup " +
+			"dentry with the root held: a deadlock. Today's order takes the lock first: clean. RFC 43/53's " +
+			"d_alloc_noblock skips the name, and leaks the lookup the daemon counted for it (fuse-nlookup) " +
+			"unless the skipped entry is FORGOTten (fix).",
+		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Setup: fuseProgram{
+			tree:    []string{"a"},
+			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "creat": fuseCalls("open /a creat", "close $")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/readdirplus-vs-stat",
+		Doc: "readdir of / primes /a while a task stats it: fuse_direntplus_link waits for the stat's " +
+			"in-lookup /a (both hold the root shared). Clean in the base and v3, both regimes; RFC 43/53 " +
+			"skips the name and leaks its lookup count (fuse-nlookup), its fixed variant is clean.",
+		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), always(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Setup: fuseProgram{
+			tree:    []string{"a"},
+			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "stat": fuseCalls("stat /a")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/readdirplus-vs-mkdir",
+		Doc: "readdir of / primes /d while a task makes the directory /d. mkdir's lookup (fuse_lookup) ends " +
+			"the in-lookup state before the exclusive lock, so there is no deadlock in either regime; the " +
+			"daemon answers -EEXIST. Clean everywhere but RFC 43/53's lookup-count leak.",
+		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Setup: fuseProgram{
+			tree:    []string{"d/"},
+			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "mkdir": fuseCalls("mkdir /d")},
+		}.setup,
+	})
+	Register(&Scenario{
+		Name: "fuse/unlink-vs-stat-forget",
+		Doc: "A task unlinks /a while another stats it: the last reference of the unlinked inode sends " +
+			"FORGET, and the kernel must never name the node again (fuse-nodeid) nor forget more lookups " +
+			"than it holds (fuse-nlookup). Clean everywhere.",
+		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
+		Setup: fuseProgram{
+			tree: []string{"a"}, pre: []string{"stat /a"},
+			workers: map[string]fuseWorker{"rm": fuseCalls("unlink /a"), "stat": fuseCalls("stat /a")},
+		}.setup,
+	})
+}
