@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/fsmodels/fuse"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
@@ -37,10 +38,10 @@ func init() {
 			"dentry under its old name and lock it after the rename (d_same_name fails: retry). Clean in " +
 			"every variant, base and fixed.",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
-		Setup: fuseProgram{
-			tree: []string{"a"}, pre: []string{"stat /a"},
-			workers: map[string]fuseWorker{"daemon": daemonInvalidates("a"), "mv": fuseCalls("rename /a /b")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree: []string{"a"}, Pre: []string{"stat /a"},
+			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("a"), "mv": fstest.FuseCalls("rename /a /b")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/inval-entry-vs-create",
@@ -48,20 +49,20 @@ func init() {
 			"->atomic_open): the fixed loop's start_creating_dentry waits for the create's lock and then " +
 			"fails with -EEXIST, and start_removing_dentry takes the now positive entry. Clean in every variant.",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
-		Setup: fuseProgram{
-			pre:     []string{"stat /x"},
-			workers: map[string]fuseWorker{"daemon": daemonInvalidates("x"), "creat": fuseCalls("open /x creat", "close $")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Pre:     []string{"stat /x"},
+			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("x"), "creat": fstest.FuseCalls("open /x creat", "close $")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/inval-entry-vs-unlink",
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task unlinks it; the unlinked node is FORGOTten when its " +
 			"inode goes. Clean in every variant, base and fixed.",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
-		Setup: fuseProgram{
-			tree: []string{"a"}, pre: []string{"stat /a"},
-			workers: map[string]fuseWorker{"daemon": daemonInvalidates("a"), "rm": fuseCalls("unlink /a")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree: []string{"a"}, Pre: []string{"stat /a"},
+			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("a"), "rm": fstest.FuseCalls("unlink /a")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/inval-entry-in-lookup",
@@ -71,11 +72,11 @@ func init() {
 			"one libfuse documents (\"must not be called in the execution path of a related filesystem " +
 			"operation\"). The daemon's choice is in the schedule (c1).",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, always(Finds(sim.KindDeadlock)), fuse.FixInvalEntryRetry, always(Finds(sim.KindDeadlock))),
-		Setup: fuseProgram{
-			tree: []string{"a", "b"}, pre: []string{"stat /a"},
-			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "a"}),
-			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree: []string{"a", "b"}, Pre: []string{"stat /a"},
+			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "a"}),
+			Workers: map[string]fstest.FuseWorker{"stat": fstest.FuseCalls("stat /b")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/inval-entry-same-name-in-lookup",
@@ -83,22 +84,22 @@ func init() {
 			"dentry is in-lookup, so try_lookup_noperm does not find it and no lock is taken: clean in every " +
 			"variant (the pre-c9ba789dad15 code, which locked the parent first, would deadlock).",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
-		Setup: fuseProgram{
-			tree:    []string{"b"},
-			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "b"}),
-			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"b"},
+			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "b"}),
+			Workers: map[string]fstest.FuseWorker{"stat": fstest.FuseCalls("stat /b")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/inval-inode-in-lookup",
 		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_INODE for the root, which " +
 			"takes no directory lock: clean in every variant and regime.",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
-		Setup: fuseProgram{
-			tree:    []string{"b"},
-			hook:    reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_INODE, Ino: fuse.FUSE_ROOT_ID}),
-			workers: map[string]fuseWorker{"stat": fuseCalls("stat /b")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"b"},
+			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_INODE, Ino: fuse.FUSE_ROOT_ID}),
+			Workers: map[string]fstest.FuseWorker{"stat": fstest.FuseCalls("stat /b")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/readdirplus-vs-creat",
@@ -109,10 +110,10 @@ func init() {
 			"d_alloc_noblock skips the name, and leaks the lookup the daemon counted for it (fuse-nlookup) " +
 			"unless the skipped entry is FORGOTten (fix).",
 		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
-		Setup: fuseProgram{
-			tree:    []string{"a"},
-			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "creat": fuseCalls("open /a creat", "close $")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"a"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "creat": fstest.FuseCalls("open /a creat", "close $")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/readdirplus-vs-stat",
@@ -120,10 +121,10 @@ func init() {
 			"in-lookup /a (both hold the root shared). Clean in the base and v3, both regimes; RFC 43/53 " +
 			"skips the name and leaks its lookup count (fuse-nlookup), its fixed variant is clean.",
 		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), always(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
-		Setup: fuseProgram{
-			tree:    []string{"a"},
-			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "stat": fuseCalls("stat /a")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"a"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "stat": fstest.FuseCalls("stat /a")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/readdirplus-vs-mkdir",
@@ -131,10 +132,10 @@ func init() {
 			"the in-lookup state before the exclusive lock, so there is no deadlock in either regime; the " +
 			"daemon answers -EEXIST. Clean everywhere but RFC 43/53's lookup-count leak.",
 		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
-		Setup: fuseProgram{
-			tree:    []string{"d/"},
-			workers: map[string]fuseWorker{"ls": fuseCalls("ls /"), "mkdir": fuseCalls("mkdir /d")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"d/"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "mkdir": fstest.FuseCalls("mkdir /d")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/unlink-vs-stat-forget",
@@ -142,9 +143,9 @@ func init() {
 			"FORGET, and the kernel must never name the node again (fuse-nodeid) nor forget more lookups " +
 			"than it holds (fuse-nlookup). Clean everywhere.",
 		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
-		Setup: fuseProgram{
-			tree: []string{"a"}, pre: []string{"stat /a"},
-			workers: map[string]fuseWorker{"rm": fuseCalls("unlink /a"), "stat": fuseCalls("stat /a")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree: []string{"a"}, Pre: []string{"stat /a"},
+			Workers: map[string]fstest.FuseWorker{"rm": fstest.FuseCalls("unlink /a"), "stat": fstest.FuseCalls("stat /a")},
+		}.Setup,
 	})
 }

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/fsmodels/fuse"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs/oracle"
@@ -19,10 +20,10 @@ func init() {
 			"the kernel keeps saying -ENOENT for a file the daemon told it about (fuse-stale-entry). " +
 			"With the proposed retry loop (start_creating_dentry for a negative entry) every schedule is clean.",
 		Cells: fuseCells(fuseVersions, fuseBound, 0, always(FindsRule(sim.KindConsistency, oracle.RuleStaleDentry)), fuse.FixInvalEntryRetry, nil),
-		Setup: fuseProgram{
-			pre:     []string{"stat /x"},
-			workers: map[string]fuseWorker{"daemon": daemonCreates("x"), "stat": fuseCalls("stat /x")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Pre:     []string{"stat /x"},
+			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonCreates("x"), "stat": fstest.FuseCalls("stat /x")},
+		}.Setup,
 	})
 	Register(&Scenario{
 		Name: "fuse/open-vs-inval-files",
@@ -33,11 +34,11 @@ func init() {
 			"came after the notification but links before the work finished is failed (fuse-fresh-open-failed). " +
 			"With the write_seq patch the order of the writes decides, in every schedule.",
 		Cells: fuseCells(fuseVersions, fuseBound, 0, always(Finds(sim.KindConsistency)), fuse.ChangeWriteSeq, nil),
-		Setup: fuseProgram{
-			tree:    []string{"f"},
-			hook:    invalFilesAroundOpen,
-			pre:     []string{"stat /f"},
-			workers: map[string]fuseWorker{"open": fuseCalls("open /f")},
-		}.setup,
+		Setup: fstest.FuseProgram{
+			Tree:    []string{"f"},
+			Hook:    fstest.InvalFilesAroundOpen,
+			Pre:     []string{"stat /f"},
+			Workers: map[string]fstest.FuseWorker{"open": fstest.FuseCalls("open /f")},
+		}.Setup,
 	})
 }
