@@ -71,7 +71,7 @@ func (d *Daemon) sendOrder(ff *File) (mustFail, mustNotFail bool) {
 	return mustFail, mustNotFail
 }
 
-// checkOpened is the fuse-open-during-inval check, run when ->open (or
+// checkOpened runs the fuse-open-during-inval check when ->open (or
 // ->atomic_open's finish_open) succeeds.
 func (fs *FS) checkOpened(t *sim.Task, ff *File) {
 	d := fs.daemon
@@ -99,7 +99,7 @@ func (fs *FS) CheckAtEnd(w *sim.World) {
 	}
 }
 
-// lastInvalEntry is the world step at which the daemon's last returned
+// lastInvalEntry returns the world step at which the daemon's last returned
 // FUSE_NOTIFY_INVAL_ENTRY of (parent, name) started, or -1.
 func (d *Daemon) lastInvalEntry(parent uint64, name string) int64 {
 	last := int64(-1)

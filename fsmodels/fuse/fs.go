@@ -60,7 +60,8 @@ const (
 	fuseIInvalFilesBit        = 10
 )
 
-// IFop is the inode's i_fop: fuse_dir_operations or fuse_file_operations.
+// IFop returns the inode's i_fop: fuse_dir_operations or
+// fuse_file_operations.
 func (fi *Inode) IFop() *vfs.FileOperations {
 	if fi.inode.IMode.IsDir() {
 		return fi.fs.dirFOp
