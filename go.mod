@@ -9,6 +9,9 @@ require (
 	pgregory.net/rapid v1.3.0
 )
 
-require golang.org/x/sys v0.43.0
+require (
+	github.com/hanwen/go-fuse/v2 v2.12.1
+	golang.org/x/sys v0.43.0
+)
 
 require github.com/pmezard/go-difflib v1.0.0 // indirect
