@@ -41,4 +41,20 @@ func init() {
 			Workers: map[string]fstest.FuseWorker{"open": fstest.FuseCalls("open /f")},
 		}.Setup,
 	})
+	Register(&Scenario{
+		Name: "fuse/open-vs-inval-files-thread",
+		Doc: "fuse/open-vs-inval-files with the notification sent by another daemon thread at any point: the " +
+			"daemon's send order (which write returned before which began) is the schedule's too. VZ10 " +
+			"fails the open by the bit it finds at link time (fuse-fresh-open-failed, fuse-stale-open); with " +
+			"the write_seq patch every schedule is clean, overlapping writes included.",
+		Cells: fuseCells(fuseVersions, fuseBound, 2000, always(Finds(sim.KindConsistency)), fuse.ChangeWriteSeq, nil),
+		Setup: fstest.FuseProgram{
+			Tree: []string{"f"},
+			Pre:  []string{"stat /f"},
+			Workers: map[string]fstest.FuseWorker{"open": fstest.FuseCalls("open /f"),
+				"daemon": func(t *sim.Task, e *fstest.FuseEnv) {
+					e.D.Notify(t, fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_FILES, Ino: e.D.Path("f").ID})
+				}},
+		}.Setup,
+	})
 }
