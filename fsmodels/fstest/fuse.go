@@ -25,11 +25,18 @@ type FuseEnv struct {
 func Fuse(w *sim.World, v variant.Variant, tree []string, threads int) *FuseEnv {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
+	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+	return FuseOn(w, s, tree, threads)
+}
+
+// FuseOn is Fuse on a VFS the caller made (and checks the dcache
+// invariants of): the mount as the namespace root, its daemon, the
+// umount check, the fuse checks and the leak walker.
+func FuseOn(w *sim.World, s *vfs.System, tree []string, threads int) *FuseEnv {
 	fs := fuse.Mount(s, "fuse")
 	s.Root = fs.Root()
 	d := fuse.NewDaemon(w, fs, tree, threads)
 	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
 		if !w.Halted() {
 			UmountCheck(w, s, nil, fs.SB)
 		}
@@ -37,5 +44,5 @@ func Fuse(w *sim.World, v variant.Variant, tree []string, threads int) *FuseEnv 
 	})
 	w.Roots(s.MarkReachable)
 	w.Roots(fs.MarkReachable)
-	return &FuseEnv{C: c, S: s, FS: fs, D: d}
+	return &FuseEnv{C: s.C, S: s, FS: fs, D: d}
 }
