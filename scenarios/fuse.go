@@ -48,13 +48,3 @@ func fuseCells(vs []variant.Variant, bound, budget int, expect func(v variant.Va
 
 // always is an expectation for every variant.
 func always(e Expect) func(variant.Variant) Expect { return func(variant.Variant) Expect { return e } }
-
-// inPdirops is an expectation for the pdirops regime only.
-func inPdirops(e Expect) func(variant.Variant) Expect {
-	return func(v variant.Variant) Expect {
-		if v.Regime() == variant.Pdirops {
-			return e
-		}
-		return Clean
-	}
-}

@@ -13,23 +13,32 @@ import (
 // readdirplus priming the dcache against lookups and creates, with and
 // without RFC 43/53.
 
-// fuseRaceBudget caps the runs of the race cells: with readdir's and a
-// daemon's steps a two-worker program takes up to 10,000 runs at bound
-// 1, and dcsim check's time is shared by the whole catalog. The seed
-// cells (fuse_seeds.go) are exhausted.
-const fuseRaceBudget = 1500
+// The race cells are chosen, not crossed: a clean cell must be explored
+// exhaustively within its bound (`go test ./scenarios` checks it), and a
+// two-worker program with the daemon's round trips takes 700 to 7,000
+// runs at bound 1. Every fuse code variant (base, fix, change) is in
+// each scenario in at least one regime; mainline and v3 differ below
+// fuse only in the dcache, which the seed cells (fuse_seeds.go) cross.
 
-// rfc43 is v3 with RFC 43/53 (which needs 05/19's d_alloc_noblock).
-var rfc43 = variant.V3Today.With(fuse.ChangeDirentplusNoblock)
+// Variants of the race cells.
+var (
+	fixRetry     = fuse.FixInvalEntryRetry
+	rfc43        = variant.V3Today.With(fuse.ChangeDirentplusNoblock)
+	rfc43Fixed   = rfc43.With(fuse.FixDirentplusForget)
+	lockdepCycle = FindsRule(sim.KindLockdep, "circular")
+	nlookupLeak  = FindsRule(sim.KindConsistency, fuse.RuleNlookup)
+)
 
-// readdirplusCells are the base and v3 in both regimes, v3 with RFC
-// 43/53 and with its fixed variant; expect gives the base and v3
-// cells' expectation, expect43 RFC 43/53's as posted.
-func readdirplusCells(expect, expect43 func(variant.Variant) Expect) []Cell {
-	cells := fuseCells(fuseVersions, fuseBound, fuseRaceBudget, expect, variant.NoToggle, nil)
-	cells = append(cells, fuseCells([]variant.Variant{rfc43}, fuseBound, fuseRaceBudget, expect43, fuse.FixDirentplusForget, nil)...)
+// cellsAt gives cells the fuse bound and, where set, a budget.
+func cellsAt(budget int, cells ...Cell) []Cell {
+	for i := range cells {
+		cells[i].Bound, cells[i].Budget = fuseBound, budget
+	}
 	return cells
 }
+
+// pd is v under the pdirops regime.
+func pd(v variant.Variant) variant.Variant { return v.In(variant.Pdirops) }
 
 func init() {
 	Register(&Scenario{
@@ -37,7 +46,7 @@ func init() {
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task renames /a to /b: the invalidation may find the " +
 			"dentry under its old name and lock it after the rename (d_same_name fails: retry). Clean in " +
 			"every variant, base and fixed.",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
 			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("a"), "mv": fstest.FuseCalls("rename /a /b")},
@@ -48,7 +57,7 @@ func init() {
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of a cached negative /x while a task creates /x (O_CREAT through " +
 			"->atomic_open): the fixed loop's start_creating_dentry waits for the create's lock and then " +
 			"fails with -EEXIST, and start_removing_dentry takes the now positive entry. Clean in every variant.",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Pre:     []string{"stat /x"},
 			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("x"), "creat": fstest.FuseCalls("open /x creat", "close $")},
@@ -58,7 +67,7 @@ func init() {
 		Name: "fuse/inval-entry-vs-unlink",
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task unlinks it; the unlinked node is FORGOTten when its " +
 			"inode goes. Clean in every variant, base and fixed.",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
 			Workers: map[string]fstest.FuseWorker{"daemon": fstest.DaemonInvalidates("a"), "rm": fstest.FuseCalls("unlink /a")},
@@ -71,7 +80,7 @@ func init() {
 			"holds it shared and waits for this very thread: a deadlock in every variant and regime, the " +
 			"one libfuse documents (\"must not be called in the execution path of a related filesystem " +
 			"operation\"). The daemon's choice is in the schedule (c1).",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, always(Finds(sim.KindDeadlock)), fuse.FixInvalEntryRetry, always(Finds(sim.KindDeadlock))),
+		Cells: fuseCells(fuseVersions, fuseBound, 0, always(Finds(sim.KindDeadlock)), fuse.FixInvalEntryRetry, always(Finds(sim.KindDeadlock))),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a", "b"}, Pre: []string{"stat /a"},
 			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "a"}),
@@ -83,7 +92,7 @@ func init() {
 		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_ENTRY for /b itself. The " +
 			"dentry is in-lookup, so try_lookup_noperm does not find it and no lock is taken: clean in every " +
 			"variant (the pre-c9ba789dad15 code, which locked the parent first, would deadlock).",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, fuse.FixInvalEntryRetry, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Tree:    []string{"b"},
 			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_ENTRY, Parent: fuse.FUSE_ROOT_ID, Name: "b"}),
@@ -94,7 +103,7 @@ func init() {
 		Name: "fuse/inval-inode-in-lookup",
 		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_INODE for the root, which " +
 			"takes no directory lock: clean in every variant and regime.",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.V3Today)}),
 		Setup: fstest.FuseProgram{
 			Tree:    []string{"b"},
 			Hook:    fstest.Reenter(fuse.FUSE_LOOKUP, "b", fuse.Notify{Code: fuse.FUSE_NOTIFY_INVAL_INODE, Ino: fuse.FUSE_ROOT_ID}),
@@ -109,10 +118,10 @@ func init() {
 			"dentry with the root held: a deadlock. Today's order takes the lock first: clean. RFC 43/53's " +
 			"d_alloc_noblock skips the name, and leaks the lookup the daemon counted for it (fuse-nlookup) " +
 			"unless the skipped entry is FORGOTten (fix).",
-		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Cells: cellsAt(0, Cell{Variant: pd(variant.BaseToday), Expect: lockdepCycle}, Cell{Variant: pd(variant.V3Today), Expect: lockdepCycle}, Cell{Variant: pd(rfc43), Expect: nlookupLeak}),
 		Setup: fstest.FuseProgram{
-			Tree:    []string{"a"},
-			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "creat": fstest.FuseCalls("open /a creat", "close $")},
+			Tree: []string{"a"}, Pre: []string{"open / directory"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.Getdents(0), "creat": fstest.FuseCalls("open /a creat")},
 		}.Setup,
 	})
 	Register(&Scenario{
@@ -120,10 +129,10 @@ func init() {
 		Doc: "readdir of / primes /a while a task stats it: fuse_direntplus_link waits for the stat's " +
 			"in-lookup /a (both hold the root shared). Clean in the base and v3, both regimes; RFC 43/53 " +
 			"skips the name and leaks its lookup count (fuse-nlookup), its fixed variant is clean.",
-		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), always(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Cells: cellsAt(7000, Cell{Variant: pd(variant.BaseToday), Expect: lockdepCycle}, Cell{Variant: pd(variant.V3Today), Expect: lockdepCycle}, Cell{Variant: rfc43, Expect: nlookupLeak}, Cell{Variant: pd(rfc43), Expect: nlookupLeak}, Cell{Variant: rfc43Fixed}),
 		Setup: fstest.FuseProgram{
-			Tree:    []string{"a"},
-			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "stat": fstest.FuseCalls("stat /a")},
+			Tree: []string{"a"}, Pre: []string{"open / directory"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.Getdents(0), "stat": fstest.FuseCalls("stat /a")},
 		}.Setup,
 	})
 	Register(&Scenario{
@@ -131,10 +140,10 @@ func init() {
 		Doc: "readdir of / primes /d while a task makes the directory /d. mkdir's lookup (fuse_lookup) ends " +
 			"the in-lookup state before the exclusive lock, so there is no deadlock in either regime; the " +
 			"daemon answers -EEXIST. Clean everywhere but RFC 43/53's lookup-count leak.",
-		Cells: readdirplusCells(inPdirops(FindsRule(sim.KindLockdep, "circular")), inPdirops(FindsRule(sim.KindConsistency, fuse.RuleNlookup))),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday), Expect: lockdepCycle}, Cell{Variant: pd(rfc43), Expect: nlookupLeak}, Cell{Variant: rfc43Fixed}),
 		Setup: fstest.FuseProgram{
-			Tree:    []string{"d/"},
-			Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "mkdir": fstest.FuseCalls("mkdir /d")},
+			Tree: []string{"d/"}, Pre: []string{"open / directory"},
+			Workers: map[string]fstest.FuseWorker{"ls": fstest.Getdents(0), "mkdir": fstest.FuseCalls("mkdir /d")},
 		}.Setup,
 	})
 	Register(&Scenario{
@@ -142,7 +151,7 @@ func init() {
 		Doc: "A task unlinks /a while another stats it: the last reference of the unlinked inode sends " +
 			"FORGET, and the kernel must never name the node again (fuse-nodeid) nor forget more lookups " +
 			"than it holds (fuse-nlookup). Clean everywhere.",
-		Cells: fuseCells(fuseVersions, fuseBound, fuseRaceBudget, nil, variant.NoToggle, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
 			Workers: map[string]fstest.FuseWorker{"rm": fstest.FuseCalls("unlink /a"), "stat": fstest.FuseCalls("stat /a")},

@@ -4,6 +4,7 @@ import (
 	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/fsmodels/fuse"
 	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
@@ -47,7 +48,8 @@ func init() {
 			"daemon's send order (which write returned before which began) is the schedule's too. VZ10 " +
 			"fails the open by the bit it finds at link time (fuse-fresh-open-failed, fuse-stale-open); with " +
 			"the write_seq patch every schedule is clean, overlapping writes included.",
-		Cells: fuseCells(fuseVersions, fuseBound, 2000, always(Finds(sim.KindConsistency)), fuse.ChangeWriteSeq, nil),
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday, Expect: Finds(sim.KindConsistency)}, Cell{Variant: variant.BaseToday.With(fuse.ChangeWriteSeq)},
+			Cell{Variant: pd(variant.BaseToday), Expect: Finds(sim.KindConsistency)}, Cell{Variant: pd(variant.BaseToday).With(fuse.ChangeWriteSeq)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"f"},
 			Pre:  []string{"stat /f"},

@@ -98,3 +98,10 @@ func InvalFilesAroundOpen(t *sim.Task, d *fuse.Daemon, op fuse.Opcode, in fuse.I
 	}
 	return nil, n
 }
+
+// Getdents is a worker that reads a directory through a descriptor the
+// setup task opened ("open / directory" in Pre is fd 0), so that only
+// readdir itself races the other workers.
+func Getdents(fd int) FuseWorker {
+	return func(t *sim.Task, e *FuseEnv) { e.S.Getdents(t, fd) }
+}

@@ -89,25 +89,25 @@ var openProgram = fstest.FuseProgram{
 // (c0: notification first, c1: reply first) and, for c1, the work
 // finishing before the opener links its file.
 const (
-	notifyFirst = "0*6.1*4.0*6.2*4.c0"
-	replyFirst  = "0*6.1*4.0*6.2*4.c1.0*15.3*9"
+	notifyFirst = "0*4.1*2.0*4.2*2.c0"
+	replyFirst  = "0*4.1*2.0*4.2*2.c1.0*13.3*9"
 )
 
 func TestOpenOrderChecks(t *testing.T) {
 	expectRule(t, run(t, openProgram, base, notifyFirst), sim.KindConsistency, fuse.RuleFreshFailed)
 	expectRule(t, run(t, openProgram, base, replyFirst), sim.KindConsistency, fuse.RuleStaleOpen)
 	expectRule(t, run(t, openProgram, seq, notifyFirst), "", "")
-	expectRule(t, run(t, openProgram, seq, "0*6.1*4.0*6.2*4.c1"), "", "")
+	expectRule(t, run(t, openProgram, seq, "0*4.1*2.0*4.2*2.c1"), "", "")
 }
 
 // readdirStat is fuse/readdirplus-vs-stat; the schedule has the stat own
 // the in-lookup /a while readdir links it.
 var readdirStat = fstest.FuseProgram{
-	Tree:    []string{"a"},
-	Workers: map[string]fstest.FuseWorker{"ls": fstest.FuseCalls("ls /"), "stat": fstest.FuseCalls("stat /a")},
+	Tree: []string{"a"}, Pre: []string{"open / directory"},
+	Workers: map[string]fstest.FuseWorker{"ls": fstest.Getdents(0), "stat": fstest.FuseCalls("stat /a")},
 }
 
-const readdirDuringLookup = "0*6.2*15.0*22.3*31.0*22.2*47"
+const readdirDuringLookup = "0*4.2*6.0*16.3*28.0*16.2*42"
 
 func TestNlookupCheck(t *testing.T) {
 	rfc43 := variant.V3Today.With(fuse.ChangeDirentplusNoblock)

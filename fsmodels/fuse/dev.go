@@ -84,7 +84,6 @@ func (fc *Conn) queueRequest(t *sim.Task, req *Req) {
 	fc.reqctr++ // fuse_get_unique
 	req.Unique = fc.reqctr
 	fc.pending = append(fc.pending, req)
-	t.Write(&fc.Object, "fiq->pending")
 	sim.WakeUpVar(t, &fc.Object, "fiq->waitq")
 	fc.fiqLock.Unlock(t)
 }
@@ -104,10 +103,9 @@ func (fc *Conn) simpleRequest(t *sim.Task, op Opcode, in In) (Out, int) {
 	req.count.Set(1)
 	fc.queueRequest(t, req)
 	// request_wait_answer: wait_event(req->waitq, test_bit(FR_FINISHED)).
-	sim.WaitVarEvent(t, &req.Object, "waitq", func() bool {
-		t.Read(&req.Object, "flags")
-		return req.finished
-	})
+	// The test is no step of its own: the wait and the wake-up are, and
+	// a wake-up between the test and the sleep is not lost.
+	sim.WaitVarEvent(t, &req.Object, "waitq", func() bool { return req.finished })
 	out := req.Out
 	fc.putRequest(t, req)
 	return out, out.Error
@@ -131,7 +129,6 @@ func (fc *Conn) queueForget(t *sim.Task, nodeid, nlookup uint64) {
 	fc.reqctr++
 	req.Unique = fc.reqctr
 	fc.forgets = append(fc.forgets, req)
-	t.Write(&fc.Object, "fiq->pending")
 	sim.WakeUpVar(t, &fc.Object, "fiq->waitq")
 	fc.fiqLock.Unlock(t)
 }
@@ -153,12 +150,9 @@ func (fc *Conn) DevRead(t *sim.Task) Req {
 			break
 		}
 		fc.fiqLock.Unlock(t)
-		sim.WaitVarEvent(t, &fc.Object, "fiq->waitq", func() bool {
-			t.Read(&fc.Object, "fiq->pending")
-			return fc.requestPending()
-		})
+		// The test is rechecked under fiq->lock: no step of its own.
+		sim.WaitVarEvent(t, &fc.Object, "fiq->waitq", fc.requestPending)
 	}
-	t.Read(&fc.Object, "fiq->pending")
 	if len(fc.forgets) > 0 {
 		req := fc.forgets[0]
 		fc.forgets = fc.forgets[1:]
@@ -193,32 +187,30 @@ func (fc *Conn) ForgetDone(t *sim.Task, unique uint64) {
 // output, and end it. -ENOENT for an unknown unique. With ChangeWriteSeq
 // the write bumps fud->write_seq first and stamps the reply with it
 // just before fuse_request_end.
+//
+// Divergence: the request leaves the processing queue in the fpq->lock
+// section that finds it, not in a second one after the copy (the kernel
+// parks it on fpq->io meanwhile, for aborts and interrupts, which the
+// model does not have).
 func (fc *Conn) DevWriteReply(t *sim.Task, unique uint64, out Out) int {
 	fc.bumpWriteSeq(t)
 	fc.fpqLock.Lock(t)
 	var req *Req
-	for _, r := range fc.processing { // fuse_request_find
+	for i, r := range fc.processing { // fuse_request_find
 		if r.Unique == unique {
 			req = r
-			break
-		}
-	}
-	if req == nil {
-		fc.fpqLock.Unlock(t)
-		return -int(sim.ENOENT)
-	}
-	fc.fpqLock.Unlock(t)
-	req.count.Add(t, 1)         // __fuse_get_request: the reply path's reference
-	t.Write(&req.Object, "out") // fuse_copy_out_args
-	req.Out = out
-	fc.fpqLock.Lock(t)
-	for i, r := range fc.processing { // list_del_init(&req->list)
-		if r == req {
+			// list_del_init(&req->list)
 			fc.processing = append(fc.processing[:i:i], fc.processing[i+1:]...)
 			break
 		}
 	}
 	fc.fpqLock.Unlock(t)
+	if req == nil {
+		return -int(sim.ENOENT)
+	}
+	req.count.Add(t, 1)         // __fuse_get_request: the reply path's reference
+	t.Write(&req.Object, "out") // fuse_copy_out_args
+	req.Out = out
 	if fc.fs.s.C.On(ChangeWriteSeq) {
 		t.Read(&fc.Object, "fud->write_seq")
 		req.Out.ReplySeq = fc.writeSeq // req->args->reply_seq = fud->write_seq
