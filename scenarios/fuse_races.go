@@ -45,7 +45,7 @@ func init() {
 		Name: "fuse/inval-entry-vs-rename",
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task renames /a to /b: the invalidation may find the " +
 			"dentry under its old name and lock it after the rename (d_same_name fails: retry). Clean in " +
-			"every variant, base and fixed.",
+			"the base and the fixed loop.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
@@ -56,7 +56,7 @@ func init() {
 		Name: "fuse/inval-entry-vs-create",
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of a cached negative /x while a task creates /x (O_CREAT through " +
 			"->atomic_open): the fixed loop's start_creating_dentry waits for the create's lock and then " +
-			"fails with -EEXIST, and start_removing_dentry takes the now positive entry. Clean in every variant.",
+			"fails with -EEXIST, and start_removing_dentry takes the now positive entry. Clean in the base and the fixed loop.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Pre:     []string{"stat /x"},
@@ -66,7 +66,7 @@ func init() {
 	Register(&Scenario{
 		Name: "fuse/inval-entry-vs-unlink",
 		Doc: "FUSE_NOTIFY_INVAL_ENTRY of /a while a task unlinks it; the unlinked node is FORGOTten when its " +
-			"inode goes. Clean in every variant, base and fixed.",
+			"inode goes. Clean in the base and the fixed loop.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday).With(fixRetry)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
@@ -102,7 +102,7 @@ func init() {
 	Register(&Scenario{
 		Name: "fuse/inval-inode-in-lookup",
 		Doc: "Re-entry: the thread serving LOOKUP of /b sends FUSE_NOTIFY_INVAL_INODE for the root, which " +
-			"takes no directory lock: clean in every variant and regime.",
+			"takes no directory lock: clean in both regimes.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.V3Today)}),
 		Setup: fstest.FuseProgram{
 			Tree:    []string{"b"},
@@ -127,8 +127,10 @@ func init() {
 	Register(&Scenario{
 		Name: "fuse/readdirplus-vs-stat",
 		Doc: "readdir of / primes /a while a task stats it: fuse_direntplus_link waits for the stat's " +
-			"in-lookup /a (both hold the root shared). Clean in the base and v3, both regimes; RFC 43/53 " +
-			"skips the name and leaks its lookup count (fuse-nlookup), its fixed variant is clean.",
+			"in-lookup /a. In the pdirops order the stat owns /a before it takes the root shared: the " +
+			"in-lookup / i_rwsem inversion (lockdep circular; a deadlock once a writer queues on the root). " +
+			"RFC 43/53 skips the name and leaks its lookup count (fuse-nlookup) in both regimes; its fixed " +
+			"variant is clean.",
 		Cells: cellsAt(7000, Cell{Variant: pd(variant.BaseToday), Expect: lockdepCycle}, Cell{Variant: pd(variant.V3Today), Expect: lockdepCycle}, Cell{Variant: rfc43, Expect: nlookupLeak}, Cell{Variant: pd(rfc43), Expect: nlookupLeak}, Cell{Variant: rfc43Fixed}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"open / directory"},
@@ -137,9 +139,10 @@ func init() {
 	})
 	Register(&Scenario{
 		Name: "fuse/readdirplus-vs-mkdir",
-		Doc: "readdir of / primes /d while a task makes the directory /d. mkdir's lookup (fuse_lookup) ends " +
-			"the in-lookup state before the exclusive lock, so there is no deadlock in either regime; the " +
-			"daemon answers -EEXIST. Clean everywhere but RFC 43/53's lookup-count leak.",
+		Doc: "readdir of / primes /d while a task makes the directory /d (the daemon answers -EEXIST). " +
+			"Clean today; in the pdirops order mkdir's lookup owns /d before it takes the root shared, the " +
+			"inversion of fuse/readdirplus-vs-stat (lockdep circular). RFC 43/53 leaks the skipped " +
+			"entry's lookup count (fuse-nlookup); its fixed variant is clean.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}, Cell{Variant: pd(variant.BaseToday), Expect: lockdepCycle}, Cell{Variant: pd(rfc43), Expect: nlookupLeak}, Cell{Variant: rfc43Fixed}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"d/"}, Pre: []string{"open / directory"},
@@ -150,7 +153,7 @@ func init() {
 		Name: "fuse/unlink-vs-stat-forget",
 		Doc: "A task unlinks /a while another stats it: the last reference of the unlinked inode sends " +
 			"FORGET, and the kernel must never name the node again (fuse-nodeid) nor forget more lookups " +
-			"than it holds (fuse-nlookup). Clean everywhere.",
+			"than it holds (fuse-nlookup). Clean.",
 		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"a"}, Pre: []string{"stat /a"},
