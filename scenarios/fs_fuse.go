@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -55,14 +56,7 @@ func checkDaemonLine(args []string) (int, string) {
 	return -1, ""
 }
 
-func sortedDaemonActions() []string {
-	var out []string
-	for k := range daemonArity {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func sortedDaemonActions() []string { return slices.Sorted(maps.Keys(daemonArity)) }
 
 // fuseRun is one run's fuse mount and daemon.
 type fuseRun struct{ e *fstest.FuseEnv }

@@ -16,26 +16,13 @@ const (
 	FUSE_READDIRPLUS Opcode = 44
 )
 
+var opcodeNames = map[Opcode]string{FUSE_LOOKUP: "LOOKUP", FUSE_FORGET: "FORGET", FUSE_MKDIR: "MKDIR",
+	FUSE_UNLINK: "UNLINK", FUSE_RMDIR: "RMDIR", FUSE_RENAME: "RENAME", FUSE_OPEN: "OPEN",
+	FUSE_CREATE: "CREATE", FUSE_READDIRPLUS: "READDIRPLUS"}
+
 func (o Opcode) String() string {
-	switch o {
-	case FUSE_LOOKUP:
-		return "LOOKUP"
-	case FUSE_FORGET:
-		return "FORGET"
-	case FUSE_MKDIR:
-		return "MKDIR"
-	case FUSE_UNLINK:
-		return "UNLINK"
-	case FUSE_RMDIR:
-		return "RMDIR"
-	case FUSE_RENAME:
-		return "RENAME"
-	case FUSE_OPEN:
-		return "OPEN"
-	case FUSE_CREATE:
-		return "CREATE"
-	case FUSE_READDIRPLUS:
-		return "READDIRPLUS"
+	if n, ok := opcodeNames[o]; ok {
+		return n
 	}
 	return "?"
 }
@@ -51,14 +38,12 @@ const (
 	FUSE_NOTIFY_INVAL_FILES NotifyCode = 100
 )
 
+var notifyNames = map[NotifyCode]string{FUSE_NOTIFY_INVAL_INODE: "INVAL_INODE",
+	FUSE_NOTIFY_INVAL_ENTRY: "INVAL_ENTRY", FUSE_NOTIFY_INVAL_FILES: "INVAL_FILES"}
+
 func (c NotifyCode) String() string {
-	switch c {
-	case FUSE_NOTIFY_INVAL_INODE:
-		return "INVAL_INODE"
-	case FUSE_NOTIFY_INVAL_ENTRY:
-		return "INVAL_ENTRY"
-	case FUSE_NOTIFY_INVAL_FILES:
-		return "INVAL_FILES"
+	if n, ok := notifyNames[c]; ok {
+		return n
 	}
 	return "?"
 }
