@@ -149,15 +149,4 @@ func init() {
 			Workers: map[string]fstest.FuseWorker{"ls": fstest.Getdents(0), "mkdir": fstest.FuseCalls("mkdir /d")},
 		}.Setup,
 	})
-	Register(&Scenario{
-		Name: "fuse/unlink-vs-stat-forget",
-		Doc: "A task unlinks /a while another stats it: the last reference of the unlinked inode sends " +
-			"FORGET, and the kernel must never name the node again (fuse-nodeid) nor forget more lookups " +
-			"than it holds (fuse-nlookup). Clean.",
-		Cells: cellsAt(0, Cell{Variant: variant.BaseToday}),
-		Setup: fstest.FuseProgram{
-			Tree: []string{"a"}, Pre: []string{"stat /a"},
-			Workers: map[string]fstest.FuseWorker{"rm": fstest.FuseCalls("unlink /a"), "stat": fstest.FuseCalls("stat /a")},
-		}.Setup,
-	})
 }

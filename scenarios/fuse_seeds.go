@@ -48,7 +48,9 @@ func init() {
 			"daemon's send order (which write returned before which began) is the schedule's too. VZ10 " +
 			"fails the open by the bit it finds at link time (fuse-fresh-open-failed, fuse-stale-open); with " +
 			"the write_seq patch every schedule is clean, overlapping writes included.",
-		Cells: cellsAt(0, Cell{Variant: variant.BaseToday, Expect: Finds(sim.KindConsistency)}, Cell{Variant: variant.BaseToday.With(fuse.ChangeWriteSeq)},
+		// The clean cell first: a random walk rarely meets the stale open
+		// (explore's recheck test walks the default cell).
+		Cells: cellsAt(0, Cell{Variant: variant.BaseToday.With(fuse.ChangeWriteSeq)}, Cell{Variant: variant.BaseToday, Expect: Finds(sim.KindConsistency)},
 			Cell{Variant: pd(variant.BaseToday), Expect: Finds(sim.KindConsistency)}, Cell{Variant: pd(variant.BaseToday).With(fuse.ChangeWriteSeq)}),
 		Setup: fstest.FuseProgram{
 			Tree: []string{"f"},
