@@ -113,8 +113,8 @@ func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
 func (fs *FS) System() *vfs.System { return fs.s }
 
 // MarkReachable is a roots walker: the inodes in the inode hash, which
-// stay cached (unused) until evicted, as an inode cache keeps them, and
-// the fuse_files of the open files.
+// stay cached (unused) until evicted, as an inode cache keeps them, the
+// fuse_files of the open files, and the requests on the connection.
 func (fs *FS) MarkReachable(mark func(*sim.Object)) {
 	for _, id := range sortedKeys(fs.inodes) {
 		mark(&fs.inodes[id].Object)
@@ -125,6 +125,13 @@ func (fs *FS) MarkReachable(mark func(*sim.Object)) {
 		}
 		if ff, ok := f.Private.(*File); ok {
 			mark(&ff.Object)
+		}
+	}
+	// Requests still queued when the run ends (a FORGET no daemon
+	// thread has read yet) are the connection's.
+	for _, q := range [][]*Req{fs.Conn.pending, fs.Conn.forgets, fs.Conn.readForgets, fs.Conn.processing} {
+		for _, r := range q {
+			mark(&r.Object)
 		}
 	}
 }
