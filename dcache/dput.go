@@ -218,6 +218,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	}
 	d.DLockref.MarkDead(t)
 	t.Write(&d.Object, "d_lockref")
+	dReleaseHook(t, d, true)
 	if d.DFlags&DCACHE_OP_PRUNE != 0 {
 		d.DOp.DPrune(t, d)
 	}
@@ -230,9 +231,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	} else {
 		d.DLock().Unlock(t)
 	}
-	if d.DOp != nil && d.DOp.DRelease != nil {
-		d.DOp.DRelease(t, d)
-	}
+	dReleaseHook(t, d, false)
 	// Negative now, so d_parent is stable.
 	if !IsRoot(d) {
 		parent = d.DParent
@@ -245,6 +244,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	}
 	d.DLock().Unlock(t)
 	if canFree {
+		checkKillFree(t, d)
 		dentryFree(t, d)
 	}
 	if parent != nil {
