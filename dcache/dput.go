@@ -127,7 +127,7 @@ func lockForKill(t *sim.Task, d *Dentry) bool {
 			break
 		}
 	}
-	if d.DLockref.Count() == 0 {
+	if d.DLockref.Count() == 0 || d.c.On(MutNoKillRecheck) {
 		return true
 	}
 	if inode != nil {

@@ -37,4 +37,37 @@ func init() {
 			}
 		},
 	})
+	Register(&Scenario{
+		Name: "dcache/dput-vs-find-alias",
+		Doc: "The last dput of a DCACHE_DONTCACHE file dentry races d_find_alias of its inode, " +
+			"which takes a reference under i_lock and d_lock. lock_for_kill cannot trylock i_lock, " +
+			"drops d_lock, takes i_lock then d_lock and rechecks the count: when d_find_alias got " +
+			"in between, the dentry lives on (R22). A mutant without the recheck kills the " +
+			"dentry d_find_alias returned.",
+		Marks: []string{"test: d_find_alias got it"},
+		Cells: []Cell{
+			{Variant: variant.BaseToday, Bound: 2},
+			{Variant: variant.V3Today, Bound: 2},
+			mutant(variant.BaseToday, dcache.MutNoKillRecheck, sim.KindKASAN, "use-after-free"),
+		},
+		Setup: func(w *sim.World, v variant.Variant) {
+			e := dcachetest.New(w, v)
+			var d *dcache.Dentry
+			dcachetest.Race(w, func(t *sim.Task) {
+				d = dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
+				d.DFlags |= dcache.DCACHE_DONTCACHE
+			}, dcachetest.Racer{Name: "put", Fn: func(t *sim.Task) { dcache.Dput(t, d) }},
+				dcachetest.Racer{Name: "find", Fn: func(t *sim.Task) {
+					inode := d.DInode
+					if inode == nil {
+						return
+					}
+					if got := dcache.DFindAlias(t, inode); got != nil {
+						t.Mark("test: d_find_alias got it")
+						dcachetest.Assert(t, got.DInode == inode, "d_find_alias returned %v, no longer an alias", got)
+						dcache.Dput(t, got)
+					}
+				}})
+		},
+	})
 }
