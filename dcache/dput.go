@@ -111,6 +111,10 @@ func lockForKill(t *sim.Task, d *Dentry) bool {
 	if d.DLockref.Count() != 0 {
 		return false
 	}
+	if inode != nil && d.c.On(MutKillBlocksOnILock) {
+		inode.ILock.Lock(t)
+		return true
+	}
 	if inode == nil || inode.ILock.TryLock(t) {
 		return true
 	}

@@ -43,12 +43,14 @@ func init() {
 			"which takes a reference under i_lock and d_lock. lock_for_kill cannot trylock i_lock, " +
 			"drops d_lock, takes i_lock then d_lock and rechecks the count: when d_find_alias got " +
 			"in between, the dentry lives on (R22). A mutant without the recheck kills the " +
-			"dentry d_find_alias returned.",
+			"dentry d_find_alias returned (R22); one that spins on i_lock under d_lock " +
+			"inverts the i_lock -> d_lock order (R16).",
 		Marks: []string{"test: d_find_alias got it"},
 		Cells: []Cell{
 			{Variant: variant.BaseToday, Bound: 2},
 			{Variant: variant.V3Today, Bound: 2},
 			mutant(variant.BaseToday, dcache.MutNoKillRecheck, sim.KindKASAN, "use-after-free"),
+			mutant(variant.BaseToday, dcache.MutKillBlocksOnILock, sim.KindLockdep, "circular"),
 		},
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
