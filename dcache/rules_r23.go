@@ -63,9 +63,9 @@ func checkKillFree(t *sim.Task, d *Dentry) {
 	}
 }
 
-// dReleaseHook is the ->d_release call of __dentry_kill: at its place
-// (mainline) or, for MutReleaseFirst, first; early tells which call site
-// asks. It checks R23 before calling.
+// dReleaseHook calls ->d_release for __dentry_kill, at its place or, for
+// MutReleaseFirst, first; early tells which call site asks. It checks
+// R23 before the call.
 func dReleaseHook(t *sim.Task, d *Dentry, early bool) {
 	if early != d.c.On(MutReleaseFirst) {
 		return
