@@ -111,11 +111,7 @@ func lockForKill(t *sim.Task, d *Dentry) bool {
 	if d.DLockref.Count() != 0 {
 		return false
 	}
-	if inode != nil && d.c.On(MutKillBlocksOnILock) {
-		inode.ILock.Lock(t)
-		return true
-	}
-	if inode == nil || inode.ILock.TryLock(t) {
+	if inode == nil || spinTrylockILock(t, d, inode) {
 		return true
 	}
 	for {

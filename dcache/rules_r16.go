@@ -1,6 +1,9 @@
 package dcache
 
-import "github.com/dcsim/dcsim/variant"
+import (
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
 
 // Rule R16, the spinlock order inode->i_lock before dentry->d_lock
 // (fs/dcache.c's "Usage/Ordering" comment and lock_for_kill, v6.18):
@@ -13,3 +16,13 @@ import "github.com/dcsim/dcsim/variant"
 // __d_find_alias, d_delete and dentry_unlink_inode's callers use.
 var MutKillBlocksOnILock = variant.NewMutant("dcache", "kill-blocks-on-i_lock",
 	"lock_for_kill takes i_lock with spin_lock while holding d_lock instead of trying it")
+
+// spinTrylockILock is lock_for_kill's spin_trylock(&inode->i_lock), which
+// the mutant replaces with spin_lock.
+func spinTrylockILock(t *sim.Task, d *Dentry, inode *Inode) bool {
+	if d.c.On(MutKillBlocksOnILock) {
+		inode.ILock.Lock(t)
+		return true
+	}
+	return inode.ILock.TryLock(t)
+}
