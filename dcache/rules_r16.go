@@ -17,8 +17,8 @@ import (
 var MutKillBlocksOnILock = variant.NewMutant("dcache", "kill-blocks-on-i_lock",
 	"lock_for_kill takes i_lock with spin_lock while holding d_lock instead of trying it")
 
-// spinTrylockILock is lock_for_kill's spin_trylock(&inode->i_lock), which
-// the mutant replaces with spin_lock.
+// spinTrylockILock tries the inode's i_lock for lock_for_kill (its
+// spin_trylock), or takes it with spin_lock under MutKillBlocksOnILock.
 func spinTrylockILock(t *sim.Task, d *Dentry, inode *Inode) bool {
 	if d.c.On(MutKillBlocksOnILock) {
 		inode.ILock.Lock(t)
