@@ -111,7 +111,7 @@ func lockForKill(t *sim.Task, d *Dentry) bool {
 	if d.DLockref.Count() != 0 {
 		return false
 	}
-	if inode == nil || inode.ILock.TryLock(t) {
+	if inode == nil || spinTrylockILock(t, d, inode) {
 		return true
 	}
 	for {
@@ -127,7 +127,7 @@ func lockForKill(t *sim.Task, d *Dentry) bool {
 			break
 		}
 	}
-	if d.DLockref.Count() == 0 {
+	if d.DLockref.Count() == 0 || d.c.On(MutNoKillRecheck) {
 		return true
 	}
 	if inode != nil {
@@ -218,6 +218,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	}
 	d.DLockref.MarkDead(t)
 	t.Write(&d.Object, "d_lockref")
+	dReleaseHook(t, d, true)
 	if d.DFlags&DCACHE_OP_PRUNE != 0 {
 		d.DOp.DPrune(t, d)
 	}
@@ -230,9 +231,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	} else {
 		d.DLock().Unlock(t)
 	}
-	if d.DOp != nil && d.DOp.DRelease != nil {
-		d.DOp.DRelease(t, d)
-	}
+	dReleaseHook(t, d, false)
 	// Negative now, so d_parent is stable.
 	if !IsRoot(d) {
 		parent = d.DParent
@@ -245,6 +244,7 @@ func dentryKill(t *sim.Task, d *Dentry) *Dentry {
 	}
 	d.DLock().Unlock(t)
 	if canFree {
+		checkKillFree(t, d)
 		dentryFree(t, d)
 	}
 	if parent != nil {

@@ -23,6 +23,12 @@ func dUnalias(t *sim.Task, dentry, alias *Dentry) int {
 		goto outUnalias
 	}
 	// See lock_rename().
+	if dentry.c.On(MutUnaliasBlocks) {
+		dentry.DSb.SVfsRenameMutex.DownWrite(t)
+		alias.DParent.DInode.IRwsem.DownRead(t)
+		m1, m2 = &dentry.DSb.SVfsRenameMutex, &alias.DParent.DInode.IRwsem
+		goto outUnalias
+	}
 	if !dentry.DSb.SVfsRenameMutex.DownWriteTrylock(t) { // mutex_trylock
 		t.Mark("__d_unalias: s_vfs_rename_mutex busy")
 		goto outErr

@@ -151,7 +151,8 @@ func init() {
 			"cross-directory rename holding s_vfs_rename_mutex: __d_unalias moves the alias or fails " +
 			"with -ESTALE, never both.",
 		Marks: []string{"d_splice_alias: unalias connected directory", "__d_unalias: s_vfs_rename_mutex busy"},
-		Cells: mainV3(2, 0),
+		// The mutant cell is the rules catalogue's (R19, docs/rules/R19.md).
+		Cells: append(mainV3(2, 0), mutant(variant.BaseToday, dcache.MutUnaliasBlocks, sim.KindLockdep, "sleep-in-atomic")),
 		Setup: unaliasRace(true),
 	})
 	Register(&Scenario{

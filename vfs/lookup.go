@@ -200,7 +200,7 @@ func (s *System) lookupSlowState(t *sim.Task, name *dcache.Qstr, dir *dcache.Den
 			return dentry
 		}
 		switch {
-		case !dcache.DInLookup(t, dentry):
+		case !dcache.DInLookup(t, dentry) || s.C.On(MutRevalidateInLookup):
 			var retry bool
 			if dentry, retry = revalidateFound(t, inode, name, dentry, flags); retry {
 				continue

@@ -64,6 +64,7 @@ func IsDeadDir(inode *dcache.Inode) bool { return inode.IFlags&dcache.S_DEAD != 
 // DRevalidate is d_revalidate (fs/namei.c): the filesystem's verdict on a
 // cached dentry, >0 valid, 0 invalid, <0 an error (-ECHILD in RCU mode).
 func DRevalidate(t *sim.Task, dir *dcache.Inode, name *dcache.Qstr, d *dcache.Dentry, flags LookupFlags) int {
+	checkRevalidateTarget(t, d) // R28 (rules_r28.go)
 	if d.DFlags&dcache.DCACHE_OP_REVALIDATE != 0 {
 		return d.DOp.DRevalidate(t, dir, name, d, uint(flags))
 	}
