@@ -34,6 +34,11 @@ const iMutexParent = 1
 // ->lookup always holds the lock shared, so it is dropped and retaken
 // shared.
 //
+// FixAddCIKeepLock (not kernel code) keeps the lock, as the base does,
+// until RFC 51/53 makes every directory operation allocate its dentry
+// through d_alloc_parallel (docs/findings.md, "case-insensitive
+// lookups").
+//
 // Divergence: the Go signature keeps shared under RFC 53 (ignored) so
 // that callers compile in every variant.
 func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) *Dentry {
@@ -42,6 +47,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	if c.Has(variant.P53RemoveLookupShared) {
 		shared = true
 	}
+	drop := c.Has(variant.P08AddCIDropLock) && (!c.On(FixAddCIKeepLock) || c.Has(variant.P51LookupOneQstrExclParallel))
 
 	// First check whether a dentry with the exact name already exists.
 	found = DHashAndLookup(t, dentry.DParent, name)
@@ -49,7 +55,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		Iput(t, inode)
 		return found
 	}
-	if c.Has(variant.P08AddCIDropLock) {
+	if drop {
 		if shared {
 			dentry.DParent.DInode.IRwsem.UpRead(t) // inode_unlock_shared
 		} else {
@@ -64,7 +70,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		// Nested: the caller owns dentry, of the same parent.
 		found = dAllocParallel(t, dentry.DParent, name, wq, allocParaWait, nil, inLookupNested)
 		if sim.IsErr(found) || !DInLookup(t, found) {
-			if c.Has(variant.P08AddCIDropLock) {
+			if drop {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
 				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
@@ -76,7 +82,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	} else {
 		found = DAlloc(t, dentry.DParent, name)
 		if found == nil {
-			if c.Has(variant.P08AddCIDropLock) {
+			if drop {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
 				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
@@ -86,7 +92,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 			return sim.ErrPtr[Dentry](sim.ENOMEM)
 		}
 	}
-	if c.Has(variant.P08AddCIDropLock) {
+	if drop {
 		addCIRelock(t, dentry, shared)
 	}
 	res = DSpliceAlias(t, inode, found)
