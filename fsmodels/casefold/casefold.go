@@ -1,0 +1,148 @@
+package casefold
+
+import (
+	"strings"
+
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs"
+)
+
+// FsType is the filesystem type (its own i_rwsem lock classes).
+var FsType = dcache.NewFsType("xfs-ci")
+
+// ChangeFoldDops makes the filesystem fold case in ->d_hash and
+// ->d_compare as well (ntfs3's dentry operations), with ->lookup still
+// calling d_add_ci.
+var ChangeFoldDops = variant.NewChange("casefold", "fold-dops",
+	"the case-insensitive filesystem folds case in ->d_hash/->d_compare too (ntfs3's), its ->lookup still calls d_add_ci")
+
+// maxNameLen is MAXNAMELEN (fs/xfs/libxfs/xfs_da_format.h): 256, names
+// of 255 bytes and the NUL.
+const maxNameLen = 256
+
+// FS is one mounted case-insensitive filesystem.
+type FS struct {
+	SB      *dcache.SuperBlock
+	s       *vfs.System
+	dirOps  *vfs.InodeOperations
+	fileOps *vfs.InodeOperations
+}
+
+// dirent is one on-disk directory entry: the case-exact name, its
+// xfs_ascii_ci_hashname hash and the inode.
+//
+// Divergence: an entry points at the in-core inode (the model has no
+// inode cache, so xfs_iget of the entry's number is Ihold of it).
+type dirent struct {
+	name  string
+	hash  uint32
+	inode *dcache.Inode
+}
+
+// dir is an XFS directory's entries (the shortform, block, leaf and node
+// formats are one list, in creation order).
+//
+// Divergence: directory reads and changes are not scheduling points and
+// the XFS inode lock (ILOCK) is not modeled: every read and change runs
+// under the VFS's i_rwsem of the directory, shared or exclusive.
+type dir struct {
+	ents []dirent
+}
+
+func dirOf(inode *dcache.Inode) *dir { return inode.Private.(*dir) }
+
+// New mounts the filesystem with an empty root directory. Under
+// ChangeFoldDops its superblock gets the folding dentry operations.
+// Call it in setup.
+func New(s *vfs.System, name string) *FS {
+	fs := &FS{s: s}
+	var dop *dcache.DentryOperations
+	if s.C.On(ChangeFoldDops) {
+		dop = foldDops
+	}
+	fs.SB = s.C.NewSuperBlockOfType(FsType, name, dop)
+	if dop != nil {
+		fs.SB.Fold = strings.ToUpper
+	}
+	fs.dirOps = &vfs.InodeOperations{
+		Lookup: fs.ciLookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
+		Unlink: fs.unlink, Rmdir: fs.unlink, Rename: fs.rename,
+	}
+	fs.fileOps = &vfs.InodeOperations{}
+	root := fs.SB.SRoot.DInode
+	root.IOp = fs.dirOps
+	root.Private = &dir{}
+	root.ICount.Set(1)
+	return fs
+}
+
+// Root is the filesystem's root dentry.
+func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
+
+// Populate puts a path on disk, as if created before the mount (the
+// dcache does not know it): a directory if it ends in "/", else a
+// regular file; its parent must be on disk already. Call it in setup.
+func (fs *FS) Populate(path string) *dcache.Inode {
+	mode := dcache.S_IFREG
+	if strings.HasSuffix(path, "/") {
+		mode = dcache.S_IFDIR
+		path = strings.TrimSuffix(path, "/")
+	}
+	parent := fs.SB.SRoot.DInode
+	names := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, n := range names[:len(names)-1] {
+		e, _, err := dirOf(parent).lookup(n)
+		if err != 0 {
+			panic("casefold: Populate " + path + ": no directory " + n)
+		}
+		parent = e.inode
+	}
+	inode := fs.newInode(nil, mode)
+	dirOf(parent).add(names[len(names)-1], inode)
+	if mode.IsDir() {
+		parent.INlink++
+	}
+	inode.ICount.Set(0) // only the directory entry refers to it
+	return inode
+}
+
+// Entries lists the case-exact names on disk in the directory inode, in
+// creation order.
+func Entries(inode *dcache.Inode) []string {
+	var names []string
+	for _, e := range dirOf(inode).ents {
+		names = append(names, e.name)
+	}
+	return names
+}
+
+// newInode is xfs_create's inode allocation (xfs_dialloc, xfs_iget of
+// the new inode) with the inode operations xfs_setup_iops gives it.
+func (fs *FS) newInode(t *sim.Task, mode dcache.Mode) *dcache.Inode {
+	inode := fs.SB.NewInode(t, mode)
+	if mode.IsDir() {
+		inode.IOp = fs.dirOps
+		inode.Private = &dir{}
+	} else {
+		inode.IOp = fs.fileOps
+	}
+	return inode
+}
+
+// MarkDisk marks every inode the on-disk directories refer to, for the
+// leak walker: an inode on disk is alive though no dentry or task holds
+// it.
+func (fs *FS) MarkDisk(mark func(*sim.Object)) {
+	var rec func(inode *dcache.Inode)
+	rec = func(inode *dcache.Inode) {
+		mark(&inode.Object)
+		if d, ok := inode.Private.(*dir); ok {
+			for _, e := range d.ents {
+				rec(e.inode)
+			}
+		}
+	}
+	rec(fs.SB.SRoot.DInode)
+}
