@@ -1,0 +1,141 @@
+package scenarios
+
+import (
+	"github.com/dcsim/dcsim/fsmodels/casefold"
+	"github.com/dcsim/dcsim/fsmodels/fstest"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs/vfstest"
+)
+
+// Case-insensitive lookups through d_add_ci from every VFS caller
+// (docs/findings.md, "Case-insensitive lookups"): a filesystem that
+// keeps case-exact names in the dcache (XFS ascii-ci, package casefold)
+// with "foo" on disk, looked up as "FOO".
+
+// racer is one task of a casefold program: its name and its calls.
+type racer struct {
+	name  string
+	calls []string
+}
+
+// casefoldProgram mounts the case-insensitive filesystem as the root
+// with the paths in disk on it ("/d/" a directory), then runs each racer
+// in its own task.
+func casefoldProgram(disk []string, racers ...racer) func(w *sim.World, v variant.Variant) {
+	return func(w *sim.World, v variant.Variant) {
+		e := fstest.Casefold(w, v)
+		for _, p := range disk {
+			e.FS.Populate(p)
+		}
+		for _, r := range racers {
+			w.Go(r.name, func(t *sim.Task) {
+				ss := vfstest.NewSession(e.S)
+				for _, l := range r.calls {
+					ss.Exec(t, l)
+				}
+			})
+		}
+	}
+}
+
+// addCICells are mainline, the v3 series as posted and with every fix
+// (dcache.FixAddCIKeepLock keeps the lock in today's regime,
+// dcache.FixAddCIRelock retakes it on the early returns), in both
+// regimes. posted gives the posted series' expectation in a regime.
+func addCICells(posted func(r variant.Regime) Expect) []Cell {
+	vs := []variant.Variant{variant.BaseToday, variant.V3Today, variant.MustParse("v3+fix/today")}
+	return regimeCells(vs, 0, func(v variant.Variant) Expect {
+		if v.Has(variant.P08AddCIDropLock) && v.Toggles == 0 && posted != nil {
+			return posted(v.Regime())
+		}
+		return Clean
+	})
+}
+
+// r1Today: the posted series breaks R1 in today's regime; in pdirops,
+// lookup_slow finds its lock dropped by an early return of d_add_ci
+// (dcache/addci-vs-exact's finding).
+func r1Today(r variant.Regime) Expect {
+	if r == variant.Today {
+		return FindsRule(sim.KindInvariant, "R1")
+	}
+	return FindsRule(sim.KindLockdep, "unbalanced-up_read")
+}
+
+var ciMark = []string{"xfs_vn_ci_lookup: d_add_ci"}
+
+func init() {
+	Register(&Scenario{
+		Name: "casefold/stat-ci-vs-mkdir-exact",
+		Doc: "On a case-insensitive filesystem with \"foo\" on disk, stat(\"/FOO\") (lookup_slow, the " +
+			"parent shared, ->lookup calls d_add_ci with \"foo\") races mkdir(\"/foo\") (the parent " +
+			"exclusive, lookup_one_qstr_excl with plain d_alloc). v3 08/19 drops the shared lock in " +
+			"d_add_ci: mkdir's lookup splices \"foo\" in between and d_add_ci then hashes its own " +
+			"in-lookup \"foo\" too, two hashed dentries for one name (R1, FINDING). Mainline keeps the " +
+			"lock; the keep-lock fix keeps it until RFC 51/53.",
+		Marks: ciMark,
+		Cells: addCICells(r1Today),
+		Setup: casefoldProgram([]string{"/foo"},
+			racer{"stat-FOO", []string{"stat /FOO"}}, racer{"mkdir-foo", []string{"mkdir /foo"}}),
+	})
+	Register(&Scenario{
+		Name: "casefold/mkdir-ci-vs-stat-exact",
+		Doc: "mkdir(\"/FOO\") with \"foo\" on disk: lookup_one_qstr_excl's ->lookup gets a d_alloc'ed " +
+			"dentry under the exclusive lock and calls d_add_ci, which (v3 08/19) drops the exclusive " +
+			"lock and d_allocs \"foo\", not in-lookup; stat(\"/foo\") meanwhile looks it up through " +
+			"lookup_slow and hashes its own \"foo\" (R1, FINDING).",
+		Marks: ciMark,
+		Cells: addCICells(r1Today),
+		Setup: casefoldProgram([]string{"/foo"},
+			racer{"mkdir-FOO", []string{"mkdir /FOO"}}, racer{"stat-foo", []string{"stat /foo"}}),
+	})
+	Register(&Scenario{
+		Name: "casefold/creat-ci-vs-mkdir-exact",
+		Doc: "open(\"/FOO\", O_CREAT) with \"foo\" on disk: lookup_open holds the parent exclusive and " +
+			"calls ->lookup on an in-lookup dentry without LOOKUP_SHARED; d_add_ci (v3 08/19) drops the " +
+			"exclusive lock around d_alloc_parallel(\"foo\"), and mkdir(\"/foo\"), whose " +
+			"lookup_one_qstr_excl does not see in-lookup dentries, hashes a second \"foo\" (R1, FINDING).",
+		Marks: ciMark,
+		Cells: addCICells(r1Today),
+		Setup: casefoldProgram([]string{"/foo"},
+			racer{"creat-FOO", []string{"open /FOO creat", "close $"}}, racer{"mkdir-foo", []string{"mkdir /foo"}}),
+	})
+	Register(&Scenario{
+		Name: "casefold/rename-ci-target",
+		Doc: "rename(\"/a/x\", \"/b/FOO\") with \"/b/foo\" on disk, one task: __start_renaming looks the " +
+			"target up with both directories locked (lock_rename: I_MUTEX_PARENT and I_MUTEX_PARENT2) " +
+			"and ->lookup calls d_add_ci, which v3 08/19 makes drop and retake the target directory " +
+			"with inode_lock_nested(I_MUTEX_PARENT), whatever subclass the rename took it with: " +
+			"lockdep's recursive locking report while the source directory is held as " +
+			"I_MUTEX_PARENT, and the ancestor-first order of lock_rename is lost (FINDING). In pdirops " +
+			"the lookups run before lock_rename, under the target's lock shared, and are clean.",
+		Marks: ciMark,
+		Cells: addCICells(func(r variant.Regime) Expect {
+			if r == variant.Today {
+				return FindsRule(sim.KindLockdep, "recursive")
+			}
+			return Clean
+		}),
+		Setup: casefoldProgram([]string{"/a/", "/a/x", "/b/", "/b/foo"},
+			racer{"rename", []string{"rename /a/x /b/FOO"}}),
+	})
+	Register(&Scenario{
+		Name: "casefold/stat-ci-fold-dops",
+		Doc: "stat(\"/FOO\") with \"foo\" on disk on a filesystem that also folds case in ->d_hash and " +
+			"->d_compare (casefold.ChangeFoldDops, ntfs3's operations) while its ->lookup calls d_add_ci: " +
+			"d_add_ci's d_alloc_parallel(\"foo\") finds the caller's own in-lookup \"FOO\" and waits " +
+			"for itself in every variant. ntfs3 therefore splices the given name instead.",
+		Marks: ciMark,
+		Cells: func() []Cell {
+			var cells []Cell
+			for _, v := range []variant.Variant{variant.BaseToday, variant.V3Today} {
+				for _, r := range variant.Regimes {
+					cells = append(cells, Cell{Variant: v.In(r).With(casefold.ChangeFoldDops), Expect: FindsRule(sim.KindLockdep, "recursive")})
+				}
+			}
+			return cells
+		}(),
+		Setup: casefoldProgram([]string{"/foo"}, racer{"stat-FOO", []string{"stat /FOO"}}),
+	})
+}
