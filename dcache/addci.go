@@ -34,10 +34,9 @@ const iMutexParent = 1
 // ->lookup always holds the lock shared, so it is dropped and retaken
 // shared.
 //
-// FixAddCIKeepLock (not kernel code) keeps the lock, as the base does,
-// until RFC 51/53 makes every directory operation allocate its dentry
-// through d_alloc_parallel (docs/findings.md, "case-insensitive
-// lookups").
+// FixAddCIKeepLock (not kernel code, addCIKeepLock) keeps the lock
+// from the filesystem's lookup to the splice (docs/findings.md,
+// "Case-insensitive lookups").
 //
 // Divergence: the Go signature keeps shared under RFC 53 (ignored) so
 // that callers compile in every variant.
@@ -47,13 +46,16 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	if c.Has(variant.P53RemoveLookupShared) {
 		shared = true
 	}
-	drop := c.Has(variant.P08AddCIDropLock) && (!c.On(FixAddCIKeepLock) || c.Has(variant.P51LookupOneQstrExclParallel))
+	drop := c.Has(variant.P08AddCIDropLock)
 
 	// First check whether a dentry with the exact name already exists.
 	found = DHashAndLookup(t, dentry.DParent, name)
 	if found != nil {
 		Iput(t, inode)
 		return found
+	}
+	if drop && c.On(FixAddCIKeepLock) {
+		return addCIKeepLock(t, dentry, inode, name, shared)
 	}
 	if drop {
 		if shared {
@@ -113,4 +115,67 @@ func addCIRelock(t *sim.Task, dentry *Dentry, shared bool) {
 	} else {
 		dentry.DParent.DInode.IRwsem.DownWriteNested(t, iMutexParent)
 	}
+}
+
+// addCIKeepLock is d_add_ci's tail under FixAddCIKeepLock (not kernel
+// code): the parent's lock stays held from the filesystem's lookup to the
+// splice, so that nothing renames or unlinks the exact name in between.
+// Before RFC 51/53 that is the base's code (d_alloc, or d_alloc_parallel
+// under the lock). From RFC 51 on, where waiting on an in-lookup dentry
+// under the lock inverts the lock order, the exact name is allocated
+// without waiting (d_alloc_noblock's ALLOC_PARA_FAIL, v3 05/19); only
+// when another lookup of it is in flight is the lock dropped to wait for
+// that lookup, whose result is returned instead of the inode found
+// before: that one may be stale by then. If the other lookup hashed
+// nothing the name went away, and d_add_ci returns NULL (the caller's
+// dentry stays negative).
+func addCIKeepLock(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) *Dentry {
+	c := dentry.c
+	parent := dentry.DParent
+	var found *Dentry
+	rfc51 := c.Has(variant.P51LookupOneQstrExclParallel)
+	if !rfc51 && !DInLookup(t, dentry) {
+		found = DAlloc(t, parent, name)
+		if found == nil {
+			Iput(t, inode)
+			return sim.ErrPtr[Dentry](sim.ENOMEM)
+		}
+	} else {
+		var wq *WaitQueue
+		if !c.Has(variant.P04WaitVarEvent) {
+			wq = dentry.dWait
+		}
+		how := allocParaWait
+		if rfc51 {
+			how = allocParaFail
+		}
+		found = dAllocParallel(t, parent, name, wq, how, nil, inLookupNested)
+		if rfc51 && sim.IsErr(found) && sim.PtrErr(found) == -int(sim.EWOULDBLOCK) {
+			t.Mark("d_add_ci: waits for another lookup of the exact name")
+			if shared {
+				parent.DInode.IRwsem.UpRead(t) // inode_unlock_shared
+			} else {
+				parent.DInode.IRwsem.UpWrite(t) // inode_unlock
+			}
+			found = dAllocParallel(t, parent, name, wq, allocParaWait, nil, inLookupNested)
+			addCIRelock(t, dentry, shared)
+			if !sim.IsErr(found) && DInLookup(t, found) {
+				DLookupDone(t, found)
+				Dput(t, found)
+				Iput(t, inode)
+				return nil
+			}
+		}
+		if sim.IsErr(found) || !DInLookup(t, found) {
+			Iput(t, inode)
+			return found
+		}
+	}
+	res := DSpliceAlias(t, inode, found)
+	if res != nil {
+		DLookupDone(t, found)
+		Dput(t, found)
+		return res
+	}
+	return found
 }

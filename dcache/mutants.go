@@ -44,11 +44,11 @@ var (
 	FixAddCIRelock = variant.NewFix("dcache", "add-ci-relock",
 		"v3 08/19 d_add_ci retakes the parent lock on its early returns")
 	// FixAddCIKeepLock: v3 08/19's d_add_ci keeps the parent's lock
-	// while a creator of names may still allocate with plain d_alloc
-	// under the exclusive lock (before RFC 51/53), which the dropped lock
-	// would let in between the filesystem's lookup and the splice.
+	// from the filesystem's lookup to the splice; under RFC 51/53 it
+	// allocates the exact name without waiting and drops the lock only
+	// to wait for another lookup of it, whose result it then returns.
 	FixAddCIKeepLock = variant.NewFix("dcache", "add-ci-keep-lock",
-		"v3 08/19 d_add_ci drops the parent lock only once every dirop allocates through d_alloc_parallel (RFC 51/53)")
+		"v3 08/19 d_add_ci keeps the parent lock until the splice, dropping it only to wait for another lookup of the exact name (RFC 51/53)")
 	// FixAddPublishLast: v3 02/19's __d_add hashes the dentry after
 	// d_set_d_op and __d_instantiate, as the base does, instead of before
 	// them (skipping the hash when it is already hashed).

@@ -7,6 +7,7 @@ import (
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
+	"github.com/dcsim/dcsim/vfs/oracle"
 )
 
 // FsType is the filesystem type (its own i_rwsem lock classes).
@@ -24,7 +25,11 @@ const maxNameLen = 256
 
 // FS is one mounted case-insensitive filesystem.
 type FS struct {
-	SB      *dcache.SuperBlock
+	SB *dcache.SuperBlock
+	// Truth is the on-disk namespace's history for the consistency
+	// oracle: objects are inode numbers, names fold as the on-disk
+	// compare does (xfs_ascii_ci_xfrm).
+	Truth   *oracle.Truth
 	s       *vfs.System
 	dirOps  *vfs.InodeOperations
 	fileOps *vfs.InodeOperations
@@ -57,7 +62,8 @@ func dirOf(inode *dcache.Inode) *dir { return inode.Private.(*dir) }
 // ChangeFoldDops its superblock gets the folding dentry operations.
 // Call it in setup.
 func New(s *vfs.System, name string) *FS {
-	fs := &FS{s: s}
+	fs := &FS{s: s, Truth: oracle.New(s.C.W, "the disk")}
+	fs.Truth.SetFold(foldName)
 	var dop *dcache.DentryOperations
 	if s.C.On(ChangeFoldDops) {
 		dop = foldDops
@@ -75,7 +81,38 @@ func New(s *vfs.System, name string) *FS {
 	root.IOp = fs.dirOps
 	root.Private = &dir{}
 	root.ICount.Set(1)
+	fs.Truth.NameObj(fs.InodeObj(root), "/")
+	fs.Truth.CheckAtEnd(s.C.W, fs.SB, fs)
 	return fs
+}
+
+// InodeObj is the oracle's object of an inode: its inode number.
+func (fs *FS) InodeObj(inode *dcache.Inode) oracle.Obj { return oracle.Obj(inode.IIno) }
+
+// MayBeStale is false: XFS has no ->d_revalidate, its dentries must be
+// exact.
+func (fs *FS) MayBeStale(*dcache.Dentry) bool { return false }
+
+// setTruth records a change of directory dir's entry name.
+func (fs *FS) setTruth(t *sim.Task, dir *dcache.Inode, name string, inode *dcache.Inode) {
+	obj := oracle.None
+	if inode != nil {
+		obj = fs.InodeObj(inode)
+	}
+	by := "setup"
+	if t != nil {
+		by = t.String()
+	}
+	fs.Truth.Set(fs.InodeObj(dir), name, obj, by)
+}
+
+// foldName folds a name as the on-disk compare does.
+func foldName(name string) string {
+	b := []byte(name)
+	for i := range b {
+		b[i] = xfsASCIICIXfrm(b[i])
+	}
+	return string(b)
 }
 
 // Root is the filesystem's root dentry.
@@ -101,6 +138,8 @@ func (fs *FS) Populate(path string) *dcache.Inode {
 	}
 	inode := fs.newInode(nil, mode)
 	dirOf(parent).add(names[len(names)-1], inode)
+	fs.setTruth(nil, parent, names[len(names)-1], inode)
+	fs.Truth.NameObj(fs.InodeObj(inode), path)
 	if mode.IsDir() {
 		parent.INlink++
 	}

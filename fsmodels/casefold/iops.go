@@ -55,6 +55,7 @@ func (fs *FS) genericCreate(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentr
 	}
 	inode := fs.newInode(t, mode)
 	dirOf(dir).add(dentry.DName.Name, inode) // xfs_dir_createname
+	fs.setTruth(t, dir, dentry.DName.Name, inode)
 	if mode.IsDir() {
 		dir.INlink++
 	}
@@ -96,6 +97,7 @@ func (fs *FS) unlink(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int 
 	if !dirOf(dir).remove(dentry.DName.Name) {
 		return -int(sim.ENOENT)
 	}
+	fs.setTruth(t, dir, dentry.DName.Name, nil)
 	inode.INlink--
 	if inode.IMode.IsDir() {
 		inode.INlink--
@@ -123,6 +125,8 @@ func (fs *FS) rename(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry
 		target.INlink--
 	}
 	dirOf(oldDir).remove(oldDentry.DName.Name)
+	fs.setTruth(t, oldDir, oldDentry.DName.Name, nil)
 	dirOf(newDir).add(newDentry.DName.Name, inode)
+	fs.setTruth(t, newDir, newDentry.DName.Name, inode)
 	return 0
 }
