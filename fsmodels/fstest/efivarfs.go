@@ -1,0 +1,36 @@
+package fstest
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/fsmodels/efivarfs"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs"
+)
+
+// EfivarfsEnv is one run's VFS over an efivarfs root.
+type EfivarfsEnv struct {
+	C  *dcache.Cache
+	S  *vfs.System
+	FS *efivarfs.FS
+}
+
+// Efivarfs makes the run's VFS under variant v with an efivarfs over a
+// firmware holding vars as the namespace root (not yet populated: call
+// FS.Mount in the setup task), and registers the end-of-run checks: the
+// dcache invariants, the umount check and the leak walker. Call it in
+// setup.
+func Efivarfs(w *sim.World, v variant.Variant, vars ...string) *EfivarfsEnv {
+	c := dcache.NewCache(w, v)
+	s := vfs.NewSystem(w, c)
+	fs := efivarfs.New(s, &efivarfs.Firmware{Vars: vars})
+	s.Root = fs.Root()
+	w.AtEnd(func(w *sim.World) {
+		c.CheckInvariants(nil)
+		if !w.Halted() {
+			UmountCheck(w, s, nil, fs.SB)
+		}
+	})
+	w.Roots(s.MarkReachable)
+	return &EfivarfsEnv{C: c, S: s, FS: fs}
+}
