@@ -159,6 +159,8 @@ func Entries(inode *dcache.Inode) []string {
 
 // newInode is xfs_create's inode allocation (xfs_dialloc, xfs_iget of
 // the new inode) with the inode operations xfs_setup_iops gives it.
+//
+// Divergence: no transaction, quota, ACL or security label.
 func (fs *FS) newInode(t *sim.Task, mode dcache.Mode) *dcache.Inode {
 	inode := fs.SB.NewInode(t, mode)
 	if mode.IsDir() {

@@ -45,7 +45,7 @@ func (fs *FS) ciLookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, fl
 	return dcache.DAddCI(t, dentry, ip, dname, flags&vfs.LOOKUP_SHARED != 0)
 }
 
-// generic_create is xfs_generic_create (fs/xfs/xfs_iops.c) without
+// genericCreate is xfs_generic_create (fs/xfs/xfs_iops.c) without
 // tmpfiles: xfs_create makes the inode and its entry under the dentry's
 // name, then d_instantiate. The dentry stays unhashed when ->lookup left
 // it so (a miss hashes nothing here).

@@ -132,6 +132,9 @@ func (fs *FS) variableIsPresent(t *sim.Task, name string) bool {
 }
 
 // callback is efivarfs_callback.
+//
+// Divergence: LINUX_EFI_RANDOM_SEED_TABLE_GUID is not skipped (no
+// modeled firmware holds it).
 func (fs *FS) callback(t *sim.Task, name string) int {
 	return fs.createDentry(t, name)
 }
@@ -183,6 +186,8 @@ func (fs *FS) allocDentry(t *sim.Task, parent *dcache.Dentry, name string) *dcac
 // d_make_persistent with the allocation's reference dropped. Nothing
 // locks the root: mount relies on nobody seeing the superblock yet, and
 // thaw runs beside lookups. FixCreateLocked selects createDentryLocked.
+//
+// Divergence: __efivar_entry_get (the variable's size) is not modeled.
 func (fs *FS) createDentry(t *sim.Task, name string) int {
 	if fs.s.C.On(FixCreateLocked) {
 		return fs.createDentryLocked(t, name)
@@ -259,6 +264,9 @@ func (fs *FS) simpleLookup(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry
 // create is efivarfs_create (fs/efivarfs/inode.c, 6.19): a valid
 // "Name-GUID" gets a new inode with its entry, made persistent; the
 // variable reaches the firmware only when written.
+//
+// Divergence: the GUID is not parsed (guid_parse) and
+// efivar_variable_is_removable is not consulted.
 func (fs *FS) create(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, mode dcache.Mode, excl bool) int {
 	if !validName(dentry.DName.Name) {
 		return -int(sim.EINVAL)

@@ -32,7 +32,7 @@ type Func struct {
 var (
 	underscoreIdent = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*_[A-Za-z0-9_]*`)
 	word            = regexp.MustCompile(`[A-Za-z0-9]+`)
-	goRef           = regexp.MustCompile("`((?:dcache|vfs|shmem|ovl|sim)\\.[^`]+)`")
+	goRef           = regexp.MustCompile("`((?:dcache|vfs|shmem|ovl|casefold|efivarfs|sim)\\.[^`]+)`")
 	// A doc comment that starts "OtherName is" names a function other
 	// than the one it documents.
 	docSubject = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*) is `)

@@ -12,6 +12,7 @@ import (
 var modelDirs = map[string]string{
 	"dcache": "../../dcache", "vfs": "../../vfs",
 	"shmem": "../../fsmodels/shmem", "ovl": "../../fsmodels/ovl",
+	"casefold": "../../fsmodels/casefold", "efivarfs": "../../fsmodels/efivarfs",
 }
 
 // TestFidelityTableComplete fails when a model function naming a kernel
