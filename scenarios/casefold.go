@@ -139,6 +139,23 @@ func init() {
 			racer{"rename", []string{"rename /a/x /b/FOO"}}),
 	})
 	Register(&Scenario{
+		Name: "casefold/mkdir-new-name",
+		Doc: "mkdir(\"/D\") of a name not on disk, one task. xfs_vn_ci_lookup returns NULL without " +
+			"d_add for a miss (no negative dentries on a case-insensitive filesystem). Under RFC " +
+			"51/53 lookup_one_qstr ends the in-lookup state only when ->lookup returned another " +
+			"dentry, so xfs_vn_mkdir gets the dentry still in-lookup and its d_instantiate warns " +
+			"(WARN_ON(d_in_lookup(dentry)) in __d_instantiate, FINDING on the RFC), with or without " +
+			"v3. casefold.FixCreateInLookup ends the lookup before d_instantiate.",
+		Cells: regimeCells([]variant.Variant{variant.BaseToday, variant.V3Today, variant.MustParse("v3+fix/today")}, 0,
+			func(v variant.Variant) Expect {
+				if v.Regime() == variant.Pdirops && !v.On(casefold.FixCreateInLookup) {
+					return FindsRule(sim.KindWarn, "WARN_ON")
+				}
+				return Clean
+			}),
+		Setup: casefoldProgram(nil, racer{"mkdir", []string{"mkdir /D", "stat /d"}}),
+	})
+	Register(&Scenario{
 		Name: "casefold/stat-ci-fold-dops",
 		Doc: "stat(\"/FOO\") with \"foo\" on disk on a filesystem that also folds case in ->d_hash and " +
 			"->d_compare (casefold.ChangeFoldDops, ntfs3's operations) while its ->lookup calls d_add_ci: " +

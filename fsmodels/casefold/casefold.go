@@ -19,6 +19,14 @@ var FsType = dcache.NewFsType("xfs-ci")
 var ChangeFoldDops = variant.NewChange("casefold", "fold-dops",
 	"the case-insensitive filesystem folds case in ->d_hash/->d_compare too (ntfs3's), its ->lookup still calls d_add_ci")
 
+// FixCreateInLookup (not kernel code) makes xfs_generic_create end the
+// in-lookup state of a dentry that ->lookup left in-lookup before
+// d_instantiate: under RFC 51/53, lookup_one_qstr hands ->mkdir and
+// ->create the dentry of a name xfs_vn_ci_lookup missed still in-lookup
+// (docs/findings.md, "Case-insensitive lookups").
+var FixCreateInLookup = variant.NewFix("casefold", "create-in-lookup",
+	"xfs_generic_create ends the lookup of a dentry xfs_vn_ci_lookup left in-lookup (RFC 51/53) before d_instantiate")
+
 // maxNameLen is MAXNAMELEN (fs/xfs/libxfs/xfs_da_format.h): 256, names
 // of 255 bytes and the NUL.
 const maxNameLen = 256
