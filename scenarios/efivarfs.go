@@ -3,7 +3,6 @@ package scenarios
 import (
 	"strings"
 
-	"github.com/dcsim/dcsim/fsmodels/efivarfs"
 	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
@@ -12,7 +11,7 @@ import (
 
 // efivarfs populated at mount through v3 11/19's d_alloc_name with its
 // own ->d_hash (v3 03/19), and its variables created, removed and
-// resynchronised while other tasks look them up (docs/findings.md,
+// resynchronised (catalog/efivarfs-thaw.dcs) while other tasks look them up (docs/findings.md,
 // "efivarfs").
 
 // efiGUID is EFI_GLOBAL_VARIABLE_GUID as efi_guid_to_str writes it.
@@ -30,27 +29,19 @@ func efiVar(name string, upper bool) string {
 }
 
 // efivarfsProgram mounts efivarfs over a firmware holding vars (the
-// setup task populates the root), then adds later to the firmware behind
-// efivarfs's back, and runs each racer; a racer's line "thaw" is
-// efivarfs_unfreeze_fs, the others are vfstest calls.
-func efivarfsProgram(vars, later []string, racers ...racer) func(w *sim.World, v variant.Variant) {
+// setup task populates the root), then runs each racer. (The thaw race
+// is the scenario file catalog/efivarfs-thaw.dcs.)
+func efivarfsProgram(vars []string, racers ...racer) func(w *sim.World, v variant.Variant) {
 	return func(w *sim.World, v variant.Variant) {
 		e := fstest.Efivarfs(w, v, vars...)
 		w.Go("setup", func(t *sim.Task) {
 			if e.FS.Mount(t) != 0 {
 				return
 			}
-			for _, n := range later {
-				e.FS.FW.Set(n)
-			}
 			for _, r := range racers {
 				t.Spawn(r.name, func(t *sim.Task) {
 					ss := vfstest.NewSession(e.S)
 					for _, l := range r.calls {
-						if l == "thaw" {
-							e.FS.Thaw(t)
-							continue
-						}
 						ss.Exec(t, l)
 					}
 				})
@@ -89,7 +80,7 @@ func init() {
 			}
 			return Clean
 		}),
-		Setup: efivarfsProgram([]string{boot}, nil,
+		Setup: efivarfsProgram([]string{boot},
 			racer{"stat", []string{"stat " + "/" + efiVar("Boot0000", true)}}),
 	})
 	Register(&Scenario{
@@ -99,7 +90,7 @@ func init() {
 			"case (simple_lookup hashes a negative dentry): the case-folded GUID makes both spellings " +
 			"one dentry.",
 		Cells: efiCells([]variant.Variant{variant.BaseToday, variant.V3Today}, nil),
-		Setup: efivarfsProgram([]string{boot}, nil,
+		Setup: efivarfsProgram([]string{boot},
 			racer{"creat", []string{"open /" + efiVar("New", false) + " creat", "close $"}},
 			racer{"stat", []string{"stat /" + efiVar("New", true)}}),
 	})
@@ -109,29 +100,8 @@ func init() {
 			"from v3 11/19), one task unlinks it (efivar_entry_delete, simple_unlink) while another " +
 			"stats it with its GUID in upper case.",
 		Cells: efiCells([]variant.Variant{variant.BaseToday, variant.V3Today}, nil),
-		Setup: efivarfsProgram([]string{boot}, nil,
+		Setup: efivarfsProgram([]string{boot},
 			racer{"unlink", []string{"unlink /" + boot}},
 			racer{"stat", []string{"stat /" + efiVar("Boot0000", true)}}),
-	})
-	Register(&Scenario{
-		Name: "efivarfs/thaw-vs-stat",
-		Doc: "A variable appears in the firmware while efivarfs is mounted (another OS, a hibernation " +
-			"image); a thaw (FITHAW or resume: efivarfs_unfreeze_fs, efivarfs_check_missing) adds it " +
-			"through efivarfs_create_dentry, which locks nothing, while a task stats it: the stat's " +
-			"simple_lookup hashes a negative dentry between check_missing's try_lookup_noperm and " +
-			"d_make_persistent: the stat's in-lookup dentry and the thaw's hashed one coexist (R3; " +
-			"the run ends with two hashed dentries, R1), a FINDING in the base, unchanged by v3 11/19. Al Viro's proposed simple_start_creating " +
-			"(efivarfs.FixCreateLocked) makes the thaw an ordinary locked creation.",
-		Cells: efiCells([]variant.Variant{variant.BaseToday, variant.V3Today, variant.V3Today.With(efivarfs.FixCreateLocked)},
-			func(v variant.Variant) Expect {
-				if v.On(efivarfs.FixCreateLocked) {
-					return Clean
-				}
-				return FindsRule(sim.KindInvariant, "R3")
-			}),
-		Marks: []string{"efivarfs_check_missing: creating variable"},
-		Setup: efivarfsProgram([]string{boot}, []string{efiVar("New", false)},
-			racer{"thaw", []string{"thaw"}},
-			racer{"stat", []string{"stat /" + efiVar("New", false)}}),
 	})
 }

@@ -1,6 +1,7 @@
 package casefold
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dcsim/dcsim/dcache"
@@ -128,31 +129,59 @@ func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
 
 // Populate puts a path on disk, as if created before the mount (the
 // dcache does not know it): a directory if it ends in "/", else a
-// regular file; its parent must be on disk already. Call it in setup.
-func (fs *FS) Populate(path string) *dcache.Inode {
+// regular file. It fails if its parent is not a directory on disk.
+// Call it in setup.
+func (fs *FS) Populate(path string) error {
 	mode := dcache.S_IFREG
 	if strings.HasSuffix(path, "/") {
 		mode = dcache.S_IFDIR
 		path = strings.TrimSuffix(path, "/")
 	}
-	parent := fs.SB.SRoot.DInode
-	names := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for _, n := range names[:len(names)-1] {
-		e, _, err := dirOf(parent).lookup(n)
-		if err != 0 {
-			panic("casefold: Populate " + path + ": no directory " + n)
-		}
-		parent = e.inode
+	parent, name, ok := fs.parent(path)
+	if !ok {
+		return fmt.Errorf("casefold: %s: the parent directory is not on disk", path)
 	}
 	inode := fs.newInode(nil, mode)
-	dirOf(parent).add(names[len(names)-1], inode)
-	fs.setTruth(nil, parent, names[len(names)-1], inode)
+	dirOf(parent).add(name, inode)
+	fs.setTruth(nil, parent, name, inode)
 	fs.Truth.NameObj(fs.InodeObj(inode), path)
 	if mode.IsDir() {
 		parent.INlink++
 	}
 	inode.ICount.Set(0) // only the directory entry refers to it
-	return inode
+	return nil
+}
+
+// parent finds path's parent directory on disk (case-insensitively, as
+// lookups do) and the last component.
+func (fs *FS) parent(path string) (*dcache.Inode, string, bool) {
+	p := fs.SB.SRoot.DInode
+	names := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, n := range names[:len(names)-1] {
+		d, ok := p.Private.(*dir)
+		if !ok {
+			return nil, "", false
+		}
+		e, _, err := d.lookup(n)
+		if err != 0 {
+			return nil, "", false
+		}
+		p = e.inode
+	}
+	if _, ok := p.Private.(*dir); !ok {
+		return nil, "", false
+	}
+	return p, names[len(names)-1], true
+}
+
+// ParentObj is the oracle's object of path's parent directory (as the
+// disk has it now) and the last component; false if there is none.
+func (fs *FS) ParentObj(path string) (oracle.Obj, string, bool) {
+	p, name, ok := fs.parent(path)
+	if !ok {
+		return oracle.None, "", false
+	}
+	return fs.InodeObj(p), name, true
 }
 
 // Entries lists the case-exact names on disk in the directory inode, in
