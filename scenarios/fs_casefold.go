@@ -31,7 +31,7 @@ func onePath(verb string) func(args []string) (int, string) {
 
 func init() {
 	RegisterFS(&FSKind{Name: "casefold",
-		Doc: "a case-insensitive XFS (ascii-ci) whose ->lookup calls d_add_ci; \"disk PATH\" puts a file (a directory with a trailing /) on disk unseen by the dcache; stat results are checked against the disk (oracle-lookup)",
+		Doc:   "a case-insensitive XFS (ascii-ci) whose ->lookup calls d_add_ci; \"disk PATH\" puts a file (a directory with a trailing /) on disk unseen by the dcache; stat results are checked against the disk (oracle-lookup)",
 		Verbs: []Verb{{Name: "disk", Usage: "PATH", Check: onePath("disk")}},
 		New: func(w *sim.World, s *vfs.System) FSRun {
 			fs := casefold.New(s, "xfs")
@@ -41,7 +41,7 @@ func init() {
 			return &casefoldRun{fs: fs}
 		}})
 	RegisterFS(&FSKind{Name: "efivarfs",
-		Doc: "efivarfs over a firmware variable store; \"init firmware set NAME\" lines fill the store before the mount, \"firmware set NAME\" changes it behind efivarfs's back, \"thaw\" resynchronises (efivarfs_unfreeze_fs)",
+		Doc:    "efivarfs over a firmware variable store; \"init firmware set NAME\" lines fill the store before the mount, \"firmware set NAME\" changes it behind efivarfs's back, \"thaw\" resynchronises (efivarfs_unfreeze_fs)",
 		Layers: []string{"firmware"},
 		Verbs: []Verb{
 			{Name: "firmware", Usage: "set NAME", Check: func(args []string) (int, string) {
