@@ -71,11 +71,8 @@ func TestCaseInsensitiveSequential(t *testing.T) {
 				if rep != nil {
 					t.Fatalf("checker fired:\n%s", rep.Format())
 				}
-				for i, line := range ciScript {
-					call, want := fstest.ScriptWant(line)
-					if got[i] != want {
-						t.Errorf("line %d: %s = %q, want %q", i+1, call, got[i], want)
-					}
+				for _, m := range fstest.ScriptMismatches(ciScript, got) {
+					t.Error(m)
 				}
 				if dump != ciDump {
 					t.Errorf("dcache at the end:\n%s\nwant:\n%s", dump, ciDump)

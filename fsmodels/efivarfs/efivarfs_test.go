@@ -67,11 +67,8 @@ func TestEfivarfsSequential(t *testing.T) {
 				if rep != nil {
 					t.Fatalf("checker fired:\n%s", rep.Format())
 				}
-				for i, line := range efiScript {
-					call, want := fstest.ScriptWant(line)
-					if got[i] != want {
-						t.Errorf("line %d: %s = %q, want %q", i+1, call, got[i], want)
-					}
+				for _, m := range fstest.ScriptMismatches(efiScript, got) {
+					t.Error(m)
 				}
 			})
 		}

@@ -21,17 +21,11 @@ type CasefoldEnv struct {
 // the dcache invariants, the umount check and the leak walker (which
 // also follows the on-disk directories). Call it in setup.
 func Casefold(w *sim.World, v variant.Variant) *CasefoldEnv {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	fs := casefold.New(s, "xfs")
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
-		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
-		}
+	var fs *casefold.FS
+	c, s := rootEnv(w, v, func(s *vfs.System) *dcache.SuperBlock {
+		fs = casefold.New(s, "xfs")
+		return fs.SB
 	})
-	w.Roots(s.MarkReachable)
 	w.Roots(fs.MarkDisk)
 	return &CasefoldEnv{C: c, S: s, FS: fs}
 }

@@ -21,16 +21,10 @@ type EfivarfsEnv struct {
 // dcache invariants, the umount check and the leak walker. Call it in
 // setup.
 func Efivarfs(w *sim.World, v variant.Variant, vars ...string) *EfivarfsEnv {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	fs := efivarfs.New(s, &efivarfs.Firmware{Vars: vars})
-	s.Root = fs.Root()
-	w.AtEnd(func(w *sim.World) {
-		c.CheckInvariants(nil)
-		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
-		}
+	var fs *efivarfs.FS
+	c, s := rootEnv(w, v, func(s *vfs.System) *dcache.SuperBlock {
+		fs = efivarfs.New(s, &efivarfs.Firmware{Vars: vars})
+		return fs.SB
 	})
-	w.Roots(s.MarkReachable)
 	return &EfivarfsEnv{C: c, S: s, FS: fs}
 }

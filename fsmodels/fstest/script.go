@@ -1,6 +1,7 @@
 package fstest
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dcsim/dcsim/sim"
@@ -27,9 +28,15 @@ func RunScript(w *sim.World, s *vfs.System, script, got []string, extra map[stri
 	})
 }
 
-// ScriptWant is the result a script line expects ("" when it states
-// none) and its call.
-func ScriptWant(line string) (call, want string) {
-	call, want, _ = strings.Cut(line, " = ")
-	return call, want
+// ScriptMismatches lists, for each line of script whose result in got
+// is not the one the line states, "line N: CALL = GOT, want WANT".
+func ScriptMismatches(script, got []string) []string {
+	var bad []string
+	for i, line := range script {
+		call, want, _ := strings.Cut(line, " = ")
+		if got[i] != want {
+			bad = append(bad, fmt.Sprintf("line %d: %s = %q, want %q", i+1, call, got[i], want))
+		}
+	}
+	return bad
 }
