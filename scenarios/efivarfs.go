@@ -62,7 +62,7 @@ var (
 // efiCells are the variants of efivarfs's population in both regimes,
 // with expect's expectation (nil: clean).
 func efiCells(vs []variant.Variant, expect func(v variant.Variant) Expect) []Cell {
-	return regimeCells(vs, 0, expect)
+	return capBudget(regimeCells(vs, 0, expect))
 }
 
 func init() {
