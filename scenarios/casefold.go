@@ -97,6 +97,26 @@ func init() {
 			racer{"stat-FOO", []string{"stat /FOO"}}, racer{"mkdir-foo", []string{"mkdir /foo"}}),
 	})
 	Register(&Scenario{
+		Name: "casefold/stat-ci-vs-stat-exact",
+		Doc: "stat(\"/FOO\") and stat(\"/foo\") with \"foo\" on disk: two lookup_slow calls, the first " +
+			"through d_add_ci, the second through d_splice_alias. With v3 08/19 the exact lookup may " +
+			"complete while d_add_ci has dropped the lock, and d_add_ci returns its dentry with the lock " +
+			"still dropped (pdirops: unbalanced up_read, dcache/addci-vs-exact's finding); in today's " +
+			"regime the relock inverts the order of lookup_slow's i_rwsem and in-lookup dentry " +
+			"(lockdep circular, dcache/addci-relock's finding, here with no writer). With the " +
+			"keep-lock fix under RFC 51/53, d_add_ci's no-wait allocation finds the exact lookup in " +
+			"flight and waits for it with the lock dropped (TestKeepLockWaitsForExactLookup).",
+		Marks: ciMark,
+		Cells: addCICells(func(r variant.Regime) Expect {
+			if r == variant.Pdirops {
+				return FindsRule(sim.KindLockdep, "unbalanced-up_read")
+			}
+			return FindsRule(sim.KindLockdep, "circular")
+		}),
+		Setup: casefoldProgram([]string{"/foo"},
+			racer{"stat-FOO", []string{"stat /FOO"}}, racer{"stat-foo", []string{"stat /foo"}}),
+	})
+	Register(&Scenario{
 		Name: "casefold/mkdir-ci-vs-stat-exact",
 		Doc: "mkdir(\"/FOO\") with \"foo\" on disk: lookup_one_qstr_excl's ->lookup gets a d_alloc'ed " +
 			"dentry under the exclusive lock and calls d_add_ci, which (v3 08/19) drops the exclusive " +
