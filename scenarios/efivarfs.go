@@ -84,6 +84,16 @@ func init() {
 			racer{"stat", []string{"stat " + "/" + efiVar("Boot0000", true)}}),
 	})
 	Register(&Scenario{
+		Name: "efivarfs/mount-enomem",
+		Doc: "efivarfs/mount-then-stat with an allocation failure injected at each fallible step of " +
+			"the mount's population (new_inode, __d_alloc): efivarfs_create_dentry's error paths " +
+			"(fail_inode: iput) through efivarfs_alloc_dentry's ERR_PTR or d_alloc_name's NULL.",
+		Config: sim.Config{Faults: true},
+		Cells:  efiCells([]variant.Variant{variant.BaseToday, variant.V3Today}, nil),
+		Setup: efivarfsProgram([]string{boot},
+			racer{"stat", []string{"stat " + "/" + efiVar("Boot0000", true)}}),
+	})
+	Register(&Scenario{
 		Name: "efivarfs/create-vs-stat",
 		Doc: "After a mount with Boot0000, one task creates New (open O_CREAT: efivarfs_create's " +
 			"d_make_persistent under the root's lock) while another stats it with its GUID in upper " +

@@ -68,6 +68,7 @@ func New(s *vfs.System, fw *Firmware) *FS {
 	fs.SB = s.C.NewSuperBlockOfType(FsType, "efivarfs", dOps)
 	fs.SB.SDFlags |= dcache.DCACHE_DONTCACHE
 	fs.SB.Fold = Fold
+	fs.SB.DropInode = inodeJustDrop // efivarfs_ops.drop_inode
 	fs.dirOps = &vfs.InodeOperations{Lookup: fs.simpleLookup, Unlink: fs.unlink, Create: fs.create}
 	fs.fileOps = &vfs.InodeOperations{}
 	root := fs.SB.SRoot.DInode
@@ -75,6 +76,10 @@ func New(s *vfs.System, fw *Firmware) *FS {
 	root.ICount.Set(1)
 	return fs
 }
+
+// inodeJustDrop is inode_just_drop (fs/inode.c, 6.19;
+// generic_delete_inode before): evict at the last iput.
+func inodeJustDrop(*dcache.Inode) bool { return true }
 
 // Root is the root dentry.
 func (fs *FS) Root() *dcache.Dentry { return fs.SB.SRoot }
