@@ -298,3 +298,68 @@ func checkGoTest(args []string) string {
 	}
 	return fmt.Sprintf("go test %s -run %s matches no test", pkg, run)
 }
+
+// TestWalkthroughTraces: every trace line the walk-through quotes is a
+// line of `dcsim replay -v` on the schedule of the command before it
+// ("..." marks a cut). After a model change moves line numbers, -update
+// rewrites each quoted line from the replay line of the same step.
+func TestWalkthroughTraces(t *testing.T) {
+	const path = "../docs/walkthrough-d_alloc_parallel.md"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayV := regexp.MustCompile(`^    dcsim replay -v '([^']+)'`)
+	var trace string
+	inBlock := false
+	quoted := 0
+	lines := strings.Split(string(data), "\n")
+	for i, line := range lines {
+		if m := replayV.FindStringSubmatch(line); m != nil {
+			_, out, _ := dcsim(t, "replay", "-v", m[1])
+			trace = out
+			continue
+		}
+		if strings.HasPrefix(line, "```") {
+			inBlock = !inBlock
+			continue
+		}
+		if !inBlock || strings.TrimSpace(line) == "..." {
+			continue
+		}
+		quoted++
+		if trace != "" && strings.Contains(trace, "\n"+line+"\n") {
+			continue
+		}
+		if *updateDocs {
+			if l := sameStep(trace, line); l != "" {
+				lines[i] = l
+				continue
+			}
+		}
+		t.Errorf("walkthrough-d_alloc_parallel.md:%d: not a line of the replay before it (-update rewrites it):\n%s", i+1, line)
+	}
+	if quoted == 0 {
+		t.Error("the walk-through quotes no trace")
+	}
+	if *updateDocs {
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sameStep is the line of trace with line's step number and task.
+func sameStep(trace, line string) string {
+	f := strings.Fields(line)
+	if len(f) < 4 {
+		return ""
+	}
+	for _, l := range strings.Split(trace, "\n") {
+		g := strings.Fields(l)
+		if len(g) >= 4 && g[0] == f[0] && slices.Contains(g[1:4], f[slices.IndexFunc(f[1:], func(s string) bool { return strings.HasPrefix(s, "T") })+1]) {
+			return l
+		}
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package dcsimtest_test
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -57,6 +58,38 @@ func TestCheckExpectations(t *testing.T) {
 			entries, _ := os.ReadDir(dir)
 			if saved := len(entries) > 0; saved != (c.says == "deadlock found by dfs") {
 				t.Errorf("fail file written: %v", saved)
+			}
+		})
+	}
+}
+
+// setFlag sets a -dcsim.* flag for one test.
+func setFlag(t *testing.T, name, value string) {
+	t.Helper()
+	old := flag.Lookup(name).Value.String()
+	if err := flag.Set(name, value); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { flag.Set(name, old) })
+}
+
+func TestScheduleFlag(t *testing.T) {
+	cases := []struct {
+		name, schedule string
+		fails          bool
+		says           string
+	}{
+		{"another program's", "v2:demo/abba@mainline/today:-:00000000:0*5", false, "-dcsim.schedule names demo/abba@mainline/today, not demo/lost-wakeup-fixed@mainline/today: exploring"},
+		{"malformed", "v2:demo/lost-wakeup-fixed@mainline/today:-:zz", true, "-dcsim.schedule: schedule:1:"},
+		{"not fitting", "v2:demo/lost-wakeup-fixed@mainline/today:-:00000000:7", true, "does not replay on demo/lost-wakeup-fixed@mainline/today"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			setFlag(t, "dcsim.schedule", c.schedule)
+			r := &recorder{TB: t}
+			dcsimtest.Check(r, "demo/lost-wakeup-fixed", variant.BaseToday, dcsimtest.FailDir(t.TempDir()))
+			if r.failed != c.fails || !strings.Contains(r.out.String(), c.says) {
+				t.Errorf("failed %v (want %v), said:\n%s\nwant it to say %q", r.failed, c.fails, r.out.String(), c.says)
 			}
 		})
 	}

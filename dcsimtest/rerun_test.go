@@ -48,6 +48,33 @@ func TestChildWakeupProgram(t *testing.T) {
 	dcsimtest.CheckProgram(t, wakeupProgram())
 }
 
+func TestChildSeeded(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		t.Skip("a failing sampled check: TestSeedFlagAndEnv runs it in a subprocess")
+	}
+	dcsimtest.Check(t, "demo/lost-wakeup", variant.BaseToday, dcsimtest.Strategy("random"), dcsimtest.Budget(2000))
+}
+
+// TestSeedFlagAndEnv: the seed of a sampled exploration comes from
+// DCSIM_SEED, -dcsim.seed overrides it, and the failure says which.
+func TestSeedFlagAndEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three more subprocesses; the rerun line's own test runs in -short")
+	}
+	out, ok := child(t, t.TempDir(), "TestChildSeeded", []string{"DCSIM_SEED=7"})
+	if ok || !strings.Contains(out, "found by random after") || !strings.Contains(out, "(-dcsim.seed=7)") {
+		t.Fatalf("DCSIM_SEED=7:\n%s", out)
+	}
+	out, ok = child(t, t.TempDir(), "TestChildSeeded", []string{"DCSIM_SEED=7"}, "-dcsim.seed=9")
+	if ok || !strings.Contains(out, "(-dcsim.seed=9)") {
+		t.Fatalf("DCSIM_SEED=7 -dcsim.seed=9:\n%s", out)
+	}
+	out, ok = child(t, t.TempDir(), "TestChildLostWakeup", nil, "-dcsim.strategy=pct", "-dcsim.seed=3")
+	if ok || !strings.Contains(out, "found by pct after") || !strings.Contains(out, "(-dcsim.seed=3)") {
+		t.Fatalf("-dcsim.strategy=pct -dcsim.seed=3:\n%s", out)
+	}
+}
+
 // child runs test in this test binary in dir, with env and args added;
 // it returns the output and whether the test passed.
 func child(t *testing.T, dir, test string, env []string, args ...string) (string, bool) {
