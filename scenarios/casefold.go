@@ -5,6 +5,7 @@ import (
 	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
+	"github.com/dcsim/dcsim/vfs"
 	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
@@ -117,6 +118,26 @@ func init() {
 			racer{"stat-FOO", []string{"stat /FOO"}}, racer{"stat-foo", []string{"stat /foo"}}),
 	})
 	Register(&Scenario{
+		Name: "casefold/stat-ci-vs-stat-exact-writer",
+		Doc: "casefold/stat-ci-vs-stat-exact with a third task creating another name (mkdir(\"/bar\"), " +
+			"a writer on the directory; casefold.FixCreateInLookup spares it the WARN of " +
+			"casefold/mkdir-new-name). In the pdirops regime with the series but without 08/19, " +
+			"d_add_ci waits in " +
+			"d_alloc_parallel(\"foo\") holding the directory shared, the exact lookup owns \"foo\" " +
+			"and waits for the lock behind the queued writer, which waits for d_add_ci's reader: the " +
+			"deadlock 08/19 sets out to avoid. The keep-lock fix allocates without waiting under the " +
+			"lock and keeps that property.",
+		Marks: ciMark,
+		Cells: []Cell{
+			{Variant: variant.BaseToday, Bound: 1},
+			{Variant: variant.V3Pdirops.WithoutPatch(variant.P08AddCIDropLock).With(casefold.FixCreateInLookup), Expect: FindsRule(sim.KindDeadlock, "deadlock"), Bound: 1},
+			{Variant: variant.MustParse("v3+fix/pdirops"), Bound: 1},
+		},
+		Setup: casefoldProgram([]string{"/foo"},
+			racer{"stat-FOO", []string{"stat /FOO"}}, racer{"stat-foo", []string{"stat /foo"}},
+			racer{"mkdir-bar", []string{"mkdir /bar"}}),
+	})
+	Register(&Scenario{
 		Name: "casefold/mkdir-ci-vs-stat-exact",
 		Doc: "mkdir(\"/FOO\") with \"foo\" on disk: lookup_one_qstr_excl's ->lookup gets a d_alloc'ed " +
 			"dentry under the exclusive lock and calls d_add_ci, which (v3 08/19) drops the exclusive " +
@@ -173,6 +194,22 @@ func init() {
 				return Clean
 			}),
 		Setup: casefoldProgram(nil, racer{"mkdir", []string{"mkdir /D", "stat /d"}}),
+	})
+	Register(&Scenario{
+		Name: "casefold/unlink-missing",
+		Doc: "unlink(\"/bar\") of a name not on disk, one task. Under RFC 51/53 lookup_one_qstr " +
+			"returns the dentry xfs_vn_ci_lookup left in-lookup without its -ENOENT check, and " +
+			"filename_unlinkat's ihold(dentry->d_inode) dereferences NULL (FINDING on the RFC, with " +
+			"or without v3). vfs.FixInLookupNoCreate ends the lookup and returns -ENOENT when the " +
+			"caller will not create the name.",
+		Cells: regimeCells([]variant.Variant{variant.BaseToday, variant.V3Today, variant.MustParse("v3+fix/today")}, 0,
+			func(v variant.Variant) Expect {
+				if v.Regime() == variant.Pdirops && !v.On(vfs.FixInLookupNoCreate) {
+					return FindsRule(sim.KindOops, "null-deref")
+				}
+				return Clean
+			}),
+		Setup: casefoldProgram(nil, racer{"unlink", []string{"unlink /bar", "rmdir /bar"}}),
 	})
 	Register(&Scenario{
 		Name: "casefold/stat-ci-fold-dops",

@@ -27,6 +27,8 @@ var ciScript = []string{
 	"stat /D/y = reg#4",
 	"unlink /FOO = 0",
 	"stat /foo = -ENOENT",
+	"unlink /bar = -ENOENT",
+	"rmdir /bar = -ENOENT",
 }
 
 // run runs script on a disk with /foo under v and returns each line's
@@ -56,7 +58,9 @@ const ciDump = `/ [dir#1] count=2
 
 // TestCaseInsensitiveSequential runs ciScript in every variant: clean,
 // except that under RFC 51/53 without casefold.FixCreateInLookup the
-// creation of a name ->lookup missed warns in __d_instantiate.
+// creation of a name ->lookup missed warns in __d_instantiate (and,
+// without vfs.FixInLookupNoCreate, the unlink of one would dereference
+// NULL: casefold/unlink-missing).
 func TestCaseInsensitiveSequential(t *testing.T) {
 	for _, v := range []variant.Variant{variant.BaseToday, variant.V3Today, variant.MustParse("v3+fix/today")} {
 		for _, r := range variant.Regimes {
