@@ -38,8 +38,9 @@ type Task struct {
 	woken  bool
 
 	held          []heldLock
-	preempt       int   // spinlocks held (preempt_count)
-	preemptStart  int64 // step at which preempt went 0 -> 1
+	heldReal      []heldLock // LockMap.MightWait: held locks lockdep's view drops for a moment
+	preempt       int        // spinlocks held (preempt_count)
+	preemptStart  int64      // step at which preempt went 0 -> 1
 	rcuDepth      int
 	rcuStart      int64
 	inRCUCallback bool
@@ -179,6 +180,7 @@ func (w *World) record(t *Task, op Op, id ObjID, o *Object, field string, acc Ac
 		w.tagStep(t, &s)
 	}
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // event records a trace line that is no scheduling point (full tracing
@@ -194,6 +196,7 @@ func (w *World) event(t *Task, op Op, o *Object, field, note string) {
 	}
 	w.tagStep(t, &s)
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // tagStep fills in the presentation-only fields of a full trace line: the

@@ -22,9 +22,9 @@ type CasefoldEnv struct {
 // also follows the on-disk directories). Call it in setup.
 func Casefold(w *sim.World, v variant.Variant) *CasefoldEnv {
 	var fs *casefold.FS
-	c, s := rootEnv(w, v, func(s *vfs.System) *dcache.SuperBlock {
+	c, s := oneFS(w, v, func(s *vfs.System) *dcache.Dentry {
 		fs = casefold.New(s, "xfs")
-		return fs.SB
+		return fs.Root()
 	})
 	w.Roots(fs.MarkDisk)
 	return &CasefoldEnv{C: c, S: s, FS: fs}

@@ -22,9 +22,9 @@ type EfivarfsEnv struct {
 // setup.
 func Efivarfs(w *sim.World, v variant.Variant, vars ...string) *EfivarfsEnv {
 	var fs *efivarfs.FS
-	c, s := rootEnv(w, v, func(s *vfs.System) *dcache.SuperBlock {
+	c, s := oneFS(w, v, func(s *vfs.System) *dcache.Dentry {
 		fs = efivarfs.New(s, &efivarfs.Firmware{Vars: vars})
-		return fs.SB
+		return fs.Root()
 	})
 	return &EfivarfsEnv{C: c, S: s, FS: fs}
 }

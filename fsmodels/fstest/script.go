@@ -1,42 +1,55 @@
 package fstest
 
 import (
-	"fmt"
 	"strings"
+	"testing"
 
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/vfs"
 	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
-// RunScript runs script's calls in order in one task on s, each line
-// "CALL" or "CALL = RESULT", and stores each call's result in got (as
-// long as script). A line "do NAME" runs extra[NAME] instead, with
-// result "-". Call it from a program's setup.
-func RunScript(w *sim.World, s *vfs.System, script, got []string, extra map[string]func(t *sim.Task)) {
-	w.Go("sh", func(t *sim.Task) {
-		ss := vfstest.NewSession(s)
-		for i, line := range script {
-			call, _, _ := strings.Cut(line, " = ")
-			if name, ok := strings.CutPrefix(call, "do "); ok {
-				extra[name](t)
-				got[i] = "-"
-				continue
+// ScriptProgram is a one-task program: setup makes the run's VFS, then
+// task "sh" runs the script's lines ("CALL ARGS = RESULT"; the part
+// after " = " is ignored here) in one vfstest session and writes each
+// line's result into got, for tests that compare them with the
+// expected results.
+func ScriptProgram(name string, setup func(w *sim.World) *vfs.System, script []string, got []string) sim.Program {
+	return sim.Program{Name: name, Setup: func(w *sim.World) {
+		s := setup(w)
+		w.Go("sh", func(t *sim.Task) {
+			ss := vfstest.NewSession(s)
+			for i, line := range script {
+				call, _, _ := strings.Cut(line, " = ")
+				got[i] = ss.Exec(t, call)
 			}
-			got[i] = ss.Exec(t, call)
-		}
-	})
+		})
+	}}
 }
 
-// ScriptMismatches lists, for each line of script whose result in got
-// is not the one the line states, "line N: CALL = GOT, want WANT".
-func ScriptMismatches(script, got []string) []string {
-	var bad []string
+// ScriptWants returns the expected result of each script line (the part
+// after " = ").
+func ScriptWants(script []string) []string {
+	out := make([]string, len(script))
 	for i, line := range script {
-		call, want, _ := strings.Cut(line, " = ")
+		_, out[i], _ = strings.Cut(line, " = ")
+	}
+	return out
+}
+
+// CheckScript runs ScriptProgram and fails t when a checker fires or a
+// line's result differs from the one it states.
+func CheckScript(t *testing.T, name string, setup func(w *sim.World) *vfs.System, script []string) {
+	t.Helper()
+	got := make([]string, len(script))
+	out := sim.Execute(ScriptProgram(name, setup, script, got), sim.Config{}, nil)
+	defer out.Release()
+	if out.Report != nil {
+		t.Fatalf("checker fired:\n%s", out.Report.Format())
+	}
+	for i, want := range ScriptWants(script) {
 		if got[i] != want {
-			bad = append(bad, fmt.Sprintf("line %d: %s = %q, want %q", i+1, call, got[i], want))
+			t.Errorf("line %d: %s: got %q", i+1, script[i], got[i])
 		}
 	}
-	return bad
 }

@@ -20,28 +20,37 @@ type TmpfsEnv struct {
 // invariants, the umount check and the leak walker. Call it in setup.
 func Tmpfs(w *sim.World, v variant.Variant) *TmpfsEnv {
 	var fs *shmem.FS
-	c, s := rootEnv(w, v, func(s *vfs.System) *dcache.SuperBlock {
+	c, s := oneFS(w, v, func(s *vfs.System) *dcache.Dentry {
 		fs = shmem.New(s, "tmp")
-		return fs.SB
+		return fs.Root()
 	})
 	return &TmpfsEnv{C: c, S: s, FS: fs}
 }
 
-// rootEnv makes the run's dcache and VFS under variant v, mounts the
-// superblock mount returns as the namespace root, and registers the
-// end-of-run checks every such run wants: the dcache invariants, the
-// umount check of the superblock and the leak walker.
-func rootEnv(w *sim.World, v variant.Variant, mount func(s *vfs.System) *dcache.SuperBlock) (*dcache.Cache, *vfs.System) {
+// oneFS makes the run's dcache and VFS under variant v, mounts a
+// filesystem with mount (which returns its root) as the namespace root,
+// and registers the end-of-run checks: the dcache invariants, the umount
+// check of its superblock and the leak walker.
+func oneFS(w *sim.World, v variant.Variant, mount func(s *vfs.System) *dcache.Dentry) (*dcache.Cache, *vfs.System) {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
-	sb := mount(s)
-	s.Root = sb.SRoot
+	s.Root = mount(s)
+	endChecks(w, c, s, s.Root.DSb, nil)
+	return c, s
+}
+
+// endChecks registers the checks of a one-filesystem run: the dcache
+// invariants, the umount check of sb, then more (nil: none) if nothing
+// fired, and the leak walker.
+func endChecks(w *sim.World, c *dcache.Cache, s *vfs.System, sb *dcache.SuperBlock, more func(w *sim.World)) {
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
 		if !w.Halted() {
 			UmountCheck(w, s, nil, sb)
 		}
+		if more != nil && !w.Halted() {
+			more(w)
+		}
 	})
 	w.Roots(s.MarkReachable)
-	return c, s
 }
