@@ -357,6 +357,9 @@ func (s *System) doOpen(t *sim.Task, nd *nameidata, file *File, flags int) int {
 		// included, is one without a driver.
 		return -int(sim.ENXIO)
 	}
+	if file.FMode&FMODE_OPENED != 0 {
+		return 0 // ->atomic_open opened it (finish_open): no vfs_open
+	}
 	return doDentryOpen(t, dentry, file)
 }
 
