@@ -34,6 +34,10 @@ const iMutexParent = 1
 // ->lookup always holds the lock shared, so it is dropped and retaken
 // shared.
 //
+// FixAddCIKeepLock (not kernel code, addCIKeepLock) keeps the lock
+// from the filesystem's lookup to the splice (docs/findings.md,
+// "Case-insensitive lookups").
+//
 // Divergence: the Go signature keeps shared under RFC 53 (ignored) so
 // that callers compile in every variant.
 func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) *Dentry {
@@ -42,6 +46,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	if c.Has(variant.P53RemoveLookupShared) {
 		shared = true
 	}
+	drop := c.Has(variant.P08AddCIDropLock)
 
 	// First check whether a dentry with the exact name already exists.
 	found = DHashAndLookup(t, dentry.DParent, name)
@@ -49,7 +54,10 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		Iput(t, inode)
 		return found
 	}
-	if c.Has(variant.P08AddCIDropLock) {
+	if drop && c.On(FixAddCIKeepLock) {
+		return addCIKeepLock(t, dentry, inode, name, shared)
+	}
+	if drop {
 		if shared {
 			dentry.DParent.DInode.IRwsem.UpRead(t) // inode_unlock_shared
 		} else {
@@ -64,7 +72,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 		// Nested: the caller owns dentry, of the same parent.
 		found = DAllocParallelNested(t, dentry.DParent, name, wq)
 		if sim.IsErr(found) || !DInLookup(t, found) {
-			if c.Has(variant.P08AddCIDropLock) {
+			if drop {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
 				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
@@ -76,7 +84,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 	} else {
 		found = DAlloc(t, dentry.DParent, name)
 		if found == nil {
-			if c.Has(variant.P08AddCIDropLock) {
+			if drop {
 				t.Mark("d_add_ci: early return with the parent lock dropped")
 				if c.On(FixAddCIRelock) {
 					addCIRelock(t, dentry, shared)
@@ -86,7 +94,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 			return sim.ErrPtr[Dentry](sim.ENOMEM)
 		}
 	}
-	if c.Has(variant.P08AddCIDropLock) {
+	if drop {
 		addCIRelock(t, dentry, shared)
 	}
 	res = DSpliceAlias(t, inode, found)
@@ -107,4 +115,67 @@ func addCIRelock(t *sim.Task, dentry *Dentry, shared bool) {
 	} else {
 		dentry.DParent.DInode.IRwsem.DownWriteNested(t, iMutexParent)
 	}
+}
+
+// addCIKeepLock is d_add_ci's tail under FixAddCIKeepLock (not kernel
+// code): the parent's lock stays held from the filesystem's lookup to the
+// splice, so that nothing renames or unlinks the exact name in between.
+// Before RFC 51/53 that is the base's code (d_alloc, or d_alloc_parallel
+// under the lock). From RFC 51 on, where waiting on an in-lookup dentry
+// under the lock inverts the lock order, the exact name is allocated
+// without waiting (d_alloc_noblock's ALLOC_PARA_FAIL, v3 05/19); only
+// when another lookup of it is in flight is the lock dropped to wait for
+// that lookup, whose result is returned instead of the inode found
+// before: that one may be stale by then. If the other lookup hashed
+// nothing the name went away, and d_add_ci returns NULL (the caller's
+// dentry stays negative).
+func addCIKeepLock(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) *Dentry {
+	c := dentry.c
+	parent := dentry.DParent
+	var found *Dentry
+	rfc51 := c.Has(variant.P51LookupOneQstrExclParallel)
+	if !rfc51 && !DInLookup(t, dentry) {
+		found = DAlloc(t, parent, name)
+		if found == nil {
+			Iput(t, inode)
+			return sim.ErrPtr[Dentry](sim.ENOMEM)
+		}
+	} else {
+		var wq *WaitQueue
+		if !c.Has(variant.P04WaitVarEvent) {
+			wq = dentry.dWait
+		}
+		how := allocParaWait
+		if rfc51 {
+			how = allocParaFail
+		}
+		found = dAllocParallel(t, parent, name, wq, how, nil, inLookupNested)
+		if rfc51 && sim.IsErr(found) && sim.PtrErr(found) == -int(sim.EWOULDBLOCK) {
+			t.Mark("d_add_ci: waits for another lookup of the exact name")
+			if shared {
+				parent.DInode.IRwsem.UpRead(t) // inode_unlock_shared
+			} else {
+				parent.DInode.IRwsem.UpWrite(t) // inode_unlock
+			}
+			found = dAllocParallel(t, parent, name, wq, allocParaWait, nil, inLookupNested)
+			addCIRelock(t, dentry, shared)
+			if !sim.IsErr(found) && DInLookup(t, found) {
+				DLookupDone(t, found)
+				Dput(t, found)
+				Iput(t, inode)
+				return nil
+			}
+		}
+		if sim.IsErr(found) || !DInLookup(t, found) {
+			Iput(t, inode)
+			return found
+		}
+	}
+	res := DSpliceAlias(t, inode, found)
+	if res != nil {
+		DLookupDone(t, found)
+		Dput(t, found)
+		return res
+	}
+	return found
 }

@@ -225,7 +225,9 @@ func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
 // Ihold is ihold: take another reference to an inode.
 func Ihold(t *sim.Task, inode *Inode) { inode.ICount.Add(t, 1) }
 
-// Iput is iput: drop a reference; the last one evicts an unlinked inode.
+// Iput is iput: drop a reference; the last one evicts an unlinked inode,
+// or any inode when the superblock's DropInode (s_op->drop_inode) says
+// so.
 //
 // Divergence: the inode cache is not modeled beyond this; an inode with
 // links stays in memory (reachable from its superblock) at count zero.
@@ -234,7 +236,7 @@ func Iput(t *sim.Task, inode *Inode) {
 		return
 	}
 	if n := inode.ICount.Add(t, -1); n == 0 {
-		if inode.INlink == 0 {
+		if inode.INlink == 0 || inode.ISb.DropInode != nil && inode.ISb.DropInode(inode) {
 			if inode.Evict != nil {
 				inode.Evict(t, inode)
 			}

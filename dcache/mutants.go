@@ -43,6 +43,12 @@ var (
 	// its early returns too, so that it always returns as it was called.
 	FixAddCIRelock = variant.NewFix("dcache", "add-ci-relock",
 		"v3 08/19 d_add_ci retakes the parent lock on its early returns")
+	// FixAddCIKeepLock: v3 08/19's d_add_ci keeps the parent's lock
+	// from the filesystem's lookup to the splice; under RFC 51/53 it
+	// allocates the exact name without waiting and drops the lock only
+	// to wait for another lookup of it, whose result it then returns.
+	FixAddCIKeepLock = variant.NewFix("dcache", "add-ci-keep-lock",
+		"v3 08/19 d_add_ci keeps the parent lock until the splice, dropping it only to wait for another lookup of the exact name (RFC 51/53)")
 	// FixAddPublishLast: v3 02/19's __d_add hashes the dentry after
 	// d_set_d_op and __d_instantiate, as the base does, instead of before
 	// them (skipping the hash when it is already hashed).

@@ -239,6 +239,11 @@ type SuperBlock struct {
 	// folding), for checkers that must compare names without taking
 	// steps. Nil for filesystems without ->d_compare.
 	Fold func(name string) string
+	// DropInode is s_op->drop_inode: whether iput's last reference
+	// evicts the inode. Nil is generic_drop_inode: only an unlinked
+	// inode is evicted (the model keeps linked ones in memory).
+	// inode_just_drop (generic_delete_inode) returns true.
+	DropInode func(inode *Inode) bool
 
 	// SVfsRenameMutex is s_vfs_rename_mutex (a mutex: a rwsem taken for
 	// write only).

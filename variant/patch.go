@@ -14,16 +14,17 @@ type Patch uint8
 // The patches whose code is modeled. A patch without a constant here is
 // still part of "v3": it changes nothing the model has.
 const (
-	P02SpliceHashed   Patch = 2  // d_splice_alias() on hashed negative dentries too
-	P03AllocNameHash  Patch = 3  // d_alloc_name() applies ->d_hash
-	P04WaitVarEvent   Patch = 4  // d_alloc_parallel() waits with wait_var_event and DCACHE_LOCK_WAITER
-	P05AllocNoblock   Patch = 5  // d_alloc_noblock()
-	P06Duplicate      Patch = 6  // d_duplicate()
-	P07LookupShared   Patch = 7  // LOOKUP_SHARED
-	P08AddCIDropLock  Patch = 8  // d_add_ci() drops the parent lock around d_alloc_parallel()
-	P09OvlNoLookupOne Patch = 9  // ovl readdir without lookup_one()
-	P10NoblockReturn  Patch = 10 // d_alloc_noblock_return(), OVL_E_RACED_READDIR
-	P12ShmemDuplicate Patch = 12 // shmem_whiteout() with d_duplicate()
+	P02SpliceHashed      Patch = 2  // d_splice_alias() on hashed negative dentries too
+	P03AllocNameHash     Patch = 3  // d_alloc_name() applies ->d_hash
+	P04WaitVarEvent      Patch = 4  // d_alloc_parallel() waits with wait_var_event and DCACHE_LOCK_WAITER
+	P05AllocNoblock      Patch = 5  // d_alloc_noblock()
+	P06Duplicate         Patch = 6  // d_duplicate()
+	P07LookupShared      Patch = 7  // LOOKUP_SHARED
+	P08AddCIDropLock     Patch = 8  // d_add_ci() drops the parent lock around d_alloc_parallel()
+	P09OvlNoLookupOne    Patch = 9  // ovl readdir without lookup_one()
+	P10NoblockReturn     Patch = 10 // d_alloc_noblock_return(), OVL_E_RACED_READDIR
+	P11EfivarfsAllocName Patch = 11 // efivarfs populates its root with d_alloc_name()
+	P12ShmemDuplicate    Patch = 12 // shmem_whiteout() with d_duplicate()
 
 	// The NFS patches (fsmodels/nfs).
 	P13NfsAtomicOpen      Patch = 13 // nfs_atomic_open() without d_drop()/d_alloc_parallel(); LOOKUP_OPEN in nfs_neg_need_reval()

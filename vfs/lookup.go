@@ -96,17 +96,34 @@ func (s *System) LookupOneQstrExcl(t *sim.Task, name *dcache.Qstr, base *dcache.
 	return s.lookupOneQstrFound(t, dentry, flags)
 }
 
+// FixInLookupNoCreate selects the fixed variant of RFC 51/53's
+// lookup_one_qstr tail (not kernel code): a dentry ->lookup left
+// in-lookup is negative for a caller that will not create the name (no
+// LOOKUP_CREATE: unlink, rmdir, a rename's source), so its lookup is
+// ended and -ENOENT returned, as lookup_one_qstr_excl does for a
+// negative dentry. As posted, filename_unlinkat's ihold(dentry->d_inode)
+// dereferences NULL (docs/findings.md, "Case-insensitive lookups").
+var FixInLookupNoCreate = variant.NewFix("vfs", "in-lookup-no-create",
+	"RFC 51/53 lookup_one_qstr returns -ENOENT for a dentry ->lookup left in-lookup when the caller does not create")
+
 // lookupOneQstrFound is the "found:" tail of lookup_one_qstr_excl (7.0)
 // and, from RFC 51/53 on, of lookup_one_qstr: an in-lookup dentry is
 // returned as it is ("We cannot check for errors - the caller will have
 // to wait for any create-etc attempt to get relevant errors"); otherwise
 // -ENOENT for a negative dentry without LOOKUP_CREATE and -EEXIST for a
-// positive one with LOOKUP_EXCL.
+// positive one with LOOKUP_EXCL. FixInLookupNoCreate makes an in-lookup
+// result without LOOKUP_CREATE -ENOENT too.
 func (s *System) lookupOneQstrFound(t *sim.Task, dentry *dcache.Dentry, flags LookupFlags) *dcache.Dentry {
 	if sim.IsErr(dentry) {
 		return dentry
 	}
 	if s.Has(variant.P51LookupOneQstrExclParallel) && dcache.DInLookup(t, dentry) {
+		if s.C.On(FixInLookupNoCreate) && flags&LOOKUP_CREATE == 0 {
+			// The fix (not kernel code): nothing will create the name.
+			dcache.DLookupDone(t, dentry)
+			dcache.Dput(t, dentry)
+			return errPtr(sim.ENOENT)
+		}
 		t.Mark("lookup_one_qstr: in-lookup result returned")
 		return dentry
 	}
