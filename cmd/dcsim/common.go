@@ -18,6 +18,7 @@ type runFlags struct {
 	variant  string
 	faults   bool
 	signals  bool
+	rt       bool
 	maxSteps int64
 }
 
@@ -31,6 +32,7 @@ func (f *runFlags) register(fs interface {
 	fs.StringVar(&f.variant, "variant", "", "variant, e.g. v3/pdirops or 01-09+fix/today (default: the scenario's first cell)")
 	fs.BoolVar(&f.faults, "faults", false, "make allocation failures decisions (fault injection)")
 	fs.BoolVar(&f.signals, "signals", false, "let fatal signals arrive in killable waits")
+	fs.BoolVar(&f.rt, "rt", false, "model a PREEMPT_RT kernel: spinlock_t sleeps and leaves preemption enabled")
 	fs.Int64Var(&f.maxSteps, "max-steps", 0, "livelock bound in steps (0: the runtime default)")
 }
 
@@ -65,6 +67,7 @@ func (f *runFlags) resolve() (*target, error) {
 	cfg := sc.Config
 	cfg.Faults = cfg.Faults || f.faults
 	cfg.Signals = cfg.Signals || f.signals
+	cfg.PreemptRT = cfg.PreemptRT || f.rt
 	if f.maxSteps < 0 {
 		return nil, usagef("--max-steps must not be negative")
 	}
@@ -94,7 +97,7 @@ func scheduleTarget(s *sim.Schedule, file string, warn io.Writer) (*target, erro
 		cell, _ = sc.Cell(v)
 	}
 	cfg := sc.Config
-	cfg.Faults, cfg.Signals = s.Faults, s.Signals
+	cfg.Faults, cfg.Signals, cfg.PreemptRT = s.Faults, s.Signals, s.PreemptRT
 	if s.MaxSteps > 0 {
 		cfg.MaxSteps = s.MaxSteps
 	}

@@ -1,0 +1,61 @@
+package scenarios
+
+import (
+	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/dcache/dcachetest"
+	"github.com/dcsim/dcsim/sim"
+	"github.com/dcsim/dcsim/variant"
+)
+
+// The rt/ scenarios run under PREEMPT_RT (sim/preempt_rt.go): spinlock_t
+// is a sleeping lock that leaves preemption enabled, and tasks bound to
+// one CPU preempt each other (sim/cpu.go). Their programs are the same
+// without the rt setting; scenarios/rt_test.go explores them that way
+// too, where every cell is clean.
+
+// rtConfig is the run setting of the rt/ scenarios.
+var rtConfig = sim.Config{PreemptRT: true}
+
+
+func init() {
+	Register(&Scenario{
+		Name: "rt/dir-seq-same-cpu",
+		Doc: "Two lookups in one directory, bound to one CPU, each through d_alloc_parallel and " +
+			"__d_add (names foo and bar). Under PREEMPT_RT d_lock no longer disables preemption, " +
+			"so start_dir_add disables it itself (preempt_disable_nested): otherwise the other " +
+			"task may preempt the i_dir_seq write section and spin on the odd count, in " +
+			"d_alloc_parallel or start_dir_add, on the CPU the writer needs (a livelock). Clean " +
+			"on the faithful model; without rt, clean with the mutant too (d_lock disables " +
+			"preemption).",
+		Config: rtConfig,
+		Cells: []Cell{
+			{Variant: variant.BaseToday},
+			{Variant: variant.V3Today},
+			mutant(variant.BaseToday, dcache.MutNoPreemptDisableNested, sim.KindLivelock, "spin-on-preempted"),
+			mutant(variant.V3Today, dcache.MutNoPreemptDisableNested, sim.KindLivelock, "spin-on-preempted"),
+		},
+		Setup: sameCPULookups("foo", "bar"),
+	})
+	Register(&Scenario{
+		Name: "rt/parallel-lookup",
+		Doc: "The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT, " +
+			"the tasks on CPUs of their own: spinlock_t sleeps and is preemptible, the bucket bit " +
+			"locks still disable preemption. Every interleaving stays clean: no spinlock_t is " +
+			"taken under a bit lock or in the i_dir_seq section, and nothing sleeps under d_lock.",
+		Config: rtConfig,
+		Marks:  []string{markWaited},
+		Cells:  []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
+		Setup:  registry["dcache/parallel-lookup"].Setup,
+	})
+}
+
+// sameCPULookups is a Setup of one lookup task per name in the root, each
+// ending its lookup with d_add, all bound to CPU 0.
+func sameCPULookups(names ...string) func(w *sim.World, v variant.Variant) {
+	return func(w *sim.World, v variant.Variant) {
+		e := dcachetest.New(w, v)
+		for _, n := range names {
+			w.Go("lookup-"+n, dcachetest.LookupTask(e.C, e.RootFn(), n, dcachetest.FateAdd)).BindCPU(0)
+		}
+	}
+}
