@@ -16,7 +16,6 @@ import (
 // rtConfig is the run setting of the rt/ scenarios.
 var rtConfig = sim.Config{PreemptRT: true}
 
-
 func init() {
 	Register(&Scenario{
 		Name: "rt/dir-seq-same-cpu",
