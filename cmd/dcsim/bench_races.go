@@ -27,9 +27,9 @@ type raceLimits struct {
 // raceRow is one row of the race table: every strategy, throughput, one
 // against two workers, and the native baseline where there is one.
 type raceRow struct {
-	cell       string
-	preempts   int // of the DFS's first violation
-	strategies []searchStat
+	cell                                string
+	preempts                            int // of the DFS's first violation
+	strategies                          []searchStat
 	runsPerSec, nsPerStep, allocsPerRun float64
 	// perSec1, perSec2: random-walk runs per second on one and two
 	// workers (explore's portfolio).
