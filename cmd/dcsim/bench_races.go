@@ -20,8 +20,9 @@ type raceLimits struct {
 	// POS); the DFS and DPOR take the cell's own bounds and budget.
 	cap int
 	// runs is the number of runs timed for throughput.
-	runs   int
-	native native.Limits
+	runs     int
+	native   native.Limits
+	noNative bool
 }
 
 // raceRow is one row of the race table: every strategy, throughput, one
@@ -113,7 +114,7 @@ func benchRaces(out, progress io.Writer, lim raceLimits) error {
 		row.runsPerSec, row.nsPerStep, row.allocsPerRun = throughput(p, sc.Config, lim.runs)
 		row.perSec1 = portfolioRate(p, sc.Config, lim.runs, 1)
 		row.perSec2 = portfolioRate(p, sc.Config, lim.runs, 2)
-		if nc, ok := nativeOf[name]; ok {
+		if nc, ok := nativeOf[name]; ok && !lim.noNative {
 			row.native = []native.Stats{native.Measure(nc, native.Plain, lim.native), native.Measure(nc, native.Jitter, lim.native)}
 			if native.RaceDetector {
 				row.native = append(row.native, native.Measure(nc, native.Jitter, lim.native))

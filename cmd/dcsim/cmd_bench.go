@@ -11,12 +11,13 @@ import (
 
 func cmdBench(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--cap N] [--runs N] [--native-time D] [--native-execs N]", out)
+	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N]", out)
 	var rf runFlags
 	rf.register(fs)
 	runs := fs.Int("runs", 20000, "random-walk runs to time (with --races: 2000 unless set)")
 	races := fs.Bool("races", false, "the race table: every race case of the catalog under each strategy, throughput, 1 and 2 workers, and the native baseline (internal/native)")
 	sampleCap := fs.Int("cap", 5000, "with --races: run budget of random, PCT and POS on each case")
+	withNative := fs.Bool("native", true, "with --races: measure the native baseline (its hung executions' goroutines stay blocked until exit)")
 	nativeTime := fs.Duration("native-time", 2*time.Second, "with --races: cap on each native measurement")
 	nativeExecs := fs.Int("native-execs", 1_000_000, "with --races: cap on each native measurement's executions")
 	if err := parseFlags(fs, args); err != nil {
@@ -35,7 +36,7 @@ func cmdBench(e *env, args []string) error {
 				n = *runs
 			}
 		})
-		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n,
+		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative,
 			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond}})
 	}
 	tg, err := rf.resolve()
