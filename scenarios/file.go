@@ -19,7 +19,8 @@ type Desc struct {
 	Name string
 	// Doc is the doc lines joined by single spaces.
 	Doc string
-	// FS is "tmpfs" or "overlay".
+	// FS is the registered filesystem kind (RegisterFS): "tmpfs",
+	// "overlay", ...
 	FS string
 	// Init builds the namespace in the setup task, in order.
 	Init []Step
@@ -39,13 +40,14 @@ type Desc struct {
 
 // Step is one line that runs a call: an init line or a task's line.
 type Step struct {
-	// Layer is "", or for an overlay's init lines, "lower" or "upper"
-	// (before the mount).
+	// Layer is "", or for the init lines of a filesystem with layers
+	// (an overlay's "lower" and "upper"), the layer (before the mount).
 	Layer string
-	// Call is the syscall; nil for an "opaque PATH" line, whose path is
-	// Opaque.
-	Call   *vfstest.Call
-	Opaque string
+	// Call is the syscall; nil for a line of one of the filesystem's
+	// verbs (FSKind.Verbs), which is Verb with its Args.
+	Call *vfstest.Call
+	Verb string
+	Args []string
 	// Want lists the results the call may return ("= A|B"); empty: any.
 	Want []string
 	// Pos is "FILE:LINE" of the line. Not compared.

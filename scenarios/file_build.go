@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/dcsim/dcsim/dcache"
-	"github.com/dcsim/dcsim/fsmodels/ovl"
-	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
 	"github.com/dcsim/dcsim/vfs"
@@ -32,40 +30,35 @@ func (d *Desc) Build() *Scenario {
 	return sc
 }
 
-// setup builds one run: the filesystems, then a task named "setup" that
+// setup builds one run: the filesystem, then a task named "setup" that
 // runs the init lines (its steps fold in traces) and spawns the tasks.
 func (d *Desc) setup(w *sim.World, v variant.Variant) {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
 	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	r := &fileRun{s: s}
-	if d.FS == "overlay" {
-		r.lower, r.upper = shmem.New(s, "lower"), shmem.New(s, "upper")
-		r.ovl = ovl.New(s, r.upper, r.lower, "ovl")
-	} else {
-		s.Root = shmem.New(s, "tmp").Root()
-	}
+	kind, _ := LookupFS(d.FS) // the parser accepted only registered kinds
+	run := kind.New(w, s)
 	w.Go("setup", func(t *sim.Task) {
 		var ss *vfstest.Session
 		layer := "?"
 		for _, st := range d.Init {
 			if st.Layer != layer {
-				if layer, ss = st.Layer, vfstest.NewSession(s); !r.enter(t, layer) {
+				if layer, ss = st.Layer, vfstest.NewSession(s); !run.Enter(t, layer) {
 					return
 				}
 			}
-			if !r.step(t, ss, st) {
+			if !step(t, run, ss, st) {
 				return
 			}
 		}
-		if r.ovl != nil && layer != "" && !r.enter(t, "") {
+		if layer != "" && !run.Enter(t, "") {
 			return
 		}
 		for _, tk := range d.Tasks {
 			t.Spawn(tk.Name, func(t *sim.Task) {
 				ss := vfstest.NewSession(s)
 				for _, st := range tk.Steps {
-					if !r.step(t, ss, st) {
+					if !step(t, run, ss, st) {
 						return
 					}
 				}
@@ -74,60 +67,33 @@ func (d *Desc) setup(w *sim.World, v variant.Variant) {
 	})
 }
 
-// fileRun is one run of a file's scenario.
-type fileRun struct {
-	s            *vfs.System
-	lower, upper *shmem.FS
-	ovl          *ovl.FS
-	upperMade    bool
-}
-
-// enter points the namespace root at an overlay layer ("lower" or
-// "upper") or, for "", mounts the overlay and roots the namespace in it.
-// It reports false when the mount fails (an injected fault).
-func (r *fileRun) enter(t *sim.Task, layer string) bool {
-	switch {
-	case r.ovl == nil:
-	case layer == "lower":
-		r.s.Root = r.lower.Root()
-	case layer == "upper":
-		r.s.Root = r.upper.Root()
-		if !r.upperMade {
-			r.s.Mkdir(t, "/"+ovl.UpperDirName)
-			r.upperMade = true
-		}
-	default:
-		if r.ovl.Mount(t) != 0 {
-			return false
-		}
-		r.s.Root = r.ovl.Root()
-	}
-	return true
-}
-
 // step runs one line; a result its line does not allow is an invariant
 // violation (and ends the task).
-func (r *fileRun) step(t *sim.Task, ss *vfstest.Session, st Step) bool {
-	if st.Opaque != "" {
-		if d, err := r.s.Lookup(t, upperPath(st.Opaque)); err == 0 {
-			r.ovl.SetOpaqueXattr(t, d)
-			dcache.Dput(t, d)
+func step(t *sim.Task, run FSRun, ss *vfstest.Session, st Step) bool {
+	var got string
+	if st.Call == nil {
+		got = run.Do(t, st.Layer, st.Verb, st.Args)
+	} else {
+		call := st.Call
+		if rw, ok := run.(CallRewriter); ok {
+			call = rw.RewriteCall(st.Layer, call)
 		}
-		return true
-	}
-	call := st.Call
-	if st.Layer == "upper" {
-		c := *call
-		c.Path = upperPath(c.Path)
-		if c.Op == "link" || c.Op == "rename" {
-			c.Arg = upperPath(c.Arg)
+		from := t.World().Steps()
+		got = ss.Run(t, call)
+		if cc, ok := run.(CallChecker); ok {
+			cc.CheckCall(t, st.Layer, call, got, from)
+			if t.World().Halted() {
+				return false
+			}
 		}
-		call = &c
 	}
-	got := ss.Run(t, call)
 	if len(st.Want) > 0 && !slices.ContainsFunc(st.Want, func(w string) bool { return resultMatches(w, got) }) {
+		line := strings.Join(append([]string{st.Verb}, st.Args...), " ")
+		if st.Call != nil {
+			line = st.Call.String()
+		}
 		t.Violation(sim.KindInvariant, RuleResult,
-			fmt.Sprintf("%s = %s, expected %s", st.Call, got, wantString(st.Want)),
+			fmt.Sprintf("%s = %s, expected %s", line, got, wantString(st.Want)),
 			fmt.Sprintf("%s: the call returned %s; its line allows %s", st.Pos, got, wantString(st.Want)))
 		return false
 	}
@@ -141,14 +107,6 @@ func resultMatches(want, got string) bool {
 		return strings.HasPrefix(got, typ+"#")
 	}
 	return want == got
-}
-
-// upperPath is a path of the upper layer as a path of the upper tmpfs.
-func upperPath(p string) string {
-	if p == "" {
-		return p
-	}
-	return strings.TrimSuffix("/"+ovl.UpperDirName+p, "/")
 }
 
 func wantString(w []string) string {

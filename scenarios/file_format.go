@@ -69,7 +69,7 @@ func (d *Desc) format(b *strings.Builder) {
 // String is the step's line without its layer: the call and what it
 // must return.
 func (st Step) String() string {
-	s := "opaque " + st.Opaque
+	s := strings.Join(append([]string{st.Verb}, st.Args...), " ")
 	if st.Call != nil {
 		s = st.Call.String()
 	}

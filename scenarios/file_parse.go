@@ -48,7 +48,7 @@ const (
 
 // kinds are the report kinds a cell may expect.
 var kinds = []sim.Kind{sim.KindDeadlock, sim.KindLockdep, sim.KindKASAN, sim.KindLeak, sim.KindWarn,
-	sim.KindBug, sim.KindOops, sim.KindLivelock, sim.KindPanic, sim.KindInvariant, sim.KindMark}
+	sim.KindBug, sim.KindOops, sim.KindLivelock, sim.KindPanic, sim.KindInvariant, sim.KindConsistency, sim.KindMark}
 
 // word is a word of a line with its 1-based column.
 type word = vfstest.Word
@@ -160,8 +160,8 @@ func (p *parser) parseLine(n int, line string) {
 			p.errorf(n, 1, "fs must come before the init lines")
 			return
 		}
-		if args[0].S != "tmpfs" && args[0].S != "overlay" {
-			p.errorf(n, args[0].Col, "unknown filesystem %q (want tmpfs or overlay)", args[0].S)
+		if _, ok := LookupFS(args[0].S); !ok {
+			p.errorf(n, args[0].Col, "unknown filesystem %q%s", args[0].S, suggestFS(args[0].S))
 			return
 		}
 		d.FS = args[0].S
@@ -300,14 +300,11 @@ func (p *parser) init(n int, line string, w []word) {
 		p.errorf(n, len(line)+1, "init wants a call")
 		return
 	}
+	kind, _ := LookupFS(d.FS)
 	layer, from := "", 1
-	if w[1].S == "lower" || w[1].S == "upper" {
-		if d.FS != "overlay" {
-			p.errorf(n, w[1].Col, "init %s: only an overlay has layers (say \"fs overlay\" first)", w[1].S)
-			return
-		}
+	if kind.hasLayer(w[1].S) {
 		if p.mounted {
-			p.errorf(n, w[1].Col, "init %s after an init line on the mounted overlay (layer lines come first)", w[1].S)
+			p.errorf(n, w[1].Col, "init %s after an init line on the mounted %s (layer lines come first)", w[1].S, d.FS)
 			return
 		}
 		layer, from = w[1].S, 2
@@ -315,7 +312,10 @@ func (p *parser) init(n int, line string, w []word) {
 			p.errorf(n, len(line)+1, "init %s wants a call", layer)
 			return
 		}
-	} else if d.FS == "overlay" {
+	} else if w[1].S == "lower" || w[1].S == "upper" {
+		p.errorf(n, w[1].Col, "init %s: a %s has no layers (only an overlay has: say \"fs overlay\" first)", w[1].S, d.FS)
+		return
+	} else if len(kind.Layers) > 0 {
 		p.mounted = true
 	}
 	if st, ok := p.step(n, line, w[from].Col-1, layer); ok {
@@ -359,17 +359,16 @@ func (p *parser) step(n int, line string, off int, layer string) (Step, bool) {
 		break
 	}
 	padded := strings.Repeat(" ", off) + text[off:]
-	if cw := words(padded); len(cw) > 0 && cw[0].S == "opaque" {
-		if layer != "upper" {
-			p.errorf(n, cw[0].Col, "opaque marks a directory of the upper layer: write \"init upper opaque PATH\"")
-			return st, false
+	kind, _ := LookupFS(p.cur.FS)
+	if cw := words(padded); len(cw) > 0 && kind.verb(cw[0].S) != nil {
+		return p.verbStep(n, line, st, kind, cw)
+	} else if len(cw) > 0 {
+		for _, other := range FSKinds() {
+			if v := other.verb(cw[0].S); v != nil {
+				p.errorf(n, cw[0].Col, "%s is a line of %s scenarios (\"fs %s\"), not of %s", v.Name, other.Name, other.Name, kind.Name)
+				return st, false
+			}
 		}
-		if len(cw) != 2 || !strings.HasPrefix(cw[1].S, "/") || st.Want != nil {
-			p.errorf(n, cw[0].Col, "want \"opaque PATH\" with an absolute path and no result")
-			return st, false
-		}
-		st.Opaque = cw[1].S
-		return st, true
 	}
 	call, err := vfstest.ParseCall(padded)
 	if err != nil {
@@ -383,6 +382,35 @@ func (p *parser) step(n int, line string, off int, layer string) (Step, bool) {
 		return st, false
 	}
 	st.Call = call
+	return st, true
+}
+
+// verbStep parses a line of one of the filesystem's verbs.
+func (p *parser) verbStep(n int, line string, st Step, kind *FSKind, cw []word) (Step, bool) {
+	v := kind.verb(cw[0].S)
+	if len(v.Layers) > 0 && !slices.Contains(v.Layers, st.Layer) {
+		p.errorf(n, cw[0].Col, "%s is a line of the %s layer: write \"init %s %s %s\"", v.Name, strings.Join(v.Layers, " or "), v.Layers[0], v.Name, v.Usage)
+		return st, false
+	}
+	if st.Want != nil && !v.Results {
+		p.errorf(n, cw[0].Col, "want \"%s %s\" with no result", v.Name, v.Usage)
+		return st, false
+	}
+	args := make([]string, len(cw)-1)
+	for i, x := range cw[1:] {
+		args[i] = x.S
+	}
+	if v.Check != nil {
+		if bad, msg := v.Check(args); bad >= 0 {
+			col := len(line) + 1
+			if bad < len(args) {
+				col = cw[bad+1].Col
+			}
+			p.errorf(n, col, "%s", msg)
+			return st, false
+		}
+	}
+	st.Verb, st.Args = v.Name, args
 	return st, true
 }
 

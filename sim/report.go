@@ -19,8 +19,12 @@ const (
 	KindLivelock  Kind = "livelock"
 	KindPanic     Kind = "panic"
 	KindInvariant Kind = "invariant"
-	KindMark      Kind = "mark"
-	KindNondeterm Kind = "nondeterminism"
+	// KindConsistency is a failure of meaning: the dcache or a syscall
+	// disagrees with the namespace the filesystem really has (see
+	// package vfs/oracle).
+	KindConsistency Kind = "consistency"
+	KindMark        Kind = "mark"
+	KindNondeterm   Kind = "nondeterminism"
 )
 
 // Report is one violation: what fired, where, the interleaving that led

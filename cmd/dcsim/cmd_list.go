@@ -12,8 +12,9 @@ import (
 
 func cmdList(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("list", "list [--variants] [--file SCENARIO-FILE] [NAME|GLOB ...]", out)
+	fs := newFlags("list", "list [--variants | --fs] [--file SCENARIO-FILE] [NAME|GLOB ...]", out)
 	variants := fs.Bool("variants", false, "list the named variants and every registered fix, mutant and change instead")
+	fsKinds := fs.Bool("fs", false, "list the filesystems scenario files can name (\"fs NAME\") with their layers and verbs instead")
 	file := fs.String("file", "", "list the scenarios of this scenario file instead of the catalog")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -23,6 +24,13 @@ func cmdList(e *env, args []string) error {
 			return usagef("--variants takes no scenario names")
 		}
 		listVariants(out)
+		return nil
+	}
+	if *fsKinds {
+		if fs.NArg() > 0 {
+			return usagef("--fs takes no scenario names")
+		}
+		listFS(out)
 		return nil
 	}
 	list, err := selectScenarios(fs.Args())
@@ -130,4 +138,21 @@ func wrap(s string, width int, prefix string) string {
 		line += w
 	}
 	return strings.Join(append(lines, line), "\n")
+}
+
+// listFS prints the registered filesystem kinds of scenario files.
+func listFS(out io.Writer) {
+	for _, k := range scenarios.FSKinds() {
+		fmt.Fprintf(out, "%s\n%s\n", k.Name, wrap(k.Doc, 76, "    "))
+		if len(k.Layers) > 0 {
+			fmt.Fprintf(out, "    layers: %s\n", strings.Join(k.Layers, ", "))
+		}
+		for _, v := range k.Verbs {
+			where := ""
+			if len(v.Layers) > 0 {
+				where = " (init " + strings.Join(v.Layers, "|") + " only)"
+			}
+			fmt.Fprintf(out, "    %s %s%s\n", v.Name, v.Usage, where)
+		}
+	}
 }
