@@ -28,8 +28,8 @@ func init() {
 			"preemption).",
 		Config: rtConfig,
 		Cells: []Cell{
-			{Variant: variant.BaseToday},
-			{Variant: variant.V3Today},
+			{Variant: variant.BaseToday, Bound: 3}, // all interleavings: 330 runs
+			{Variant: variant.V3Today, Bound: 3},
 			mutant(variant.BaseToday, dcache.MutNoPreemptDisableNested, sim.KindLivelock, "spin-on-preempted"),
 			mutant(variant.V3Today, dcache.MutNoPreemptDisableNested, sim.KindLivelock, "spin-on-preempted"),
 		},
