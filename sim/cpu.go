@@ -24,14 +24,18 @@ import (
 //
 // A task that spins (Task.CPURelax) while it is the only task that can get
 // a CPU, and some runnable task cannot, will spin for ever: nothing but
-// the tasks kept off their CPU can change what it waits for. That is
-// reported at once as a livelock (rule spin-on-preempted), rather than
-// after the step bound.
+// the tasks kept off their CPU can change what it waits for. So will a
+// seqcount reader spinning on an odd count (it waits blocked, but keeps
+// its CPU) when no runnable task can get a CPU. Both are reported at once
+// as a livelock (rule spin-on-preempted), rather than after the step
+// bound or as a deadlock.
 //
-// Divergence: the spinner of a contended lock or of a seqcount reader is
-// modeled as a sleeping task and so leaves its CPU to others; priorities
-// are not ordered beyond "the preempter outranks the preempted", so every
-// task a sleep releases is eligible again.
+// Divergence: the spinner of a contended spinlock is modeled as a
+// sleeping task and so leaves its CPU to others (its holder cannot be a
+// preempted task of the same CPU: holding it disables preemption, or
+// under PREEMPT_RT the waiter sleeps); priorities are not ordered beyond
+// "the preempter outranks the preempted", so every task a sleep releases
+// is eligible again.
 
 // MaxCPUs is the number of CPUs tasks may be bound to.
 const MaxCPUs = 8
@@ -102,13 +106,23 @@ func (w *World) offCPU(t *Task) {
 }
 
 // spinStarves reports the livelock of a task t that spins while every
-// other runnable task is kept off its CPU (t nil: no task can get a CPU).
+// other runnable task is kept off its CPU; t nil: no runnable task can get
+// a CPU, and the spinner is the task blocked in a spin that holds one.
 func (w *World) spinStarves(t *Task) {
 	var b strings.Builder
 	title := "livelock: no runnable task can get a CPU"
-	if t != nil {
-		title = fmt.Sprintf("livelock: %s spins on CPU %d waiting for a task it keeps off that CPU", t, t.CPU())
-		fmt.Fprintf(&b, "%s spins (cpu_relax) and is the only task that can run;\n", t)
+	spinner, how := t, "cpu_relax"
+	if t == nil {
+		for _, u := range w.tasks {
+			if u.spinning && u.cpu != 0 && w.cpus[u.cpu-1] == u {
+				spinner, how = u, u.waitWhat()
+				break
+			}
+		}
+	}
+	if spinner != nil {
+		title = fmt.Sprintf("livelock: %s spins on CPU %d waiting for a task it keeps off that CPU", spinner, spinner.CPU())
+		fmt.Fprintf(&b, "%s spins (%s) and is the only task that could run;\n", spinner, how)
 	}
 	for _, u := range w.tasks {
 		if u.state != taskRunnable || w.runnable&(1<<uint(u.id)) == 0 || u == t {
@@ -124,6 +138,9 @@ func (w *World) spinStarves(t *Task) {
 	}
 	if t == nil {
 		w.cur = nil
+		if w.running == spinner { // it blocked just now: report from it
+			t = spinner
+		}
 	}
 	w.raise(t, &Report{Kind: KindLivelock, Rule: "spin-on-preempted", Title: title, Message: b.String()})
 }

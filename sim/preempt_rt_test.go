@@ -236,3 +236,55 @@ func TestRTScheduleSetting(t *testing.T) {
 		t.Error("an unknown setting parsed")
 	}
 }
+
+// seqcountWriterReader is a writer of a seqcount (plain, or associated
+// with its spinlock when locked) that makes it odd under the spinlock and
+// yields inside the write section, and a reader that samples it with
+// read_seqcount_begin; both bound to CPU 0.
+func seqcountWriterReader(locked bool) sim.Program {
+	return ckProg("rt/seqcount-writer-reader", func(w *sim.World) {
+		o := newPRT(w)
+		var sc sim.SeqCount
+		if locked {
+			sc.InitLocked(&o.Object, "sc", &o.a)
+		} else {
+			sc.Init(&o.Object, "sc")
+		}
+		w.Go("writer", func(t *sim.Task) {
+			o.a.Lock(t)
+			sc.WriteBegin(t)
+			t.Yield()
+			sc.WriteEnd(t)
+			o.a.Unlock(t)
+		}).BindCPU(0)
+		w.Go("reader", func(t *sim.Task) {
+			s := sc.ReadBegin(t)
+			sc.Retry(t, s)
+		}).BindCPU(0)
+	})
+}
+
+// A read_seqcount_begin reader that preempts the writer inside its write
+// section spins on the writer's CPU for ever under rt; a
+// seqcount_spinlock_t reader sleeps on the writer's lock instead, and
+// without rt the writer cannot be preempted.
+func TestRTSeqcountReaderStarvesWriter(t *testing.T) {
+	plain := seqcountWriterReader(false)
+	// writer: spin_lock, write_seqcount_begin, then preempted at its yield.
+	rep := ckFire(t, plain, rtCfg, ckReplay(t, plain, "0*3.1"), sim.KindLivelock, "spin-on-preempted",
+		"livelock: T1 reader spins on CPU 0 waiting for a task it keeps off that CPU")
+	ckContains(t, "report", rep.Format(), "T1 reader spins (seqcount(", "T0 writer is runnable on CPU 0, preempted by T1 reader")
+	for _, c := range []struct {
+		name   string
+		rt     bool
+		locked bool
+	}{{"no rt", false, false}, {"seqcount_spinlock_t", true, true}} {
+		ptExhaust(t, 1000, func(s sim.Strategy) *sim.Outcome {
+			o := sim.Execute(seqcountWriterReader(c.locked), sim.Config{PreemptRT: c.rt}, s)
+			if o.Report != nil {
+				t.Fatalf("%s: %s", c.name, o.Report.Format())
+			}
+			return o
+		})
+	}
+}

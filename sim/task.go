@@ -43,6 +43,7 @@ type Task struct {
 	preemptStart  int64 // step at which preempt+rtLocks went 0 -> 1
 	cpu           int8  // 1 + the CPU the task is bound to (BindCPU); 0: a CPU of its own
 	preempted     bool  // bound, and kept off its CPU by a task that preempted it (cpu.go)
+	spinning      bool  // blocked in a spin (a seqcount reader): it keeps its CPU
 	rcuDepth      int
 	rcuStart      int64
 	inRCUCallback bool
@@ -300,7 +301,7 @@ func (t *Task) block() {
 	w := t.w
 	t.state = taskBlocked
 	w.runnable &^= 1 << uint(t.id)
-	if w.pinned != 0 {
+	if w.pinned != 0 && !t.spinning {
 		w.offCPU(t)
 	}
 	w.pickNext(t)

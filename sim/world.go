@@ -379,7 +379,7 @@ func (w *World) teardown() {
 func (w *World) pickNext(t *Task) {
 	r := w.eligible()
 	if r == 0 && w.runnable != 0 {
-		w.spinStarves(t)
+		w.spinStarves(nil)
 		return
 	}
 	if w.runnable == 0 {
