@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
@@ -45,6 +47,23 @@ func init() {
 		Marks:  []string{markWaited},
 		Cells:  []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
 		Setup:  registry["dcache/parallel-lookup"].Setup,
+	})
+	Register(&Scenario{
+		Name: "rt/parallel-lookup-one-cpu",
+		Doc: "The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT with " +
+			"every task bound to CPU 0: a task holding d_lock or inside rcu_read_lock may be " +
+			"preempted by another lookup of the same name, which then waits for it (d_lock, the " +
+			"in-lookup wait) or retries. No interleaving livelocks or breaks an invariant: every " +
+			"wait there sleeps, and the spins (i_dir_seq) are under preempt_disable_nested.",
+		Config: rtConfig,
+		Marks:  []string{markWaited},
+		Cells:  []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
+		Setup: func(w *sim.World, v variant.Variant) {
+			e := dcachetest.New(w, v)
+			for i := range 3 {
+				w.Go(fmt.Sprintf("lookup%d", i), dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd)).BindCPU(0)
+			}
+		},
 	})
 }
 

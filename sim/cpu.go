@@ -22,9 +22,11 @@ import (
 //   - a preempted task may not run until the task that preempted it
 //     sleeps or exits, whatever the state of c: it has the lower priority.
 //
-// A task that spins (Task.CPURelax) while it is the only task that can get
-// a CPU, and some runnable task cannot, will spin for ever: nothing but
-// the tasks kept off their CPU can change what it waits for. So will a
+// A task that spins (Task.CPURelax) SpinLimit times in a row while it is
+// the only task that can get a CPU, and some runnable task cannot, spins
+// for ever: nothing but the tasks kept off their CPU can change what it
+// waits for. (One spin alone proves nothing: a "goto retry" after a
+// failed recheck relaxes once and then succeeds on its own.) So will a
 // seqcount reader spinning on an odd count (it waits blocked, but keeps
 // its CPU) when no runnable task can get a CPU. Both are reported at once
 // as a livelock (rule spin-on-preempted), rather than after the step
@@ -39,6 +41,26 @@ import (
 
 // MaxCPUs is the number of CPUs tasks may be bound to.
 const MaxCPUs = 8
+
+// SpinLimit is how many spins in a row, with no other task able to run,
+// make a livelock.
+const SpinLimit = 8
+
+// noteSpin counts t's spins while it is the only task of the eligible set
+// r and some runnable task is kept off its CPU, and reports the livelock
+// at SpinLimit.
+func (w *World) noteSpin(t *Task, r uint64) {
+	if r != 1<<uint(t.id) || w.runnable == r {
+		w.spinner = nil
+		return
+	}
+	if w.spinner != t {
+		w.spinner, w.spins = t, 0
+	}
+	if w.spins++; w.spins >= SpinLimit {
+		w.spinStarves(t)
+	}
+}
 
 // BindCPU binds the task to CPU cpu (kthread_bind; a task pinned with
 // sched_setaffinity). Call it before the run starts.
@@ -122,6 +144,9 @@ func (w *World) spinStarves(t *Task) {
 	}
 	if spinner != nil {
 		title = fmt.Sprintf("livelock: %s spins on CPU %d waiting for a task it keeps off that CPU", spinner, spinner.CPU())
+		if how == "cpu_relax" {
+			how = fmt.Sprintf("cpu_relax, %d times in a row", SpinLimit)
+		}
 		fmt.Fprintf(&b, "%s spins (%s) and is the only task that could run;\n", spinner, how)
 	}
 	for _, u := range w.tasks {

@@ -151,10 +151,16 @@ func TestRTPreemptCount(t *testing.T) {
 
 // seqWriterReader is a writer that makes o.seq odd under lock (with
 // preempt_disable_nested when pd) and a reader that spins while it is
-// odd, both bound to CPU 0 when bound. The reader gives up after three
-// spins, so that every interleaving can be enumerated; the livelock is
-// reported at the first spin that cannot end.
+// odd, both bound to CPU 0 when bound. The reader gives up after
+// SpinLimit spins, so that every interleaving can be enumerated; the
+// livelock is reported at the SpinLimit-th spin that cannot end.
 func seqWriterReader(pd, bound bool) sim.Program {
+	return seqWriterReaderSpins(pd, bound, sim.SpinLimit)
+}
+
+// seqWriterReaderSpins is seqWriterReader with a reader that gives up
+// after spins spins.
+func seqWriterReaderSpins(pd, bound bool, spins int) sim.Program {
 	return ckProg("rt/seq-writer-reader", func(w *sim.World) {
 		o := newPRT(w)
 		wr := w.Go("writer", func(t *sim.Task) {
@@ -171,7 +177,7 @@ func seqWriterReader(pd, bound bool) sim.Program {
 			o.a.Unlock(t)
 		})
 		rd := w.Go("reader", func(t *sim.Task) {
-			for i := 0; i < 3 && o.seq.Load(t)&1 != 0; i++ {
+			for i := 0; i < spins && o.seq.Load(t)&1 != 0; i++ {
 				t.CPURelax()
 			}
 		})
@@ -190,7 +196,9 @@ func TestRTSpinOnPreempted(t *testing.T) {
 	// at the store), is preempted at its yield, and the reader spins.
 	rep := ckFire(t, seqWriterReader(false, true), rtCfg, ckReplay(t, seqWriterReader(false, true), "0*3.1"),
 		sim.KindLivelock, "spin-on-preempted", "livelock: T1 reader spins on CPU 0 waiting for a task it keeps off that CPU")
-	ckContains(t, "report", rep.Format(), "T0 writer is runnable on CPU 0, preempted by T1 reader")
+	ckContains(t, "report", rep.Format(), "T0 writer is runnable on CPU 0, preempted by T1 reader", "cpu_relax, 8 times in a row")
+	// One spin fewer is no livelock: a retry may relax once and succeed.
+	ckQuiet(t, seqWriterReaderSpins(false, true, sim.SpinLimit-1), rtCfg, ckReplay(t, seqWriterReader(false, true), "0*3.1"))
 	for _, c := range []struct {
 		name      string
 		rt        bool

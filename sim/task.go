@@ -268,8 +268,8 @@ func (t *Task) CPURelax() {
 	}
 	t.pending = Pending{Op: opYield}
 	r := w.eligible()
-	if w.pinned != 0 && r == 1<<uint(t.id) && w.runnable != r {
-		w.spinStarves(t)
+	if w.pinned != 0 {
+		w.noteSpin(t, r)
 	}
 	if r&(r-1) != 0 {
 		if v := w.decide(DecideYield, t.id, 0, ""); v != t.id {

@@ -74,8 +74,10 @@ type World struct {
 	tasks    []*Task
 	pinned   uint64         // tasks bound to a CPU (Task.BindCPU)
 	cpus     [MaxCPUs]*Task // with bound tasks: the task each CPU runs (cpu.go)
-	cur      *Task          // the task chosen to run
-	running  *Task          // the task whose coroutine is executing, nil in the loop
+	spinner  *Task          // the task spinning alone while it starves others, and its spins (cpu.go)
+	spins    int
+	cur      *Task // the task chosen to run
+	running  *Task // the task whose coroutine is executing, nil in the loop
 	runnable uint64
 	scratch  Decision // the decision being made; avoids a heap copy per point
 	label    string   // the label of the decision being made
@@ -305,6 +307,9 @@ func (w *World) Run() *Outcome {
 		}
 		if w.pinned != 0 {
 			w.onCPU(t)
+			if t != w.spinner {
+				w.spinner = nil
+			}
 		}
 		w.running = t
 		t.co.next()
