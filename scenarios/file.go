@@ -34,8 +34,8 @@ type Desc struct {
 	// RT runs the scenario as on a PREEMPT_RT kernel (sim.Config.PreemptRT).
 	RT       bool
 	MaxSteps int64
-	Marks     []string
-	Tasks     []Task
+	Marks    []string
+	Tasks    []Task
 	// Pos is where the scenario line is: "FILE:LINE". Not compared.
 	Pos string
 }
