@@ -173,8 +173,12 @@ func (w *World) recycle() {
 	for _, slab := range w.waiterSlabsKept[:w.waiterSlabs] {
 		clear(slab[:cap(slab)])
 	}
+	clear(w.trace) // full traces hold objects and strings
+	clear(w.canon.subs)
 	*w = World{
 		log:             w.log[:0],
+		trace:           w.trace[:0],
+		canon:           canonState{keys: w.canon.keys[:0], subs: w.canon.subs},
 		waiterSlabsKept: w.waiterSlabsKept,
 		tasks:           w.tasks[:0],
 		objects:         w.objects[:0],
