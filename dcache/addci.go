@@ -62,7 +62,7 @@ func DAddCI(t *sim.Task, dentry *Dentry, inode *Inode, name *Qstr, shared bool) 
 			wq = dentry.dWait // mainline: the caller's queue, d_wait
 		}
 		// Nested: the caller owns dentry, of the same parent.
-		found = dAllocParallel(t, dentry.DParent, name, wq, allocParaWait, nil, inLookupNested)
+		found = DAllocParallelNested(t, dentry.DParent, name, wq)
 		if sim.IsErr(found) || !DInLookup(t, found) {
 			if c.Has(variant.P08AddCIDropLock) {
 				t.Mark("d_add_ci: early return with the parent lock dropped")

@@ -140,6 +140,17 @@ func DAllocParallel(t *sim.Task, parent *Dentry, name *Qstr, wq *WaitQueue) *Den
 	return dAllocParallel(t, parent, name, wq, allocParaWait, nil, 0)
 }
 
+// DAllocParallelNested is d_alloc_parallel called by a task that already
+// owns an in-lookup dentry of the same filesystem: a case-insensitive
+// ->lookup allocating the case-exact name, as d_add_ci does. The kernel
+// code is d_alloc_parallel itself; the nesting is an annotation of
+// dcsim's in-lookup lock map (lockdep subclass 1), without which the
+// second acquisition of the map's class is reported as recursive.
+// Filesystems outside this module that model such a ->lookup call it.
+func DAllocParallelNested(t *sim.Task, parent *Dentry, name *Qstr, wq *WaitQueue) *Dentry {
+	return dAllocParallel(t, parent, name, wq, allocParaWait, nil, inLookupNested)
+}
+
 // Lockdep subclasses of the in-lookup lock map (dcsim's; the kernel has
 // no map). The class is per filesystem type (FsType), as lockdep keys a
 // lock embedded in a per-type object; d_add_ci owns an in-lookup dentry
