@@ -11,7 +11,7 @@ import (
 // change points. On the catalog's 22 race cases (ten seeds each, at most
 // 5000 runs), depth 2 (one change point) never found two of them, depth 3
 // found all but half the seeds of the two-preemption lost insertion, and
-// needed fewer runs than depth 2 on 16 of the others
+// needed fewer runs than depth 2 on 14 of the other 20
 // (docs/performance.md, "PCT's depth and change points").
 const DefaultDepth = 3
 
