@@ -18,6 +18,7 @@ func TestBenchRaces(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
+	var missing []string
 	for _, want := range []string{
 		"random", "PCT", "POS", "DFS", "DPOR", "allocs/run", "2w runs/s", "native plain", "native jitter", "native -race",
 		"dcache/unhash-same-bucket@mainline+mut=no-unhash-lock/today    2",
@@ -25,8 +26,11 @@ func TestBenchRaces(t *testing.T) {
 		"race cases",
 	} {
 		if !strings.Contains(out, want) {
-			t.Errorf("the table lacks %q:\n%s", want, out)
+			missing = append(missing, want)
 		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("the table lacks %q:\n%s", missing, out)
 	}
 	if strings.Contains(out, "demo/abba@") {
 		t.Errorf("demo/abba (found without a preemption) is not a race case:\n%s", out)

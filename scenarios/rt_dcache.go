@@ -37,34 +37,37 @@ func init() {
 		},
 		Setup: sameCPULookups("foo", "bar"),
 	})
-	Register(&Scenario{
-		Name: "rt/parallel-lookup",
-		Doc: "The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT, " +
-			"the tasks on CPUs of their own: spinlock_t sleeps and is preemptible, the bucket bit " +
-			"locks still disable preemption. Every interleaving stays clean: no spinlock_t is " +
+	Register(rtRace("rt/parallel-lookup",
+		"The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT, "+
+			"the tasks on CPUs of their own: spinlock_t sleeps and is preemptible, the bucket bit "+
+			"locks still disable preemption. Every interleaving stays clean: no spinlock_t is "+
 			"taken under a bit lock or in the i_dir_seq section, and nothing sleeps under d_lock.",
-		Config: rtConfig,
-		Marks:  []string{markWaited},
-		Cells:  []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
-		Setup:  registry["dcache/parallel-lookup"].Setup,
-	})
-	Register(&Scenario{
-		Name: "rt/parallel-lookup-one-cpu",
-		Doc: "The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT with " +
-			"every task bound to CPU 0: a task holding d_lock or inside rcu_read_lock may be " +
-			"preempted by another lookup of the same name, which then waits for it (d_lock, the " +
-			"in-lookup wait) or retries. No interleaving livelocks or breaks an invariant: every " +
+		false))
+	Register(rtRace("rt/parallel-lookup-one-cpu",
+		"The three-task d_alloc_parallel race of dcache/parallel-lookup under PREEMPT_RT with "+
+			"every task bound to CPU 0: a task holding d_lock or inside rcu_read_lock may be "+
+			"preempted by another lookup of the same name, which then waits for it (d_lock, the "+
+			"in-lookup wait) or retries. No interleaving livelocks or breaks an invariant: every "+
 			"wait there sleeps, and the spins (i_dir_seq) are under preempt_disable_nested.",
-		Config: rtConfig,
-		Marks:  []string{markWaited},
-		Cells:  []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
+		true))
+}
+
+// rtRace is dcache/parallel-lookup's program (three lookups of one name)
+// under PREEMPT_RT, the tasks all on CPU 0 if oneCPU, clean within bound 1.
+func rtRace(name, doc string, oneCPU bool) *Scenario {
+	return &Scenario{
+		Name: name, Doc: doc, Config: rtConfig, Marks: []string{markWaited},
+		Cells: []Cell{{Variant: variant.BaseToday, Bound: 1}, {Variant: variant.V3Today, Bound: 1}},
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			for i := range 3 {
-				w.Go(fmt.Sprintf("lookup%d", i), dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd)).BindCPU(0)
+				t := w.Go(fmt.Sprintf("lookup%d", i), dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
+				if oneCPU {
+					t.BindCPU(0)
+				}
 			}
 		},
-	})
+	}
 }
 
 // sameCPULookups is a Setup of one lookup task per name in the root, each
