@@ -6,6 +6,7 @@
 //	dcsim run      [flags]            one run of a scenario, with its trace
 //	dcsim explore  [flags]            search a scenario's interleavings
 //	dcsim replay   SCHEDULE|FILE      replay a schedule or a saved report
+//	dcsim explain  SCHEDULE|FILE      narrate a run for a learner; draw it (--format)
 //	dcsim list     [NAME|GLOB...]     the scenarios (--variants: the variants)
 //	dcsim bench    [flags]            measure exploration speed
 //	dcsim merge    SHARD.json...      join the shards of a check
@@ -44,6 +45,7 @@ commands:
   run       one run of a scenario, printing its trace (by --seed or --schedule)
   explore   search a scenario's interleavings (random walk or bounded DFS)
   replay    replay a schedule string or a saved report, exactly
+  explain   narrate a run step by step (locks, in-lookup dentries, waits); --format perfetto|dot|html
   list      list the built-in scenarios (--variants: the variants and toggles)
   bench     measure exploration speed on a scenario
   merge     join the --json outputs of the shards of one check (check --shard i/n)

@@ -10,11 +10,12 @@ import (
 )
 
 func cmdReplay(e *env, args []string) error {
-	fs := newFlags("replay", "replay [-q] [-v] [-o FILE] [--file SCENARIO-FILE] SCHEDULE|REPORT-FILE", e.stdout)
+	fs := newFlags("replay", "replay [-q] [-v] [-o FILE] [--trace-json FILE] [--file SCENARIO-FILE] SCHEDULE|REPORT-FILE", e.stdout)
 	file := fs.String("file", "", "the scenario file that defines the schedule's scenario (docs/scenarios.md)")
 	quiet := fs.Bool("q", false, "print the result only, not the trace")
 	verbose := fs.Bool("v", false, "show every step (setup steps are folded otherwise)")
 	output := fs.String("o", "", "also write the output (trace, result and schedule line) to this file")
+	traceJSON := fs.String("trace-json", "", "also write the run as Chrome/Perfetto trace-event JSON to this file (docs/explain.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,6 +34,11 @@ func cmdReplay(e *env, args []string) error {
 	tg, err := scheduleTarget(s, *file, e.stderr)
 	if err != nil {
 		return closeOutput(e.stdout, f, err)
+	}
+	if *traceJSON != "" {
+		if err := writeTraceJSON(*traceJSON, s, *file, e); err != nil {
+			return closeOutput(e.stdout, f, err)
+		}
 	}
 	cfg := tg.cfg
 	cfg.Trace = sim.TraceFull

@@ -32,7 +32,7 @@ var (
 	// are '-' or a comma list (faults,signals,steps=N).
 	scheduleRE = regexp.MustCompile(`v2:[A-Za-z0-9_/.+=,@-]+:(?:-|[a-z]+(?:=[0-9]+)?(?:,[a-z]+(?:=[0-9]+)?)*):[0-9a-f]{8}:[0-9a-z.*]*`)
 	staleRE    = regexp.MustCompile(`\bv1:[a-z]`)
-	stateRE    = regexp.MustCompile(`\b(deadlock|lockdep|kasan|leak|warn|bug|oops|livelock|panic|invariant|nondeterminism) \[([^\]]+)\]|\bclean\b`)
+	stateRE    = regexp.MustCompile(`\b(deadlock|lockdep|kasan|leak|warn|bug|oops|livelock|panic|invariant|consistency|nondeterminism) \[([^\]]+)\]|\bclean\b`)
 	headerRE   = regexp.MustCompile(`(?m)^=== dcsim: (\S+) \[([^\]]+)\]`)
 )
 

@@ -22,6 +22,15 @@ type Cache struct {
 	inLookup   [inLookupHashBuckets]bucket
 
 	sbs []*SuperBlock
+
+	// Bookkeeping for explanations (explain_view.go); no model code
+	// reads it.
+	view        cacheView
+	lookupWaits []lookupWait    // tasks waiting for an in-lookup dentry
+	dirAdds     []dirAddSection // open i_dir_seq write sections
+
+	// twins are the hashed pairs R1 allows for a while (AllowTwin).
+	twins []twin
 }
 
 // bucket is an hlist_bl_head: a chain with a bit lock. Readers walking
@@ -67,6 +76,8 @@ func NewCache(w *sim.World, v variant.Variant) *Cache {
 	for i := range c.inLookup {
 		c.inLookup[i].lock.Init(&c.Object, inLookupNames[i], inLookupClass)
 	}
+	c.view.c = c
+	w.AddView(&c.view)
 	return c
 }
 
@@ -128,6 +139,9 @@ type FsType struct {
 	fileClass     *sim.LockClass
 	inLookupClass *sim.LockClass
 	renameClass   *sim.LockClass // s_vfs_rename_key
+	// RenameDoesDMove is FS_RENAME_DOES_D_MOVE: ->rename moves the
+	// dentries itself, and vfs_rename does not d_move them after it.
+	RenameDoesDMove bool
 }
 
 // NewFsType registers a filesystem type and its lock classes.

@@ -47,7 +47,10 @@
 //
 // # Invariants
 //
-// CheckInvariants verifies, after steps that can break them: at most one
+// __d_rehash checks R1 at the step that hashes a dentry (checkHashedUnique;
+// AllowTwin declares shmem_whiteout's designed exception), so that the
+// report names that line. CheckInvariants verifies, after steps that can
+// break them: at most one
 // hashed dentry per (parent, name) under the parent's d_compare (R1); at
 // most one in-lookup dentry per (parent, name) (R3); in-lookup dentries
 // unhashed and negative (R6); a directory inode with at most one alias
@@ -56,4 +59,12 @@
 // was taken out of the in-lookup hash (R5) and that freed dentries are on
 // no chain or list. The VFS layer checks that ->lookup never runs twice
 // at once for one name (R4).
+//
+// # What a reader sees
+//
+// Each Cache registers a sim.View (explain_view.go): its in-lookup
+// dentries with owners and waiters and its open i_dir_seq sections, for
+// dcsim explain; and, for a task asleep on an in-lookup dentry, who should
+// wake it, or that the wake-up was lost and who ended the state, which
+// deadlock reports print.
 package dcache

@@ -370,6 +370,7 @@ func dRehashLocked(t *sim.Task, d *Dentry) {
 	t.Write(&d.Object, "d_hash")
 	b.add(d)
 	d.hashed = true
+	d.c.checkHashedUnique(t, b, d)
 	b.lock.Unlock(t)
 }
 

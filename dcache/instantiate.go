@@ -218,6 +218,7 @@ func dLookupUnhashMaybeLocked(t *sim.Task, d *Dentry, locked bool) (*WaitQueue, 
 // endDirAddWakeOnly wakes the waiters when the i_dir_seq section was
 // mutated away.
 func endDirAddWakeOnly(t *sim.Task, dWait *WaitQueue, doWake bool, d *Dentry) {
+	defer noteLookupEnd(t, d, "the wake-up after __d_add")
 	if d.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVar(t, &d.Object, "d_flags")

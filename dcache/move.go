@@ -55,6 +55,7 @@ func dRehashMoved(t *sim.Task, d *Dentry) {
 	t.Write(&d.Object, "d_hash")
 	b.add(d)
 	d.hashed = true
+	d.c.checkHashedUnique(t, b, d)
 	b.lock.Unlock(t)
 }
 
@@ -102,6 +103,7 @@ func dMove(t *sim.Task, dentry, target *Dentry, exchange bool) {
 		return
 	}
 	t.BugOn(DAncestor(target, dentry) != nil, "d_ancestor(target, dentry)")
+	dentry.c.endTwin(dentry)
 	oldParent := dentry.DParent
 	p := DAncestor(oldParent, target)
 	if IsRoot(dentry) {

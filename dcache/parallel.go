@@ -53,6 +53,7 @@ func startDirAdd(t *sim.Task, c *Cache, dir *Inode) int64 {
 	for {
 		n := dir.IDirSeq.Load(t)
 		if n&1 == 0 && dir.IDirSeq.TryCmpXchg(t, &n, n+1) {
+			dir.ISb.c.openDirAdd(t, dir)
 			return n
 		}
 		t.CPURelax()
@@ -64,7 +65,9 @@ func startDirAdd(t *sim.Task, c *Cache, dir *Inode) int64 {
 // 04/19 instead wakes waiters on de->d_flags, with de's d_lock held, when
 // __d_lookup_unhash said someone waits.
 func endDirAdd(t *sim.Task, dir *Inode, n int64, dWait *WaitQueue, doWake bool, de *Dentry) {
-	dir.IDirSeq.Store(t, n+2) // smp_store_release
+	defer noteLookupEnd(t, de, "end_dir_add") // after the wake-up below
+	dir.IDirSeq.Store(t, n+2)                 // smp_store_release
+	de.c.closeDirAdd(t, dir)
 	if !de.c.On(MutNoPreemptDisableNested) {
 		t.PreemptEnableNested()
 	}
@@ -122,7 +125,10 @@ func waitInLookup(t *sim.Task, dentry *Dentry, sub int) {
 	}
 	t.Mark("d_alloc_parallel: waited on in-lookup")
 	dentry.lookupMap.MightWaitNested(t, sub, dentry.DLock())
-	if dentry.c.Has(variant.P04WaitVarEvent) {
+	c := dentry.c
+	c.lookupWaits = append(c.lookupWaits, lookupWait{t, dentry})
+	defer c.endLookupWait(t)
+	if c.Has(variant.P04WaitVarEvent) {
 		sim.WaitVarEventSpinlock(t, &dentry.Object, "d_flags",
 			func() bool { return !dMustWait(t, dentry) }, dentry.DLock())
 		return
@@ -285,9 +291,9 @@ func inLookupInsert(t *sim.Task, b *bucket, bi int, d *Dentry, sub int) {
 	b.add(d)
 	d.u = uInLookup
 	d.inLookup = bi
+	d.lookupOwner = t // owned from the insertion on, before the map's step
 	d.lookupMap.AcquireTryNested(t, sub)
 	d.lookupMapTask = t
-	d.lookupOwner = t
 }
 
 // dLookupUnhash is __d_lookup_unhash (fs/dcache.c), d_lock held: take
@@ -315,6 +321,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		stale = b.chain
 	}
 	t.Write(&dentry.Object, "d_flags,d_in_lookup_hash")
+	dentry.lookupEnded = lookupEnd{by: t, step: t.World().Steps()}
 	if c.Has(variant.P04WaitVarEvent) {
 		b.delMaybeStale(dentry, locked, stale)
 		doWake = dentry.DFlags&DCACHE_LOCK_WAITER != 0
@@ -328,6 +335,7 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 	if locked {
 		b.lock.Unlock(t)
 	}
+	dentry.lookupEnded.wake = doWake || w != nil
 	dentry.u = uEmpty // INIT_HLIST_NODE(&dentry->d_u.d_alias)
 	dLookupEndOwnership(t, dentry)
 	return w, doWake
@@ -403,6 +411,7 @@ func DLookupUnhashWake(t *sim.Task, dentry *Dentry) {
 	} else if w != nil {
 		w.Head.WakeUpAll(t)
 	}
+	noteLookupEnd(t, dentry, "__d_lookup_unhash_wake")
 	dentry.DLock().Unlock(t)
 }
 

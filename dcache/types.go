@@ -132,6 +132,12 @@ type Dentry struct {
 	lookupMap     sim.LockMap
 	lookupMapTask *sim.Task // the task whose held locks include lookupMap
 	lookupOwner   *sim.Task // the task that must end the in-lookup state
+
+	// How the in-lookup state ended, for explanations of lost wake-ups
+	// (explain_view.go): who ended it and at which step, whether
+	// __d_lookup_unhash found a waiter to wake, and the step of the
+	// end_dir_add that closed the i_dir_seq section around it (0: none).
+	lookupEnded lookupEnd
 }
 
 // WaitQueue is a wait_queue_head_t living in its own object: mainline

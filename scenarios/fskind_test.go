@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,13 @@ func TestFSKindsListed(t *testing.T) {
 	for _, k := range scenarios.FSKinds() {
 		names = append(names, k.Name)
 	}
-	if got := strings.Join(names, " "); !strings.Contains(got, "overlay pokefs tmpfs") {
-		t.Errorf("FSKinds = %s", got)
+	got := strings.Join(names, " ")
+	for _, want := range []string{"overlay", "pokefs", "tmpfs"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("FSKinds = %s, want %s among them", got, want)
+		}
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("FSKinds = %s, not sorted", got)
 	}
 }

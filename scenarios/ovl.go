@@ -6,13 +6,11 @@ package scenarios
 // of their results (rule "ovl-result"). docs/findings.md, "overlayfs".
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/dcsim/dcsim/fsmodels/fstest"
 	"github.com/dcsim/dcsim/sim"
 	"github.com/dcsim/dcsim/variant"
-	"github.com/dcsim/dcsim/vfs/vfstest"
 )
 
 // ovlProgram is an overlay program.
@@ -28,6 +26,9 @@ type ovlProgram struct {
 	// faults: the program runs with injected faults, so the layers may
 	// fail to build (the run then ends there).
 	faults bool
+	// upperDisk and lowerDisk make that layer a disk filesystem
+	// (fsmodels/diskfs) instead of a tmpfs.
+	upperDisk, lowerDisk bool
 }
 
 // ovlWorker is a worker's body; its result is what check sees.
@@ -36,14 +37,7 @@ type ovlWorker func(t *sim.Task, e *fstest.OverlayEnv) string
 // calls is a worker that runs vfstest calls in one session; its result
 // is theirs, joined by " ".
 func calls(lines ...string) ovlWorker {
-	return func(t *sim.Task, e *fstest.OverlayEnv) string {
-		ss := vfstest.NewSession(e.S)
-		var out []string
-		for _, l := range lines {
-			out = append(out, ss.Exec(t, l))
-		}
-		return strings.Join(out, " ")
-	}
+	return func(t *sim.Task, e *fstest.OverlayEnv) string { return execJoined(t, e.S, lines) }
 }
 
 // The small pair of layers of the race programs: /m is a merge directory
@@ -55,12 +49,7 @@ var (
 
 // setup is the program under a variant.
 func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
-	e := fstest.Overlay(w, v)
-	names := make([]string, 0, len(p.workers))
-	for n := range p.workers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	e := fstest.OverlayOnDisk(w, v, p.upperDisk, p.lowerDisk)
 	res := map[string]string{}
 	w.Go("setup", func(t *sim.Task) {
 		if p.faults {
@@ -70,24 +59,11 @@ func (p ovlProgram) setup(w *sim.World, v variant.Variant) {
 		} else if !e.MustBuild(t, p.lower, p.upper) {
 			return
 		}
-		ss := vfstest.NewSession(e.S)
-		for _, l := range p.pre {
-			ss.Exec(t, l)
-		}
-		for _, n := range names {
-			fn := p.workers[n]
-			t.Spawn(n, func(t *sim.Task) { res[n] = fn(t, e) })
-		}
+		execAll(t, e.S, p.pre)
+		spawnWorkers(t, p.workers, func(t *sim.Task, fn ovlWorker) string { return fn(t, e) }, res)
 	})
 	if p.check != nil {
-		w.AtEnd(func(w *sim.World) {
-			if w.Halted() {
-				return
-			}
-			if msg := p.check(e, res); msg != "" {
-				w.Violation(sim.KindInvariant, "ovl-result", msg, "")
-			}
-		})
+		checkAtEnd(w, "ovl-result", func() string { return p.check(e, res) }, "")
 	}
 }
 

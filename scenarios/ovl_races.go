@@ -18,6 +18,18 @@ func wantReaddir(res map[string]string) string {
 	return ""
 }
 
+// checkReaddirAndLookup checks the listing of /m by worker "readdir"
+// and that worker "lookup"'s stat of /m/a succeeded.
+func checkReaddirAndLookup(e *fstest.OverlayEnv, res map[string]string) string {
+	if msg := wantReaddir(res); msg != "" {
+		return msg
+	}
+	if isErrno(res["lookup"]) {
+		return "stat /m/a = " + res["lookup"]
+	}
+	return ""
+}
+
 // isErrno reports whether a vfstest result is an error.
 func isErrno(res string) bool { return len(res) > 1 && res[0] == '-' }
 
@@ -31,15 +43,7 @@ var (
 			"readdir": calls("ls /m"),
 			"lookup":  calls("stat /m/a"),
 		},
-		check: func(e *fstest.OverlayEnv, res map[string]string) string {
-			if msg := wantReaddir(res); msg != "" {
-				return msg
-			}
-			if isErrno(res["lookup"]) {
-				return "stat /m/a = " + res["lookup"]
-			}
-			return ""
-		},
+		check: checkReaddirAndLookup,
 	}
 	ovlRenameWhiteoutVsLookup = ovlProgram{
 		lower: raceLower, upper: raceUpper,

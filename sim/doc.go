@@ -42,6 +42,13 @@
 // captured Go panics. Model packages add their own invariants through
 // World.AtEnd, Task.Violation and Task.WarnOn.
 //
+// # Observers and views
+//
+// A Config.Observer sees every line of a fully traced run as it is
+// recorded, and model packages describe their own state to it (and to
+// deadlock reports) through the View they register with World.AddView;
+// package explain builds dcsim explain on them. Neither changes the run.
+//
 // # Lock order
 //
 // The runtime itself holds no locks that model code can observe; the

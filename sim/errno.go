@@ -25,6 +25,7 @@ const (
 	EBUSY        Errno = 16
 	EEXIST       Errno = 17
 	EXDEV        Errno = 18
+	ETXTBSY      Errno = 26
 	ENOTDIR      Errno = 20
 	EISDIR       Errno = 21
 	EINVAL       Errno = 22
@@ -45,7 +46,7 @@ var errnoNames = map[Errno]string{
 	EXDEV: "EXDEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL",
 	ENOSPC: "ENOSPC", EMLINK: "EMLINK", ENAMETOOLONG: "ENAMETOOLONG",
 	ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", ESTALE: "ESTALE", ECHILD: "ECHILD",
-	EOPENSTALE: "EOPENSTALE",
+	EOPENSTALE: "EOPENSTALE", ETXTBSY: "ETXTBSY",
 }
 
 func (e Errno) String() string {

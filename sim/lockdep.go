@@ -509,6 +509,7 @@ func (l *LockMap) MightWaitNested(t *Task, sub int, dropped ...*SpinLock) {
 	}
 	saved := t.held
 	if len(dropped) > 0 {
+		t.heldReal = saved // observers still see the dropped locks held
 		t.held = nil
 		for _, h := range saved {
 			keep := true
@@ -527,5 +528,6 @@ func (l *LockMap) MightWaitNested(t *Task, sub int, dropped ...*SpinLock) {
 	l.Release(t)
 	if len(dropped) > 0 {
 		t.held = saved
+		t.heldReal = nil
 	}
 }

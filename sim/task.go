@@ -38,12 +38,13 @@ type Task struct {
 	woken  bool
 
 	held          []heldLock
-	preempt       int   // preempt_count: raw spinlocks, preempt_disable, and spinlock_t unless PREEMPT_RT
-	rtLocks       int   // spinlock_t held under PREEMPT_RT (sleeping locks: RCU readers, preemptible)
-	preemptStart  int64 // step at which preempt+rtLocks went 0 -> 1
-	cpu           int8  // 1 + the CPU the task is bound to (BindCPU); 0: a CPU of its own
-	preempted     bool  // bound, and kept off its CPU by a task that preempted it (cpu.go)
-	spinning      bool  // blocked in a spin (a seqcount reader): it keeps its CPU
+	heldReal      []heldLock // LockMap.MightWait: held locks lockdep's view drops for a moment
+	preempt       int        // preempt_count: raw spinlocks, preempt_disable, and spinlock_t unless PREEMPT_RT
+	rtLocks       int        // spinlock_t held under PREEMPT_RT (sleeping locks: RCU readers, preemptible)
+	preemptStart  int64      // step at which preempt+rtLocks went 0 -> 1
+	cpu           int8       // 1 + the CPU the task is bound to (BindCPU); 0: a CPU of its own
+	preempted     bool       // bound, and kept off its CPU by a task that preempted it (cpu.go)
+	spinning      bool       // blocked in a spin (a seqcount reader): it keeps its CPU
 	rcuDepth      int
 	rcuStart      int64
 	inRCUCallback bool
@@ -186,6 +187,7 @@ func (w *World) record(t *Task, op Op, id ObjID, o *Object, field string, acc Ac
 		w.tagStep(t, &s)
 	}
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // event records a trace line that is no scheduling point (full tracing
@@ -201,6 +203,7 @@ func (w *World) event(t *Task, op Op, o *Object, field, note string) {
 	}
 	w.tagStep(t, &s)
 	w.trace = append(w.trace, s)
+	w.observe()
 }
 
 // tagStep fills in the presentation-only fields of a full trace line: the

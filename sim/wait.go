@@ -118,6 +118,9 @@ func (w *World) deadlock(t *Task) {
 			b.WriteString(" (daemon)")
 		}
 		b.WriteByte('\n')
+		for _, h := range w.wakerHints(u) {
+			b.WriteString(indent("wake-up: " + h))
+		}
 		if len(u.held) > 0 {
 			b.WriteString(indent(u.heldString()))
 		}

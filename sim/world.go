@@ -56,6 +56,9 @@ type Config struct {
 	// Fingerprint is the program's fingerprint when the caller knows it
 	// (an explorer computes it once); 0: computed when a schedule is made.
 	Fingerprint uint32
+	// Observer, with full tracing, watches the run line by line
+	// (sim/observe.go); it never changes what the run does.
+	Observer Observer
 }
 
 // DefaultMaxSteps is the livelock bound when Config.MaxSteps is 0.
@@ -101,6 +104,7 @@ type World struct {
 	rcu      rcuState
 	waitVars map[varKey]*WaitQueue
 	trace    []Step
+	views    []View // model state for observers and reports (AddView)
 
 	// Waiter lists for queues (WaitQueue.add), reused across runs.
 	waiterSlab      []*Task
@@ -165,6 +169,7 @@ func (w *World) recycle() {
 	clear(w.objects)
 	clear(w.atEnd)
 	clear(w.roots)
+	clear(w.views)
 	clear(w.marks)
 	clear(w.waitVars)
 	clear(w.rcu.pending)
@@ -184,6 +189,7 @@ func (w *World) recycle() {
 		objects:         w.objects[:0],
 		atEnd:           w.atEnd[:0],
 		roots:           w.roots[:0],
+		views:           w.views[:0],
 		marks:           w.marks,
 		waitVars:        w.waitVars,
 		lockdep:         w.lockdep,
@@ -322,6 +328,9 @@ func (w *World) Run() *Outcome {
 	if !w.halted {
 		w.ended = true
 		w.endChecks()
+	}
+	if w.cfg.Observer != nil && w.cfg.Trace == TraceFull {
+		w.cfg.Observer.Ended(w)
 	}
 	w.teardown()
 	w.out = Outcome{Report: w.report, Err: w.inputErr, Steps: w.step, Hash: w.hash,
@@ -520,6 +529,9 @@ func (t *Task) Mark(name string) {
 		w.marks = map[string]int{}
 	}
 	w.marks[name]++
+	if w.cfg.Observer != nil && w.cfg.Trace == TraceFull {
+		w.cfg.Observer.Marked(t, name)
+	}
 }
 
 // MarkNames lists the marks hit, sorted.

@@ -25,6 +25,15 @@ const (
 	P10NoblockReturn  Patch = 10 // d_alloc_noblock_return(), OVL_E_RACED_READDIR
 	P12ShmemDuplicate Patch = 12 // shmem_whiteout() with d_duplicate()
 
+	// The NFS patches (fsmodels/nfs).
+	P13NfsAtomicOpen      Patch = 13 // nfs_atomic_open() without d_drop()/d_alloc_parallel(); LOOKUP_OPEN in nfs_neg_need_reval()
+	P14NfsLinkSplice      Patch = 14 // nfs_link() with d_splice_alias(), d_drop() only on error
+	P15NfsAddOrObtain     Patch = 15 // nfs_add_or_obtain() and _nfs4_open_and_get_state() without d_drop() before d_splice_alias()
+	P16NfsAtomicCreate    Patch = 16 // nfs_atomic_open()'s -ENOENT case without d_drop()
+	P17NfsPrimeNoblock    Patch = 17 // nfs_prime_dcache() with d_alloc_noblock()
+	P18NfsSillyNoblock    Patch = 18 // nfs_sillyrename() with d_alloc_noblock() and ->lookup
+	P19NfsRenameDuplicate Patch = 19 // nfs_rename()'s busy target copied with d_duplicate()
+
 	// SeriesLast is the last patch of the v3 series.
 	SeriesLast Patch = 19
 
@@ -54,6 +63,14 @@ const (
 var requires = map[Patch][]Patch{
 	6:  {4},
 	10: {5},
+	// The NFS patches rely on d_splice_alias() of hashed dentries (02),
+	// d_alloc_noblock() (05) and d_duplicate() (06).
+	14: {2},
+	15: {2},
+	16: {2},
+	17: {5},
+	18: {5},
+	19: {6},
 	52: {51},
 	53: {52},
 }

@@ -135,7 +135,7 @@ func TestRoundTripProperty(t *testing.T) {
 				p = p.With(n)
 			}
 		}
-		if p.Has(6) && !p.Has(4) || p.Has(10) && !p.Has(5) {
+		if p.Check() != nil {
 			t.Skip("a set the series cannot have")
 		}
 		v := variant.Variant{Patches: p}.In(variant.Regimes[rapid.IntRange(0, 1).Draw(t, "regime")])

@@ -260,7 +260,9 @@ func buildOpenFlags(flags int) LookupFlags {
 
 // pathOpenat is path_openat (fs/namei.c, 6.18): walk to the parent,
 // look up (or create) the last component, follow it if it is a symlink
-// to follow, and open what the walk ends on.
+// to follow, and open what the walk ends on. -EOPENSTALE (a filesystem
+// that found the dentry stale at open) becomes -ECHILD in RCU-walk and
+// -ESTALE otherwise, so that do_filp_open retries.
 func (s *System) pathOpenat(t *sim.Task, nd *nameidata, path string, flags int, lf LookupFlags) (*File, int) {
 	file := &File{Flags: flags}
 	t.Alloc(&file.Object, "file") // alloc_empty_file
@@ -282,6 +284,15 @@ func (s *System) pathOpenat(t *sim.Task, nd *nameidata, path string, flags int, 
 	terminateWalk(t, nd)
 	if err != 0 {
 		t.Free(&file.Object)
+		if err == -int(sim.EOPENSTALE) {
+			// The filesystem found the dentry stale at open: redo the
+			// walk (in ref-walk, then with LOOKUP_REVAL).
+			if lf&LOOKUP_RCU != 0 {
+				err = -int(sim.ECHILD)
+			} else {
+				err = -int(sim.ESTALE)
+			}
+		}
 		return nil, err
 	}
 	return file, 0
@@ -346,6 +357,9 @@ func (s *System) doOpen(t *sim.Task, nd *nameidata, file *File, flags int) int {
 		// included, is one without a driver.
 		return -int(sim.ENXIO)
 	}
+	if file.FMode&FMODE_OPENED != 0 {
+		return 0 // ->atomic_open opened it (finish_open): no vfs_open
+	}
 	return doDentryOpen(t, dentry, file)
 }
 
@@ -364,5 +378,34 @@ func doDentryOpen(t *sim.Task, dentry *dcache.Dentry, file *File) int {
 		}
 	}
 	file.FMode |= FMODE_OPENED
+	return 0
+}
+
+// FinishOpen is finish_open (fs/open.c, 7.0), for ->atomic_open: open
+// the file on dentry (FMODE_OPENED), calling open, when not nil, where
+// do_dentry_open would call f_op->open.
+func FinishOpen(t *sim.Task, file *File, dentry *dcache.Dentry, open func(t *sim.Task, inode *dcache.Inode, file *File) int) int {
+	file.Path = dentry
+	if fop, ok := dentry.DInode.Private.(IFopper); ok {
+		file.FOp = fop.IFop()
+	}
+	if open != nil {
+		if err := open(t, dentry.DInode, file); err != 0 {
+			file.Path, file.FOp = nil, nil
+			return err
+		}
+	}
+	file.FMode |= FMODE_OPENED
+	return 0
+}
+
+// FinishNoOpen is finish_no_open (fs/open.c, 7.0), for ->atomic_open:
+// the open is left to the VFS on dentry (NULL: the dentry it passed);
+// an ERR_PTR is returned as the error.
+func FinishNoOpen(file *File, dentry *dcache.Dentry) int {
+	if sim.IsErr(dentry) {
+		return sim.PtrErr(dentry)
+	}
+	file.Path = dentry
 	return 0
 }

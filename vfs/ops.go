@@ -5,23 +5,38 @@ import (
 	"github.com/dcsim/dcsim/sim"
 )
 
-// mayCreate is may_create_dentry (fs/namei.c, 7.0), without permissions.
-func mayCreate(dir *dcache.Inode, child *dcache.Dentry) int {
+// inodePermission is inode_permission (fs/namei.c, 7.0) reduced to the
+// filesystem's ->permission; without one it is generic_permission, which
+// grants everything to the model's tasks (root, no mode bits).
+func inodePermission(t *sim.Task, inode *dcache.Inode, mask int) int {
+	if op := Iop(inode); op != nil && op.Permission != nil {
+		return op.Permission(t, inode, mask)
+	}
+	return 0
+}
+
+// mayCreate is may_create_dentry (fs/namei.c, 7.0); of the permission
+// checks only the filesystem's ->permission is modeled.
+func mayCreate(t *sim.Task, dir *dcache.Inode, child *dcache.Dentry) int {
 	if child.DInode != nil {
 		return -int(sim.EEXIST)
 	}
 	if IsDeadDir(dir) {
 		return -int(sim.ENOENT)
 	}
-	return 0
+	return inodePermission(t, dir, MAY_WRITE|MAY_EXEC)
 }
 
-// mayDelete is may_delete_dentry (fs/namei.c, 7.0), without permissions.
+// mayDelete is may_delete_dentry (fs/namei.c, 7.0); of the permission
+// checks only the filesystem's ->permission is modeled.
 func mayDelete(t *sim.Task, dir *dcache.Inode, victim *dcache.Dentry, isdir bool) int {
 	if victim.DInode == nil {
 		return -int(sim.ENOENT)
 	}
 	t.BugOn(victim.DParent.DInode != dir, "victim->d_parent->d_inode != dir")
+	if err := inodePermission(t, dir, MAY_WRITE|MAY_EXEC); err != 0 {
+		return err
+	}
 	if isdir {
 		if !victim.DInode.IMode.IsDir() {
 			return -int(sim.ENOTDIR)
@@ -44,7 +59,7 @@ func mayDelete(t *sim.Task, dir *dcache.Inode, victim *dcache.Dentry, isdir bool
 // VfsCreate is vfs_create (fs/namei.c, 7.0); the parent is locked.
 func (s *System) VfsCreate(t *sim.Task, dentry *dcache.Dentry, mode dcache.Mode, excl bool) int {
 	dir := dentry.DParent.DInode
-	if err := mayCreate(dir, dentry); err != 0 {
+	if err := mayCreate(t, dir, dentry); err != 0 {
 		return err
 	}
 	op := Iop(dir)
@@ -58,7 +73,7 @@ func (s *System) VfsCreate(t *sim.Task, dentry *dcache.Dentry, mode dcache.Mode,
 // dentry (a spliced alias); on error the dirop has already been ended
 // (parent unlocked, dentry put) and an ERR_PTR is returned.
 func (s *System) VfsMkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) *dcache.Dentry {
-	err := mayCreate(dir, dentry)
+	err := mayCreate(t, dir, dentry)
 	if err == 0 {
 		op := Iop(dir)
 		if op == nil || op.Mkdir == nil {
@@ -81,7 +96,7 @@ func (s *System) VfsMkdir(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry)
 
 // VfsMknod is vfs_mknod (fs/namei.c, 7.0); the parent is locked.
 func (s *System) VfsMknod(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, mode dcache.Mode) int {
-	if err := mayCreate(dir, dentry); err != 0 {
+	if err := mayCreate(t, dir, dentry); err != 0 {
 		return err
 	}
 	op := Iop(dir)
@@ -93,7 +108,7 @@ func (s *System) VfsMknod(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry,
 
 // VfsSymlink is vfs_symlink (fs/namei.c, 7.0); the parent is locked.
 func (s *System) VfsSymlink(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, target string) int {
-	if err := mayCreate(dir, dentry); err != 0 {
+	if err := mayCreate(t, dir, dentry); err != 0 {
 		return err
 	}
 	op := Iop(dir)
@@ -110,7 +125,7 @@ func (s *System) VfsLink(t *sim.Task, old *dcache.Dentry, dir *dcache.Inode, new
 	if inode == nil {
 		return -int(sim.ENOENT)
 	}
-	if err := mayCreate(dir, newDentry); err != 0 {
+	if err := mayCreate(t, dir, newDentry); err != 0 {
 		return err
 	}
 	if dir.ISb != inode.ISb {

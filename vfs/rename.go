@@ -418,7 +418,7 @@ func (s *System) VfsRename(t *sim.Task, rd *RenameData) int {
 	}
 	var err int
 	if target == nil {
-		err = mayCreate(newDir, newDentry)
+		err = mayCreate(t, newDir, newDentry)
 	} else {
 		newIsDir = target.IMode.IsDir()
 		if flags&RENAME_EXCHANGE == 0 {
@@ -459,7 +459,9 @@ func (s *System) VfsRename(t *sim.Task, rd *RenameData) int {
 			dcache.ShrinkDcacheParent(t, newDentry)
 			target.IFlags |= dcache.S_DEAD
 		}
-		if flags&RENAME_EXCHANGE == 0 {
+		if oldDir.ISb.Type.RenameDoesDMove {
+			// FS_RENAME_DOES_D_MOVE: ->rename has moved them.
+		} else if flags&RENAME_EXCHANGE == 0 {
 			dcache.DMove(t, oldDentry, newDentry)
 		} else {
 			dcache.DExchange(t, oldDentry, newDentry)

@@ -44,6 +44,13 @@ const (
 	O_NOFOLLOW  = 0o400000
 )
 
+// Access masks of inode_permission (include/linux/fs.h).
+const (
+	MAY_EXEC  = 0x1
+	MAY_WRITE = 0x2
+	MAY_READ  = 0x4
+)
+
 // Rename flags.
 const (
 	RENAME_NOREPLACE = 1 << 0
@@ -71,6 +78,10 @@ type InodeOperations struct {
 	Rmdir      func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry) int
 	Rename     func(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dentry, newDir *dcache.Inode, newDentry *dcache.Dentry, flags uint) int
 	AtomicOpen func(t *sim.Task, dir *dcache.Inode, dentry *dcache.Dentry, file *File, openFlags int, mode dcache.Mode) int
+	// Permission is ->permission: 0 or -errno for access mask (MAY_*)
+	// to inode. Nil is generic_permission, which the model grants (its
+	// tasks run as root and mode bits are not modeled).
+	Permission func(t *sim.Task, inode *dcache.Inode, mask int) int
 	// GetLink is ->get_link: a symlink's body, for symlinks without
 	// i_link. dentry is nil in RCU-walk, where it may return -ECHILD.
 	GetLink func(t *sim.Task, dentry *dcache.Dentry, inode *dcache.Inode) (string, int)

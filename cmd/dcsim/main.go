@@ -4,6 +4,7 @@
 //	dcsim run      [flags]            one run of a scenario, with its trace
 //	dcsim explore  [flags]            search a scenario's interleavings
 //	dcsim replay   SCHEDULE|FILE      replay a schedule or a saved report
+//	dcsim explain  SCHEDULE|FILE      narrate a run for a learner; draw it (--format)
 //	dcsim list     [NAME|GLOB...]     the scenarios (--variants: the variants)
 //	dcsim bench    [flags]            measure exploration speed
 //	dcsim merge    SHARD.json...      join the shards of a check

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dcsim/dcsim/dcache"
+	"github.com/dcsim/dcsim/fsmodels/diskfs"
 	"github.com/dcsim/dcsim/fsmodels/ovl"
 	"github.com/dcsim/dcsim/fsmodels/shmem"
 	"github.com/dcsim/dcsim/sim"
@@ -12,15 +13,24 @@ import (
 	"github.com/dcsim/dcsim/vfs"
 )
 
-// shmem.FS is an overlay layer.
-var _ ovl.Layer = (*shmem.FS)(nil)
+// shmem.FS and diskfs.FS are overlay layers.
+var (
+	_ ovl.Layer = (*shmem.FS)(nil)
+	_ ovl.Layer = (*diskfs.FS)(nil)
+)
 
-// OverlayEnv is one run's overlay over an upper and a lower tmpfs.
+// OverlayEnv is one run's overlay over an upper and a lower layer:
+// tmpfs (Upper, Lower) or a disk filesystem (UpperDisk, LowerDisk).
 type OverlayEnv struct {
 	C            *dcache.Cache
 	S            *vfs.System
 	FS           *ovl.FS
 	Upper, Lower *shmem.FS
+	// UpperDisk and LowerDisk are the layers that are disk filesystems
+	// (OverlayOnDisk), nil for tmpfs layers.
+	UpperDisk, LowerDisk *diskfs.FS
+	// UpperLayer and LowerLayer are the layers, whatever they are.
+	UpperLayer, LowerLayer ovl.Layer
 }
 
 // Overlay makes the run's VFS under variant v with an overlay
@@ -30,17 +40,33 @@ type OverlayEnv struct {
 // references on real dentries), the overlay's own invariants and the
 // leak walker. Call it in setup.
 func Overlay(w *sim.World, v variant.Variant) *OverlayEnv {
+	return OverlayOnDisk(w, v, false, false)
+}
+
+// OverlayOnDisk is Overlay with a disk filesystem (diskfs, ext2 style)
+// for the upper layer, the lower layer or both, where asked; the disk
+// layers' dcaches are also checked against their disks at the end (the
+// consistency oracle).
+func OverlayOnDisk(w *sim.World, v variant.Variant, upperDisk, lowerDisk bool) *OverlayEnv {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
-	e := &OverlayEnv{C: c, S: s, Upper: shmem.New(s, "upper"), Lower: shmem.New(s, "lower")}
-	e.FS = ovl.New(s, e.Upper, e.Lower, "overlay")
+	e := &OverlayEnv{C: c, S: s}
+	e.UpperLayer, e.Upper, e.UpperDisk = newLayer(s, "upper", upperDisk)
+	e.LowerLayer, e.Lower, e.LowerDisk = newLayer(s, "lower", lowerDisk)
+	sbs := []*dcache.SuperBlock{layerSB(e.Upper, e.UpperDisk), layerSB(e.Lower, e.LowerDisk)}
+	e.FS = ovl.New(s, e.UpperLayer, e.LowerLayer, "overlay")
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
 		if !w.Halted() {
-			UmountCheck(w, s, e.FS.RealRefs(), e.FS.SB, e.Upper.SB, e.Lower.SB)
+			UmountCheck(w, s, e.FS.RealRefs(), append([]*dcache.SuperBlock{e.FS.SB}, sbs...)...)
 		}
 		if !w.Halted() {
 			ovl.CheckInvariants(w, e.FS)
+		}
+		for _, d := range []*diskfs.FS{e.UpperDisk, e.LowerDisk} {
+			if d != nil && !w.Halted() {
+				d.Truth().CheckDcache(w, d.SB, d)
+			}
 		}
 	})
 	w.Roots(s.MarkReachable)
@@ -87,13 +113,13 @@ func (e *OverlayEnv) Build(t *sim.Task, lower, upper Tree) error {
 		}
 		return nil
 	}
-	if err := mk(e.Lower.Root(), "/", lower); err != nil {
+	if err := mk(e.LowerLayer.Root(), "/", lower); err != nil {
 		return err
 	}
-	if err := mk(e.Upper.Root(), "/", Tree{ovl.UpperDirName + "/"}); err != nil {
+	if err := mk(e.UpperLayer.Root(), "/", Tree{ovl.UpperDirName + "/"}); err != nil {
 		return err
 	}
-	if err := mk(e.Upper.Root(), "/"+ovl.UpperDirName+"/", upper); err != nil {
+	if err := mk(e.UpperLayer.Root(), "/"+ovl.UpperDirName+"/", upper); err != nil {
 		return err
 	}
 	if r := e.FS.Mount(t); r != 0 {
@@ -112,4 +138,23 @@ func (e *OverlayEnv) MustBuild(t *sim.Task, lower, upper Tree) bool {
 		return false
 	}
 	return true
+}
+
+// newLayer mounts an overlay layer: a disk filesystem (ext2 style) or a
+// tmpfs.
+func newLayer(s *vfs.System, name string, disk bool) (ovl.Layer, *shmem.FS, *diskfs.FS) {
+	if disk {
+		d := diskfs.New(s, name, diskfs.Ext2)
+		return d, nil, d
+	}
+	m := shmem.New(s, name)
+	return m, m, nil
+}
+
+// layerSB is the superblock of whichever of the two a layer is.
+func layerSB(m *shmem.FS, d *diskfs.FS) *dcache.SuperBlock {
+	if d != nil {
+		return d.SB
+	}
+	return m.SB
 }

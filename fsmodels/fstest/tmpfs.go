@@ -19,16 +19,38 @@ type TmpfsEnv struct {
 // namespace root, and registers the end-of-run checks: the dcache
 // invariants, the umount check and the leak walker. Call it in setup.
 func Tmpfs(w *sim.World, v variant.Variant) *TmpfsEnv {
+	var fs *shmem.FS
+	c, s := oneFS(w, v, func(s *vfs.System) *dcache.Dentry {
+		fs = shmem.New(s, "tmp")
+		return fs.Root()
+	})
+	return &TmpfsEnv{C: c, S: s, FS: fs}
+}
+
+// oneFS makes the run's dcache and VFS under variant v, mounts a
+// filesystem with mount (which returns its root) as the namespace root,
+// and registers the end-of-run checks: the dcache invariants, the umount
+// check of its superblock and the leak walker.
+func oneFS(w *sim.World, v variant.Variant, mount func(s *vfs.System) *dcache.Dentry) (*dcache.Cache, *vfs.System) {
 	c := dcache.NewCache(w, v)
 	s := vfs.NewSystem(w, c)
-	fs := shmem.New(s, "tmp")
-	s.Root = fs.Root()
+	s.Root = mount(s)
+	endChecks(w, c, s, s.Root.DSb, nil)
+	return c, s
+}
+
+// endChecks registers the checks of a one-filesystem run: the dcache
+// invariants, the umount check of sb, then more (nil: none) if nothing
+// fired, and the leak walker.
+func endChecks(w *sim.World, c *dcache.Cache, s *vfs.System, sb *dcache.SuperBlock, more func(w *sim.World)) {
 	w.AtEnd(func(w *sim.World) {
 		c.CheckInvariants(nil)
 		if !w.Halted() {
-			UmountCheck(w, s, nil, fs.SB)
+			UmountCheck(w, s, nil, sb)
+		}
+		if more != nil && !w.Halted() {
+			more(w)
 		}
 	})
 	w.Roots(s.MarkReachable)
-	return &TmpfsEnv{C: c, S: s, FS: fs}
 }

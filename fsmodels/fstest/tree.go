@@ -47,13 +47,18 @@ func Lookup(d *dcache.Dentry, path string) *dcache.Dentry {
 	return d
 }
 
-// UpperTree is Hashed of a directory of the upper tmpfs's root:
-// ovl.UpperDirName (the upper layer) or ovl.WorkDirName.
+// UpperTree is the tree of a directory of the upper layer's root,
+// ovl.UpperDirName (the upper layer) or ovl.WorkDirName: Hashed for a
+// tmpfs (its dcache is its namespace), the disk's tree for a disk
+// filesystem.
 func (e *OverlayEnv) UpperTree(dir string) map[string]string {
 	if dir != ovl.UpperDirName && dir != ovl.WorkDirName {
 		panic("fstest: UpperTree of " + dir)
 	}
-	d := Lookup(e.Upper.Root(), dir)
+	if e.UpperDisk != nil {
+		return e.UpperDisk.Disk.Tree(dir) // the disk is the namespace
+	}
+	d := Lookup(e.UpperLayer.Root(), dir)
 	if d == nil {
 		return map[string]string{}
 	}

@@ -240,6 +240,7 @@ func (fs *FS) whiteout(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dent
 		if wh == nil {
 			return -int(sim.ENOMEM)
 		}
+		dcache.AllowTwin(t, wh, oldDentry) // hashed beside old_dentry, as below
 		err := fs.mknod(t, oldDir, wh, dcache.S_IFWHT)
 		dcache.DLookupDone(t, wh)
 		dcache.Dput(t, wh)
@@ -249,6 +250,9 @@ func (fs *FS) whiteout(t *sim.Task, oldDir *dcache.Inode, oldDentry *dcache.Dent
 	if wh == nil {
 		return -int(sim.ENOMEM)
 	}
+	// "Cheat and hash the whiteout while the old dentry is still in
+	// place": R1's designed exception until the rename's d_move.
+	dcache.AllowTwin(t, wh, oldDentry)
 	err := fs.mknod(t, oldDir, wh, dcache.S_IFWHT)
 	dcache.Dput(t, wh)
 	return err

@@ -32,7 +32,6 @@ type Func struct {
 var (
 	underscoreIdent = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*_[A-Za-z0-9_]*`)
 	word            = regexp.MustCompile(`[A-Za-z0-9]+`)
-	goRef           = regexp.MustCompile("`((?:dcache|vfs|shmem|ovl|sim)\\.[^`]+)`")
 	// A doc comment that starts "OtherName is" names a function other
 	// than the one it documents.
 	docSubject = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*) is `)
@@ -127,8 +126,10 @@ type Row struct {
 }
 
 // Rows returns the rows of every markdown table in doc whose first
-// column cites at least one Go name (`dcache.X`, `vfs.(*System).Y` ...).
-func Rows(doc string) []Row {
+// column cites at least one Go name of the packages pkgs (`dcache.X`,
+// `vfs.(*System).Y` ...).
+func Rows(doc string, pkgs []string) []Row {
+	goRef := regexp.MustCompile("`((?:" + strings.Join(pkgs, "|") + ")\\.[^`]+)`")
 	var rows []Row
 	for i, line := range strings.Split(doc, "\n") {
 		if !strings.HasPrefix(line, "|") {
@@ -184,8 +185,15 @@ func Check(funcs []Func, doc, file string) []string {
 	for _, f := range funcs {
 		byName[f.Name] = f
 	}
+	var pkgs []string
+	for _, f := range funcs {
+		if pkg, _, _ := strings.Cut(f.Name, "."); !slices.Contains(pkgs, pkg) {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	slices.Sort(pkgs)
 	rowOf := map[string]Row{}
-	for _, r := range Rows(doc) {
+	for _, r := range Rows(doc, pkgs) {
 		for _, n := range r.Names {
 			f, ok := byName[n]
 			if !ok {

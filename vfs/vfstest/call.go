@@ -344,6 +344,15 @@ func Exec(t *sim.Task, s *vfs.System, line string) string { return NewSession(s)
 
 // Ls lists a directory the way ls -f does: open, getdents, close.
 func Ls(t *sim.Task, s *vfs.System, path string) string {
+	return ls(t, s, path, func(e vfs.Dirent) string { return fmt.Sprintf("%s:%s", e.Name, e.Mode) })
+}
+
+// LsIno is Ls with each entry's d_ino instead of its type: "name#ino,...".
+func LsIno(t *sim.Task, s *vfs.System, path string) string {
+	return ls(t, s, path, func(e vfs.Dirent) string { return fmt.Sprintf("%s#%d", e.Name, e.Ino) })
+}
+
+func ls(t *sim.Task, s *vfs.System, path string, format func(vfs.Dirent) string) string {
 	fd := s.Open(t, path, vfs.O_DIRECTORY)
 	if fd < 0 {
 		return sim.ErrnoString(fd)
@@ -355,7 +364,7 @@ func Ls(t *sim.Task, s *vfs.System, path string) string {
 	}
 	var out []string
 	for _, e := range ents {
-		out = append(out, fmt.Sprintf("%s:%s", e.Name, e.Mode))
+		out = append(out, format(e))
 	}
 	return strings.Join(out, ",")
 }

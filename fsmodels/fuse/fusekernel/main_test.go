@@ -1,0 +1,9 @@
+package fusekernel
+
+import (
+	"testing"
+
+	"github.com/dcsim/dcsim/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
