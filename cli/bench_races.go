@@ -12,84 +12,179 @@ import (
 	"github.com/dcsim/dcsim/internal/native"
 	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
-	"github.com/dcsim/dcsim/variant"
 )
 
-// raceBench is one row of `dcsim bench --races`: dcsim's random walk and
-// DFS against the native baseline on one catalog race.
-type raceBench struct {
-	cell           string
-	rw, dfs        searchStat
-	runsPerSec     float64
-	nsPerStep      float64
-	allocsPerRun   float64
-	plain, jittery native.Stats
+// raceLimits caps `dcsim bench --races`.
+type raceLimits struct {
+	// cap is the run budget of each sampling strategy (random, PCT,
+	// POS); the DFS and DPOR take the cell's own bounds and budget.
+	cap int
+	// runs is the number of runs timed for throughput.
+	runs     int
+	native   native.Limits
+	noNative bool
 }
+
+// raceRow is one row of the race table: every strategy, throughput, one
+// against two workers, and the native baseline where there is one.
+type raceRow struct {
+	cell                                string
+	preempts                            int // of the DFS's first violation
+	strategies                          []searchStat
+	runsPerSec, nsPerStep, allocsPerRun float64
+	// perSec1, perSec2: random-walk runs per second on one and two
+	// workers (explore's portfolio).
+	perSec1, perSec2 float64
+	native           []native.Stats // plain, jitter, under -race; nil: no native case
+}
+
+// raceStrategies are the table's strategies, in column order.
+var raceStrategies = []string{"random", "pct", "pos", "dfs", "dpor"}
 
 type searchStat struct {
-	runs  int
-	time  time.Duration
-	found bool
+	runs     int
+	time     time.Duration
+	found    bool
+	expected bool // the first violation is the one the cell expects
 }
 
-// benchRaces measures every case of internal/native side by side.
-func benchRaces(out io.Writer, runs int, lim native.Limits) error {
-	var rows []raceBench
+// raceCells are the catalog's race cases: the cells that expect a
+// violation the DFS finds only with a preemption or more (a cell found
+// without one is a deterministic bug, not a race). It returns each with
+// the DFS's result, which is the table's DFS column.
+func raceCells() (cells []scenarios.Cell, scs []*scenarios.Scenario, dfs []searchStat, pre []int, skipped int) {
+	for _, sc := range scenarios.All() {
+		for _, c := range sc.Cells {
+			if c.Expect == scenarios.Clean {
+				continue
+			}
+			var r *explore.Result
+			st := search(c, func() *explore.Result {
+				r = runStrategy("dfs", sc, c, 0)
+				return r
+			})
+			if r.First == nil || r.FirstPreemptions == 0 {
+				skipped++
+				continue
+			}
+			cells, scs, dfs, pre = append(cells, c), append(scs, sc), append(dfs, st), append(pre, r.FirstPreemptions)
+		}
+	}
+	return
+}
+
+// runStrategy explores cell c of sc with the named strategy, on one
+// worker: the samplers with seed 1 and budget cap, the DFS and DPOR
+// within the cell's bounds.
+func runStrategy(name string, sc *scenarios.Scenario, c scenarios.Cell, cap int) *explore.Result {
+	bound, budget, faults := c.Bounds()
+	if !sc.Config.Faults && !sc.Config.Signals {
+		faults = 0
+	}
+	o := explore.Options{Seed: 1, Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: sc.Config, Workers: 1}
+	if name != "dfs" && name != "dpor" {
+		o.Budget = cap
+	}
+	return strategies[name](sc.Program(c.Variant), o)
+}
+
+// benchRaces prints the race table: for every race case of the catalog,
+// executions and time to the first violation per strategy, throughput,
+// one against two workers, and the native baseline (internal/native).
+func benchRaces(out, progress io.Writer, lim raceLimits) error {
+	cells, scs, dfs, pre, skipped := raceCells()
+	nativeOf := map[string]native.Case{}
 	for _, c := range native.Cases {
-		name, vs, _ := strings.Cut(c.Cell, "@")
-		sc, err := scenarios.Lookup(name)
-		if err != nil {
-			return err
+		nativeOf[c.Cell] = c
+	}
+	var rows []raceRow
+	for i, c := range cells {
+		sc := scs[i]
+		name := sc.Name + "@" + c.Variant.String()
+		fmt.Fprintf(progress, "bench: %s\n", name)
+		row := raceRow{cell: name, preempts: pre[i]}
+		for _, s := range raceStrategies {
+			if s == "dfs" {
+				row.strategies = append(row.strategies, dfs[i])
+				continue
+			}
+			row.strategies = append(row.strategies, search(c, func() *explore.Result { return runStrategy(s, sc, c, lim.cap) }))
 		}
-		v, err := variant.Parse(vs)
-		if err != nil {
-			return err
+		p := sc.Program(c.Variant)
+		row.runsPerSec, row.nsPerStep, row.allocsPerRun = throughput(p, sc.Config, lim.runs)
+		row.perSec1 = portfolioRate(p, sc.Config, lim.runs, 1)
+		row.perSec2 = portfolioRate(p, sc.Config, lim.runs, 2)
+		if nc, ok := nativeOf[name]; ok && !lim.noNative {
+			row.native = []native.Stats{native.Measure(nc, native.Plain, lim.native), native.Measure(nc, native.Jitter, lim.native)}
+			if native.RaceDetector {
+				row.native = append(row.native, native.Measure(nc, native.Jitter, lim.native))
+			}
 		}
-		cell, _ := sc.Cell(v)
-		bound, budget, faults := cell.Bounds()
-		p := sc.Program(v)
-		row := raceBench{cell: c.Cell}
-		row.rw = search(func() *explore.Result {
-			return explore.Random(p, explore.Options{Seed: 1, Budget: budget, Config: sc.Config})
-		})
-		row.dfs = search(func() *explore.Result {
-			return explore.DFS(p, explore.Options{MaxPreemptions: bound, MaxFaults: faults, Budget: budget, Config: sc.Config})
-		})
-		row.runsPerSec, row.nsPerStep, row.allocsPerRun = throughput(p, sc.Config, runs)
-		row.plain = native.Measure(c, native.Plain, lim)
-		row.jittery = native.Measure(c, native.Jitter, lim)
 		rows = append(rows, row)
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\trandom walk\tDFS\truns/s\tns/step\tallocs/run\tnative plain\tnative jitter\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%.1f\t%s\t%s\t\n", r.cell, r.rw, r.dfs,
-			r.runsPerSec, r.nsPerStep, r.allocsPerRun, nativeCell(r.plain), nativeCell(r.jittery))
-	}
-	tw.Flush()
-	fmt.Fprintf(out, "dcsim: executions and time to the first violation (random walk seed 1; DFS within the cell's bounds);\n"+
-		"runs/s, ns/step and allocs/run of %d untraced random-walk runs, checkers on.\n"+
-		"native: goroutines on sync primitives, executions and time to the first hang or wrong result,\n"+
-		"capped at %d executions or %v; a hang counts after %v.\n", runs, lim.MaxExecs, lim.MaxTime, lim.Hang)
+	printRaceTable(out, rows)
+	fmt.Fprintf(out, "\n%d race cases (cells expecting a violation that the DFS finds with a preemption or more; %d found without one left out).\n"+
+		"Strategies: executions and time to the first violation on one worker (random, PCT d=%d and POS: seed 1, at most %d runs;\n"+
+		"DFS and DPOR: the cell's preemption bound and budget); * marks a first violation other than the one the cell expects.\n"+
+		"runs/s, ns/step and allocs/run: %d untraced random-walk runs, checkers on; 1w/2w: runs/s of the random walk on one and two workers.\n"+
+		"native (internal/native; only the cases it has): executions and time to the first hang or wrong result, capped at %d executions\n"+
+		"or %v, a hang counted after %v: plain goroutines, with Gosched jitter, and with jitter under the race detector (%s).\n",
+		len(rows), skipped, explore.DefaultDepth, lim.cap, lim.runs, lim.native.MaxExecs, lim.native.MaxTime, lim.native.Hang, raceNote())
 	return nil
 }
 
-func search(f func() *explore.Result) searchStat {
+func raceNote() string {
+	if native.RaceDetector {
+		return "this binary is built with -race; a data race would be printed on stderr"
+	}
+	return "measured only by a binary built with -race"
+}
+
+func printRaceTable(out io.Writer, rows []raceRow) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\tpre\trandom\tPCT\tPOS\tDFS\tDPOR\truns/s\tns/step\tallocs/run\t1w runs/s\t2w runs/s\tnative plain\tnative jitter\tnative -race\t")
+	for _, r := range rows {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\t%d\t", r.cell, r.preempts)
+		for _, s := range r.strategies {
+			b.WriteString(s.String() + "\t")
+		}
+		fmt.Fprintf(&b, "%.0f\t%.0f\t%.1f\t%.0f\t%.0f (%.2fx)\t", r.runsPerSec, r.nsPerStep, r.allocsPerRun, r.perSec1, r.perSec2, r.perSec2/r.perSec1)
+		for i := range 3 {
+			switch {
+			case r.native == nil:
+				b.WriteString("-\t")
+			case i < len(r.native):
+				b.WriteString(nativeCell(r.native[i]) + "\t")
+			default:
+				b.WriteString("(-race build)\t")
+			}
+		}
+		fmt.Fprintln(tw, b.String())
+	}
+	tw.Flush()
+}
+
+func search(c scenarios.Cell, f func() *explore.Result) searchStat {
 	start := time.Now()
 	r := f()
-	return searchStat{runs: r.Runs, time: time.Since(start), found: r.Violations > 0}
+	return searchStat{runs: r.Runs, time: time.Since(start), found: r.Violations > 0, expected: c.Expect.Met(r.First)}
 }
 
 func (s searchStat) String() string {
 	if !s.found {
-		return fmt.Sprintf("not found (%d, %s)", s.runs, fmtDur(s.time))
+		return fmt.Sprintf("none in %d (%s)", s.runs, fmtDur(s.time))
 	}
-	return fmt.Sprintf("%d in %s", s.runs, fmtDur(s.time))
+	mark := ""
+	if !s.expected {
+		mark = "*"
+	}
+	return fmt.Sprintf("%d%s in %s", s.runs, mark, fmtDur(s.time))
 }
 
 func nativeCell(st native.Stats) string {
 	if st.Found == native.OK {
-		return fmt.Sprintf("not found (%d, %s)", st.Execs, fmtDur(st.Elapsed))
+		return fmt.Sprintf("none in %d (%s)", st.Execs, fmtDur(st.Elapsed))
 	}
 	return fmt.Sprintf("%d in %s (%s)", st.Execs, fmtDur(st.Elapsed), st.Found)
 }
@@ -122,4 +217,12 @@ func throughput(p sim.Program, cfg sim.Config, runs int) (perSec, nsPerStep, all
 	runtime.ReadMemStats(&after)
 	return float64(runs) / el.Seconds(), float64(el.Nanoseconds()) / float64(max(steps, 1)),
 		float64(after.Mallocs-before.Mallocs) / float64(runs)
+}
+
+// portfolioRate is the random walk's runs per second on workers
+// goroutines (explore's portfolio), going past violations.
+func portfolioRate(p sim.Program, cfg sim.Config, runs, workers int) float64 {
+	start := time.Now()
+	r := explore.Random(p, explore.Options{Seed: 1, Budget: runs, Config: cfg, KeepGoing: true, Workers: workers})
+	return float64(r.Runs) / time.Since(start).Seconds()
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"time"
 
@@ -10,12 +11,14 @@ import (
 
 func cmdBench(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--native-time D]", out)
+	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N]", out)
 	var rf runFlags
 	rf.register(fs)
-	runs := fs.Int("runs", 20000, "random-walk runs to time")
-	races := fs.Bool("races", false, "the race table: dcsim's searches against the native baseline (internal/native) on each race it has")
-	nativeTime := fs.Duration("native-time", 5*time.Second, "with --races: cap on each native measurement")
+	runs := fs.Int("runs", 20000, "random-walk runs to time (with --races: 2000 unless set)")
+	races := fs.Bool("races", false, "the race table: every race case of the catalog under each strategy, throughput, 1 and 2 workers, and the native baseline (internal/native)")
+	sampleCap := fs.Int("cap", 5000, "with --races: run budget of random, PCT and POS on each case")
+	withNative := fs.Bool("native", true, "with --races: measure the native baseline (its hung executions' goroutines stay blocked until exit)")
+	nativeTime := fs.Duration("native-time", 2*time.Second, "with --races: cap on each native measurement")
 	nativeExecs := fs.Int("native-execs", 1_000_000, "with --races: cap on each native measurement's executions")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,10 +27,17 @@ func cmdBench(e *env, args []string) error {
 		return usagef("--runs must be positive")
 	}
 	if *races {
-		if *nativeTime <= 0 || *nativeExecs < 1 {
-			return usagef("--native-time and --native-execs must be positive")
+		if *nativeTime <= 0 || *nativeExecs < 1 || *sampleCap < 1 {
+			return usagef("--cap, --native-time and --native-execs must be positive")
 		}
-		return benchRaces(out, *runs, native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond})
+		n := 2000
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "runs" {
+				n = *runs
+			}
+		})
+		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative,
+			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond}})
 	}
 	tg, err := rf.resolve()
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/dcsim/dcsim/scenarios"
 )
 
-const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--workers N] [--shard I/N] [--strategy dfs|dpor|random|pct|pos] [--json] [--no-times] [-o FILE]
+const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--workers N] [--shard I/N] [--strategy dfs|dpor|random|pct|pos] [--rt] [--json] [--no-times] [-o FILE]
 
 Explores every cell of the catalog (each scenario under each of its
 variants) with the DFS, within the cell's preemption bound, fault bound
@@ -39,6 +39,8 @@ type checkFlags struct {
 	// go to the sampling strategies.
 	strategy    string
 	seed, depth int
+	// rt runs every cell as on a PREEMPT_RT kernel (expectations unchanged).
+	rt bool
 	// shard, when set, is the share of the cells this check takes.
 	shard *shard
 	// afterCell, when set, is called after each cell (tests interrupt
@@ -61,6 +63,7 @@ func cmdCheck(e *env, args []string) error {
 	fs.StringVar(&cf.strategy, "strategy", "dfs", "explore each cell with dfs, dpor (the DFS with partial-order reduction), random, pct or pos (within the cell's budget)")
 	fs.IntVar(&cf.seed, "seed", 1, "seed of random, pct and pos")
 	fs.IntVar(&cf.depth, "depth", explore.DefaultDepth, "PCT's bug depth")
+	fs.BoolVar(&cf.rt, "rt", false, "explore every cell as on a PREEMPT_RT kernel (the cells' expectations stay those without it)")
 	shardFlag := fs.String("shard", "", "check only shard I of N (I/N, 0-based: the cells k with k mod N = I); default from TEST_SHARD_INDEX and TEST_TOTAL_SHARDS")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -222,6 +225,7 @@ func checkOne(ctx context.Context, c checkCell, cf *checkFlags, progress func(in
 	scale := cf.budgetScale
 	bound, _, faults := c.cell.Bounds()
 	cfg := c.sc.Config
+	cfg.PreemptRT = cfg.PreemptRT || cf.rt
 	if !cfg.Faults && !cfg.Signals {
 		faults = 0
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func cmdRun(e *env, args []string) error {
-	fs := newFlags("run", "run [--scenario NAME] [--variant V] [--seed N | --schedule S] [--faults] [--signals] [-q] [-v] [-o FILE]", e.stdout)
+	fs := newFlags("run", "run [--scenario NAME] [--variant V] [--seed N | --schedule S] [--faults] [--signals] [--rt] [-q] [-v] [-o FILE]", e.stdout)
 	var rf runFlags
 	rf.register(fs)
 	seed := fs.String("seed", "1", "seed of the random scheduler")
@@ -40,7 +40,7 @@ func runOutcome(fs *flag.FlagSet, rf *runFlags, out, warn io.Writer, seed, sched
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var tg *target
 	if schedule != "" {
-		for _, f := range []string{"seed", "variant", "faults", "signals", "max-steps"} {
+		for _, f := range []string{"seed", "variant", "faults", "signals", "rt", "max-steps"} {
 			if set[f] {
 				return usagef("--%s and --schedule are exclusive (the schedule records it)", f)
 			}

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
@@ -18,19 +20,37 @@ type runFlags struct {
 	variant  string
 	faults   bool
 	signals  bool
+	rt       optBool
 	maxSteps int64
+}
+
+// optBool is a boolean flag that knows whether it was given, so that
+// --rt=false can turn off a scenario's own rt setting.
+type optBool struct{ v, set bool }
+
+func (b *optBool) String() string   { return strconv.FormatBool(b.v) }
+func (b *optBool) IsBoolFlag() bool { return true }
+func (b *optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.v, b.set = v, true
+	return nil
 }
 
 func (f *runFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 	BoolVar(*bool, string, bool, string)
 	Int64Var(*int64, string, int64, string)
+	Var(flag.Value, string, string)
 }) {
 	fs.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "scenario to run (see dcsim list), or the path of a scenario file (docs/scenarios.md)")
 	fs.StringVar(&f.file, "file", "", "scenario file to take the scenario from (--scenario then names one of its scenarios)")
 	fs.StringVar(&f.variant, "variant", "", "variant, e.g. v3/pdirops or 01-09+fix/today (default: the scenario's first cell)")
 	fs.BoolVar(&f.faults, "faults", false, "make allocation failures decisions (fault injection)")
 	fs.BoolVar(&f.signals, "signals", false, "let fatal signals arrive in killable waits")
+	fs.Var(&f.rt, "rt", "model a PREEMPT_RT kernel: spinlock_t sleeps and leaves preemption enabled (--rt=false: not even for an rt/ scenario)")
 	fs.Int64Var(&f.maxSteps, "max-steps", 0, "livelock bound in steps (0: the runtime default)")
 }
 
@@ -65,6 +85,9 @@ func (f *runFlags) resolve() (*target, error) {
 	cfg := sc.Config
 	cfg.Faults = cfg.Faults || f.faults
 	cfg.Signals = cfg.Signals || f.signals
+	if f.rt.set {
+		cfg.PreemptRT = f.rt.v
+	}
 	if f.maxSteps < 0 {
 		return nil, usagef("--max-steps must not be negative")
 	}
@@ -94,7 +117,7 @@ func scheduleTarget(s *sim.Schedule, file string, warn io.Writer) (*target, erro
 		cell, _ = sc.Cell(v)
 	}
 	cfg := sc.Config
-	cfg.Faults, cfg.Signals = s.Faults, s.Signals
+	cfg.Faults, cfg.Signals, cfg.PreemptRT = s.Faults, s.Signals, s.PreemptRT
 	if s.MaxSteps > 0 {
 		cfg.MaxSteps = s.MaxSteps
 	}

@@ -20,7 +20,7 @@ func initDentry(d *Dentry, sb *SuperBlock, name *Qstr) {
 	d.SetName(name.Name)
 	d.DFlags = 0
 	d.DLockref.Init(&d.Object, "d_lock", dLockClass, 1) // lockref_init: count 1, the caller's
-	d.DSeq.Init(&d.Object, "d_seq")
+	d.DSeq.InitLocked(&d.Object, "d_seq", d.DLock())    // seqcount_spinlock_init(&dentry->d_seq, &dentry->d_lock)
 	d.DInode = nil
 	d.DParent = d
 	d.DSb = sb

@@ -160,7 +160,7 @@ func dAddLocked(t *sim.Task, d *Dentry, inode *Inode, ops *DentryOperations) {
 	if DInLookup(t, d) {
 		dir = d.DParent.DInode
 		if !c.On(MutNoDirSeqBump) {
-			n = startDirAdd(t, dir)
+			n = startDirAdd(t, c, dir)
 		} else {
 			dir = nil
 		}

@@ -126,7 +126,7 @@ func dMove(t *sim.Task, dentry, target *Dentry, exchange bool) {
 	if inLookupLocked(target) { // d_in_lookup(target), d_lock held
 		t.Mark("__d_move: in-lookup target")
 		dir = target.DParent.DInode
-		n = startDirAdd(t, dir)
+		n = startDirAdd(t, dentry.c, dir)
 		dWait, doWake = dLookupUnhash(t, target)
 	}
 

@@ -33,6 +33,13 @@ var (
 	// waiters are not woken (rule R5).
 	MutNoLookupDone = variant.NewMutant("dcache", "no-lookup-done",
 		"d_lookup_done does not end the in-lookup state")
+	// MutNoPreemptDisableNested: harmless without PREEMPT_RT, where d_lock
+	// already disables preemption (preempt_disable_nested only asserts
+	// it); under PREEMPT_RT the i_dir_seq write section becomes
+	// preemptible, and a reader spinning on the odd count on the writer's
+	// CPU never lets the writer finish.
+	MutNoPreemptDisableNested = variant.NewMutant("dcache", "no-preempt-disable-nested",
+		"start_dir_add and end_dir_add do without preempt_disable_nested and preempt_enable_nested")
 )
 
 // The fixed variants of posted v3 code in fs/dcache.c in which a checker

@@ -41,10 +41,15 @@ func setFlags(t *sim.Task, d *Dentry, f uint32) {
 
 // startDirAdd is start_dir_add (fs/dcache.c, v6.18): make i_dir_seq odd,
 // announcing that an in-lookup dentry of dir is becoming hashed.
-func startDirAdd(t *sim.Task, dir *Inode) int64 {
+func startDirAdd(t *sim.Task, c *Cache, dir *Inode) int64 {
 	// preempt_disable_nested(): on !PREEMPT_RT only an assertion that the
-	// caller already runs with preemption off (it holds d_lock).
-	t.LockdepAssertPreemptionDisabled("start_dir_add")
+	// caller already runs with preemption off (it holds d_lock); on
+	// PREEMPT_RT, where d_lock leaves preemption on, a preempt_disable,
+	// so that a reader spinning on the odd count (d_alloc_parallel) or
+	// another writer cannot preempt the section on its CPU.
+	if !c.On(MutNoPreemptDisableNested) {
+		t.PreemptDisableNested("start_dir_add")
+	}
 	for {
 		n := dir.IDirSeq.Load(t)
 		if n&1 == 0 && dir.IDirSeq.TryCmpXchg(t, &n, n+1) {
@@ -63,6 +68,9 @@ func endDirAdd(t *sim.Task, dir *Inode, n int64, dWait *WaitQueue, doWake bool, 
 	defer noteLookupEnd(t, de, "end_dir_add") // after the wake-up below
 	dir.IDirSeq.Store(t, n+2)                 // smp_store_release
 	de.c.closeDirAdd(t, dir)
+	if !de.c.On(MutNoPreemptDisableNested) {
+		t.PreemptEnableNested()
+	}
 	if de.c.Has(variant.P04WaitVarEvent) {
 		if doWake {
 			sim.WakeUpVarLocked(t, &de.Object, "d_flags", de.DLock())

@@ -75,6 +75,18 @@ type dpor struct {
 	flat  []int32
 	vcs   [][]int32
 	local []int32
+	last  [][]int32
+	count []int32
+	cands []int
+	objAt map[sim.CanonKey]int32 // index in accs
+	accs  []objAccess
+}
+
+// objAccess is what races knows of one object's accesses so far.
+type objAccess struct {
+	write int   // last non-read, -1 when none
+	reads []int // reads since it
+	acq   int   // last acquire, -1 when none
 }
 
 // explore runs the tree of one bound. It returns whether the tree was
@@ -130,7 +142,13 @@ func (s *dporStrategy) Decide(w *sim.World, dec *sim.Decision) int {
 	// A new node (or the program did not repeat itself: the explorer's
 	// recheck reports that; here the path is cut).
 	d.path = d.path[:min(i, len(d.path))]
-	n := dnode{dec: *dec, at: len(tr), pre: s.pre, flt: s.flt, sleep: append([]sleeper(nil), s.sleep...)}
+	n := dnode{dec: *dec, at: len(tr), pre: s.pre, flt: s.flt}
+	if len(d.path) < cap(d.path) {
+		// Reuse the buffers of the node that last had this place.
+		old := d.path[: len(d.path)+1 : len(d.path)+1][len(d.path)]
+		n.sleep, n.doneSleep = old.sleep[:0], old.doneSleep[:0]
+	}
+	n.sleep = append(n.sleep, s.sleep...)
 	n.dec.Value = int32(d.choose(&n))
 	n.backtrack = 1 << uint(n.dec.Value)
 	if !isSched(&n.dec) {
@@ -176,18 +194,27 @@ func (d *dpor) choose(n *dnode) int {
 	if !isSched(&n.dec) {
 		return def
 	}
-	for _, v := range optionOrder(&n.dec) {
-		if asleep(n.sleep, v) {
-			continue
+	// The default first, then the others in id order (optionOrder,
+	// without its allocation).
+	if d.choosable(n, def) {
+		return def
+	}
+	for m := n.dec.Runnable &^ (1 << uint(def)); m != 0; m &= m - 1 {
+		if v := bits.TrailingZeros64(m); d.choosable(n, v) {
+			return v
 		}
-		c := n.dec
-		c.Value = int32(v)
-		if c.Preempts() && n.pre+1 > d.bound {
-			continue
-		}
-		return v
 	}
 	return def
+}
+
+// choosable: v neither sleeps at n nor breaks the bound there.
+func (d *dpor) choosable(n *dnode, v int) bool {
+	if asleep(n.sleep, v) {
+		return false
+	}
+	c := n.dec
+	c.Value = int32(v)
+	return !c.Preempts() || n.pre+1 <= d.bound
 }
 
 func isSched(d *sim.Decision) bool { return d.Kind == sim.DecideSchedule || d.Kind == sim.DecideYield }
@@ -264,17 +291,18 @@ func (d *dpor) races(out *sim.Outcome) {
 		local = append(local, 0)
 	}
 	d.local = local
-	last := make([][]int32, nt)
-	count := make([]int32, nt)
-	for t := range last {
-		last[t] = flat[(n+t)*nt : (n+t+1)*nt]
+	last := d.last[:0]
+	for t := range nt {
+		last = append(last, flat[(n+t)*nt:(n+t+1)*nt])
 	}
-	type access struct {
-		write int   // last non-read, -1 when none
-		reads []int // reads since it
-		acq   int   // last acquire, -1 when none
+	d.last = last
+	count := append(d.count[:0], make([]int32, nt)...)
+	d.count = count
+	if d.objAt == nil {
+		d.objAt = map[sim.CanonKey]int32{}
 	}
-	objs := map[sim.CanonKey]*access{}
+	clear(d.objAt)
+	d.accs = d.accs[:0]
 	for x := range evs {
 		ex := &evs[x]
 		t := ex.task
@@ -286,11 +314,7 @@ func (d *dpor) races(out *sim.Outcome) {
 		c := flat[x*nt : (x+1)*nt]
 		copy(c, last[t])
 		if ex.key.Obj != 0 {
-			a := objs[ex.key]
-			if a == nil {
-				a = &access{write: -1, acq: -1}
-				objs[ex.key] = a
-			}
+			a := d.access(ex.key)
 			// Two acquisitions of a lock race even with the first
 			// holder's release between them: the second task could
 			// have taken the lock first.
@@ -302,7 +326,7 @@ func (d *dpor) races(out *sim.Outcome) {
 			if ex.acc == sim.AccAcquire {
 				a.acq = x
 			}
-			var cands []int
+			cands := d.cands[:0]
 			if ex.acc != sim.AccRead {
 				for k := len(a.reads) - 1; k >= 0; k-- {
 					cands = append(cands, a.reads[k])
@@ -323,6 +347,7 @@ func (d *dpor) races(out *sim.Outcome) {
 				}
 				join(c, vc[y])
 			}
+			d.cands = cands
 			if ex.acc != sim.AccRead {
 				a.write, a.reads = x, a.reads[:0]
 			} else {
@@ -349,6 +374,23 @@ func (d *dpor) races(out *sim.Outcome) {
 			}
 		}
 	}
+}
+
+// access is the record of key's accesses in this run (d.accs, reused:
+// each entry keeps its reads buffer).
+func (d *dpor) access(key sim.CanonKey) *objAccess {
+	if i, ok := d.objAt[key]; ok {
+		return &d.accs[i]
+	}
+	d.objAt[key] = int32(len(d.accs))
+	if len(d.accs) < cap(d.accs) {
+		d.accs = d.accs[:len(d.accs)+1]
+		a := &d.accs[len(d.accs)-1]
+		a.write, a.reads, a.acq = -1, a.reads[:0], -1
+		return a
+	}
+	d.accs = append(d.accs, objAccess{write: -1, acq: -1})
+	return &d.accs[len(d.accs)-1]
 }
 
 func join(a, b []int32) {
@@ -381,8 +423,10 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 	ty := evs[y].task
 	// v: entries after y not happening after y, then x. Their initials:
 	// each task's first entry in v that nothing else in v precedes.
-	first := map[int]int{}
-	var order []int
+	var first [64]int
+	var seen uint64
+	var orderBuf [64]int
+	order := orderBuf[:0]
 	for z := y + 1; z <= x; z++ {
 		tz := evs[z].task
 		if tz < 0 || vc[z] == nil {
@@ -391,7 +435,8 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 		if z != x && vc[z][ty] >= local[y] {
 			continue // happens after y
 		}
-		if _, ok := first[tz]; !ok {
+		if seen&(1<<uint(tz)) == 0 {
+			seen |= 1 << uint(tz)
 			first[tz] = z
 			order = append(order, tz)
 		}

@@ -31,9 +31,11 @@ type Desc struct {
 	Faults    bool
 	MaxFaults int
 	Signals   bool
-	MaxSteps  int64
-	Marks     []string
-	Tasks     []Task
+	// RT runs the scenario as on a PREEMPT_RT kernel (sim.Config.PreemptRT).
+	RT       bool
+	MaxSteps int64
+	Marks    []string
+	Tasks    []Task
 	// Pos is where the scenario line is: "FILE:LINE". Not compared.
 	Pos string
 }
@@ -56,7 +58,10 @@ type Step struct {
 
 // Task is one concurrent task: a name and its calls in order.
 type Task struct {
-	Name  string
+	Name string
+	// CPU is 1 + the CPU the task is bound to (task NAME cpu=N); 0: a
+	// CPU of its own.
+	CPU   int
 	Steps []Step
 }
 

@@ -19,7 +19,7 @@ const RuleResult = "result"
 // Build makes the scenario the description describes.
 func (d *Desc) Build() *Scenario {
 	sc := &Scenario{Name: d.Name, Doc: d.Doc, Marks: d.Marks, Source: d.Pos,
-		Config: sim.Config{Faults: d.Faults, Signals: d.Signals, MaxSteps: d.MaxSteps}}
+		Config: sim.Config{Faults: d.Faults, Signals: d.Signals, PreemptRT: d.RT, MaxSteps: d.MaxSteps}}
 	for _, c := range d.Cells {
 		if c.MaxFaults == 0 {
 			c.MaxFaults = d.MaxFaults
@@ -55,7 +55,7 @@ func (d *Desc) setup(w *sim.World, v variant.Variant) {
 			return
 		}
 		for _, tk := range d.Tasks {
-			t.Spawn(tk.Name, func(t *sim.Task) {
+			u := t.Spawn(tk.Name, func(t *sim.Task) {
 				ss := vfstest.NewSession(s)
 				for _, st := range tk.Steps {
 					if !step(t, run, ss, st) {
@@ -63,6 +63,9 @@ func (d *Desc) setup(w *sim.World, v variant.Variant) {
 					}
 				}
 			})
+			if tk.CPU > 0 {
+				u.BindCPU(tk.CPU - 1)
+			}
 		}
 	})
 }

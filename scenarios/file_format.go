@@ -33,6 +33,9 @@ func (d *Desc) format(b *strings.Builder) {
 	if d.Signals {
 		b.WriteString("signals\n")
 	}
+	if d.RT {
+		b.WriteString("rt\n")
+	}
 	if d.MaxSteps > 0 {
 		fmt.Fprintf(b, "max-steps %d\n", d.MaxSteps)
 	}
@@ -59,7 +62,11 @@ func (d *Desc) format(b *strings.Builder) {
 		b.WriteByte('\n')
 	}
 	for _, t := range d.Tasks {
-		fmt.Fprintf(b, "task %s\n", t.Name)
+		fmt.Fprintf(b, "task %s", t.Name)
+		if t.CPU > 0 {
+			fmt.Fprintf(b, " cpu=%d", t.CPU-1)
+		}
+		b.WriteString("\n")
 		for _, st := range t.Steps {
 			b.WriteString("  " + st.String() + "\n")
 		}

@@ -181,6 +181,10 @@ func (p *parser) parseLine(n int, line string) {
 		if once() && p.nargs(n, line, w, 0, 0) {
 			d.Signals = true
 		}
+	case "rt":
+		if once() && p.nargs(n, line, w, 0, 0) {
+			d.RT = true
+		}
 	case "max-steps":
 		if once() && p.nargs(n, line, w, 1, 1) {
 			v, _ := p.count(n, args[0], "max-steps", sim.DefaultMaxSteps*50)
@@ -193,7 +197,7 @@ func (p *parser) parseLine(n int, line string) {
 	case "task":
 		p.newTask(n, line, w)
 	default:
-		p.errorf(n, 1, "unknown directive %q (want scenario, doc, fs, init, cell, faults, signals, max-steps, mark or task; a task's calls are indented)", w[0].S)
+		p.errorf(n, 1, "unknown directive %q (want scenario, doc, fs, init, cell, faults, signals, rt, max-steps, mark or task; a task's calls are indented)", w[0].S)
 	}
 }
 
@@ -415,11 +419,20 @@ func (p *parser) verbStep(n int, line string, st Step, kind *FSKind, cw []word) 
 }
 
 func (p *parser) newTask(n int, line string, w []word) {
-	if !p.nargs(n, line, w, 1, 1) {
+	if !p.nargs(n, line, w, 1, 2) {
 		return
 	}
 	name := w[1].S
 	t := &Task{Name: name}
+	if len(w) == 3 {
+		v, ok := strings.CutPrefix(w[2].S, "cpu=")
+		cpu, err := strconv.Atoi(v)
+		if !ok || err != nil || cpu < 0 || cpu >= sim.MaxCPUs {
+			p.errorf(n, w[2].Col, "bad %q after the task name (want cpu=N, N from 0 to %d: the CPU the task is bound to)", w[2].S, sim.MaxCPUs-1)
+		} else {
+			t.CPU = cpu + 1
+		}
+	}
 	switch {
 	case !validName(name):
 		p.errorf(n, w[1].Col, "bad task name %q (letters, digits and - _ . / +)", name)

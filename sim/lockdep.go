@@ -15,6 +15,9 @@ type LockClass struct {
 	// invisible, when set, says why lockdep in a kernel never sees this
 	// class (a bit spinlock, or a map that exists only in dcsim).
 	invisible string
+	// raw: raw_spinlock_t or a bit spinlock, which disables preemption
+	// under PREEMPT_RT too (preempt_rt.go).
+	raw bool
 }
 
 var lockClasses []*LockClass
@@ -431,11 +434,13 @@ func (t *Task) assertHeld(m *lockMeta, mode int, what string) {
 // MightSleep is might_sleep(): a blocking primitive is about to be used.
 // Sleeping with a spinlock held or inside an RCU read-side section is a bug.
 func (t *Task) MightSleep(what string) {
-	if t.preempt > 0 || t.rcuDepth > 0 {
+	// Under PREEMPT_RT a spinlock_t held counts in the RCU nest depth
+	// (rt_spin_lock takes rcu_read_lock), not in the preempt count.
+	if t.preempt > 0 || t.rcuDepth+t.rtLocks > 0 {
 		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "sleep-in-atomic",
 			Title: "BUG: sleeping function called from invalid context (" + what + ")",
 			Message: fmt.Sprintf("in_atomic(): %d, preempt_count: %d, RCU nest depth: %d\n%s",
-				b2i(t.preempt > 0), t.preempt, t.rcuDepth, t.heldString())})
+				b2i(t.preempt > 0), t.preempt, t.rcuDepth+t.rtLocks, t.heldString())})
 	}
 }
 

@@ -25,7 +25,7 @@ type rcuCallback struct {
 	task int
 }
 
-func (t *Task) inRCUReader() bool { return t.rcuDepth > 0 || t.preempt > 0 }
+func (t *Task) inRCUReader() bool { return t.rcuDepth > 0 || t.preempt+t.rtLocks > 0 }
 
 // readerSince is the step at which the task's current reader section
 // began (math.MaxInt64 if it is not a reader).
@@ -34,7 +34,7 @@ func (t *Task) readerSince() int64 {
 	if t.rcuDepth > 0 {
 		s = t.rcuStart
 	}
-	if t.preempt > 0 && t.preemptStart < s {
+	if t.preempt+t.rtLocks > 0 && t.preemptStart < s {
 		s = t.preemptStart
 	}
 	return s
@@ -65,7 +65,7 @@ func RCUReadLock(t *Task) {
 	if t.rcuDepth == 0 {
 		// Under a spinlock the task is already a reader: the section
 		// goes on from when preemption was disabled.
-		if t.preempt > 0 {
+		if t.preempt+t.rtLocks > 0 {
 			t.rcuStart = t.preemptStart
 		} else {
 			t.rcuStart = t.w.step
@@ -83,7 +83,7 @@ func RCUReadUnlock(t *Task) {
 		return
 	}
 	t.rcuDepth--
-	if t.rcuDepth == 0 && t.preempt == 0 {
+	if t.rcuDepth == 0 && t.preempt+t.rtLocks == 0 {
 		t.w.rcuReaderExit(t)
 	}
 }

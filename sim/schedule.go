@@ -20,7 +20,7 @@ const ScheduleVersion = 2
 //
 // Fields are separated by colons: the version; the program, '@' and the
 // variant (a program outside the catalog may have none); the settings ("-" for none, else a comma list of "faults",
-// "signals", "steps=N"); the fingerprint (eight hex digits); the
+// "signals", "rt", "steps=N"); the fingerprint (eight hex digits); the
 // decisions. Decisions are separated by dots: a bare number is a schedule
 // decision (the task that ran next); f0/f1 a fault decision, s0/s1 a
 // signal decision, cN a choice. "x*k" repeats token x k times.
@@ -29,9 +29,10 @@ type Schedule struct {
 	// Variant is the variant's text form (package variant).
 	Variant string
 	// Faults and Signals say whether the run made faults and signals
-	// decisions; MaxSteps is its step bound (0: the default).
-	Faults, Signals bool
-	MaxSteps        int64
+	// decisions; PreemptRT whether it modeled a PREEMPT_RT kernel;
+	// MaxSteps is its step bound (0: the default).
+	Faults, Signals, PreemptRT bool
+	MaxSteps                   int64
 	// Fingerprint identifies the program the schedule was recorded on
 	// (Program.Fingerprint); replaying on a changed program says so.
 	Fingerprint uint32
@@ -40,7 +41,7 @@ type Schedule struct {
 
 // Config is the run configuration the schedule records.
 func (s *Schedule) Config() Config {
-	return Config{Faults: s.Faults, Signals: s.Signals, MaxSteps: s.MaxSteps}
+	return Config{Faults: s.Faults, Signals: s.Signals, PreemptRT: s.PreemptRT, MaxSteps: s.MaxSteps}
 }
 
 func tokenFor(d Decision) string {
@@ -62,6 +63,9 @@ func (s *Schedule) settings() string {
 	}
 	if s.Signals {
 		opts = append(opts, "signals")
+	}
+	if s.PreemptRT {
+		opts = append(opts, "rt")
 	}
 	if s.MaxSteps > 0 && s.MaxSteps != DefaultMaxSteps {
 		opts = append(opts, "steps="+strconv.FormatInt(s.MaxSteps, 10))
@@ -195,6 +199,8 @@ func (s *Schedule) parseSettings(f string, col int) error {
 			s.Faults = true
 		case o == "signals":
 			s.Signals = true
+		case o == "rt":
+			s.PreemptRT = true
 		case strings.HasPrefix(o, "steps="):
 			n, err := strconv.ParseInt(o[len("steps="):], 10, 64)
 			if err != nil || n < 1 {
@@ -202,7 +208,7 @@ func (s *Schedule) parseSettings(f string, col int) error {
 			}
 			s.MaxSteps = n
 		default:
-			return &ScheduleError{col, fmt.Sprintf(`unknown setting %q (want "-" or a comma list of faults, signals, steps=N)`, o)}
+			return &ScheduleError{col, fmt.Sprintf(`unknown setting %q (want "-" or a comma list of faults, signals, rt, steps=N)`, o)}
 		}
 		col += len(o) + 1
 	}

@@ -3,16 +3,28 @@ package sim
 import "sync"
 
 // SeqCount is seqcount_t. Writers make the count odd for the duration of
-// a write section; readers sample it and retry if it moved.
+// a write section; readers sample it and retry if it moved. A reader
+// that finds the count odd spins: it keeps its CPU (sim/cpu.go) while it
+// waits, except for a seqcount_spinlock_t under PREEMPT_RT, whose readers
+// take and release the writer's lock instead (include/linux/seqlock.h,
+// __SEQ_RT), which sleeps.
 type SeqCount struct {
 	lockMeta
 	seq    uint32
 	writer *Task
 	q      WaitQueue
+	lock   *SpinLock // seqcount_spinlock_t: the lock writers hold
 }
 
 // Init ties the seqcount to its object.
 func (s *SeqCount) Init(o *Object, field string) { s.init(o, field, nil) }
+
+// InitLocked is seqcount_spinlock_init: a seqcount whose writers hold
+// lock.
+func (s *SeqCount) InitLocked(o *Object, field string, lock *SpinLock) {
+	s.init(o, field, nil)
+	s.lock = lock
+}
 
 func (s *SeqCount) holders() []*Task {
 	if s.writer == nil {
@@ -28,9 +40,12 @@ func (s *SeqCount) String() string { return "seqcount(" + s.lockMeta.String() + 
 func (s *SeqCount) ReadBegin(t *Task) uint32 {
 	t.point(opSeqBegin, s.id, s.obj, s.field, AccRead)
 	if s.seq&1 != 0 {
+		spin := s.lock == nil || !s.lock.sleeping(t)
 		for s.seq&1 != 0 {
 			s.q.add(t)
+			t.spinning = spin
 			t.blockOn(s)
+			t.spinning = false
 		}
 		t.unblocked(opWakes, s)
 	}
@@ -94,7 +109,7 @@ func (l *SeqLock) Init(o *Object, field string, c *LockClass) {
 		names, _ = seqLockNames.LoadOrStore(field, &[2]string{field + ".seqcount", field + ".lock"})
 	}
 	n := names.(*[2]string)
-	l.Seq.Init(o, n[0])
+	l.Seq.InitLocked(o, n[0], &l.Lock)
 	l.Lock.Init(o, n[1], c)
 }
 

@@ -1,8 +1,10 @@
 package sim
 
-// SpinLock is spinlock_t. Contention is modeled as blocking until the
-// holder unlocks; taking it raises the preempt count, which makes the
-// holder an RCU reader and forbids sleeping.
+// SpinLock is spinlock_t (raw_spinlock_t, or a bit spinlock, when its
+// class is Raw). Contention is modeled as blocking until the holder
+// unlocks; taking it raises the preempt count, which makes the holder an
+// RCU reader and forbids sleeping. Under PREEMPT_RT a spinlock_t is a
+// sleeping lock instead (preempt_rt.go).
 //
 // Divergence: a spinning CPU is modeled as a blocked task, so a spin that
 // can never end shows up as a deadlock rather than as a livelock.
@@ -35,6 +37,9 @@ func (l *SpinLock) Lock(t *Task) { l.LockNested(t, 0) }
 // LockNested is spin_lock_nested with a lockdep subclass.
 func (l *SpinLock) LockNested(t *Task, subclass int) {
 	t.point(OpSpinLock, l.id, l.obj, l.field, AccAcquire)
+	if l.sleeping(t) {
+		t.rtlockMightResched(l)
+	}
 	t.lockAcquire(&l.lockMeta, subclass, lockExclusive, false)
 	if l.holder != nil {
 		for l.holder != nil {
@@ -44,7 +49,7 @@ func (l *SpinLock) LockNested(t *Task, subclass int) {
 		t.unblocked(opAcquires, l)
 	}
 	l.holder = t
-	t.preemptDisable()
+	l.spinAcquired(t)
 }
 
 // TryLock is spin_trylock.
@@ -55,7 +60,7 @@ func (l *SpinLock) TryLock(t *Task) bool {
 	}
 	t.lockAcquire(&l.lockMeta, 0, lockExclusive, true)
 	l.holder = t
-	t.preemptDisable()
+	l.spinAcquired(t)
 	return true
 }
 
@@ -69,7 +74,7 @@ func (l *SpinLock) Unlock(t *Task) {
 	t.lockRelease(&l.lockMeta)
 	l.holder = nil
 	l.q.wakeAll(t.w)
-	t.preemptEnable()
+	l.spinReleased(t)
 }
 
 // IsLocked is spin_is_locked.
@@ -88,26 +93,6 @@ func (l *SpinLock) AssertSpinLocked(t *Task) {
 	}
 }
 
-func (t *Task) preemptDisable() {
-	if t.preempt == 0 {
-		// Inside rcu_read_lock the reader section goes on: it began
-		// when the RCU section did.
-		if t.rcuDepth > 0 {
-			t.preemptStart = t.rcuStart
-		} else {
-			t.preemptStart = t.w.step
-		}
-	}
-	t.preempt++
-}
-
-func (t *Task) preemptEnable() {
-	t.preempt--
-	if t.preempt == 0 && t.rcuDepth == 0 {
-		t.w.rcuReaderExit(t)
-	}
-}
-
 // LockdepReacquire re-annotates a spinlock the task holds, as the
 // lockdep-only pair spin_release(&l->dep_map) and spin_acquire(&l->dep_map,
 // subclass, trylock, ip) does: d_walk uses it when the child it locked
@@ -123,7 +108,8 @@ func (l *SpinLock) LockdepReacquire(t *Task, subclass int, trylock bool) {
 }
 
 // LockdepAssertPreemptionDisabled is lockdep_assert_preemption_disabled:
-// the task must be in an atomic section (holding a spinlock).
+// the task must be in an atomic section (holding a spinlock that disables
+// preemption, or after preempt_disable).
 func (t *Task) LockdepAssertPreemptionDisabled(what string) {
 	if t.preempt == 0 {
 		t.w.raise(t, &Report{Kind: KindLockdep, Rule: "assert-preemption-disabled",

@@ -39,8 +39,12 @@ type Task struct {
 
 	held          []heldLock
 	heldReal      []heldLock // LockMap.MightWait: held locks lockdep's view drops for a moment
-	preempt       int        // spinlocks held (preempt_count)
-	preemptStart  int64      // step at which preempt went 0 -> 1
+	preempt       int        // preempt_count: raw spinlocks, preempt_disable, and spinlock_t unless PREEMPT_RT
+	rtLocks       int        // spinlock_t held under PREEMPT_RT (sleeping locks: RCU readers, preemptible)
+	preemptStart  int64      // step at which preempt+rtLocks went 0 -> 1
+	cpu           int8       // 1 + the CPU the task is bound to (BindCPU); 0: a CPU of its own
+	preempted     bool       // bound, and kept off its CPU by a task that preempted it (cpu.go)
+	spinning      bool       // blocked in a spin (a seqcount reader): it keeps its CPU
 	rcuDepth      int
 	rcuStart      int64
 	inRCUCallback bool
@@ -124,6 +128,9 @@ func (t *Task) exit() {
 	}
 	t.state = taskDone
 	w.runnable &^= 1 << uint(t.id)
+	if w.pinned != 0 {
+		w.offCPU(t)
+	}
 	w.pickNext(t)
 }
 
@@ -151,7 +158,7 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 		panic(haltRun{})
 	}
 	t.pending = Pending{op, id, acc}
-	if w.runnable&(w.runnable-1) != 0 {
+	if r := w.eligible(); r&(r-1) != 0 {
 		if v := w.decide(DecideSchedule, t.id, 0, ""); v != t.id {
 			w.cur = w.tasks[v]
 			t.switchOut()
@@ -263,7 +270,11 @@ func (t *Task) CPURelax() {
 		panic(haltRun{})
 	}
 	t.pending = Pending{Op: opYield}
-	if w.runnable&(w.runnable-1) != 0 {
+	r := w.eligible()
+	if w.pinned != 0 {
+		w.noteSpin(t, r)
+	}
+	if r&(r-1) != 0 {
 		if v := w.decide(DecideYield, t.id, 0, ""); v != t.id {
 			w.cur = w.tasks[v]
 			t.switchOut()
@@ -293,6 +304,9 @@ func (t *Task) block() {
 	w := t.w
 	t.state = taskBlocked
 	w.runnable &^= 1 << uint(t.id)
+	if w.pinned != 0 && !t.spinning {
+		w.offCPU(t)
+	}
 	w.pickNext(t)
 	if w.halted {
 		panic(haltRun{})

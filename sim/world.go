@@ -26,7 +26,7 @@ type Program struct {
 // program of a test's own, whose setup may capture the test's state, is
 // not run again for it and records 00000000.
 func (p Program) Fingerprint(cfg Config) uint32 {
-	w := NewWorld(p.Name, Config{Faults: cfg.Faults, Signals: cfg.Signals, MaxSteps: cfg.MaxSteps}, DefaultStrategy{})
+	w := NewWorld(p.Name, Config{Faults: cfg.Faults, Signals: cfg.Signals, PreemptRT: cfg.PreemptRT, MaxSteps: cfg.MaxSteps}, DefaultStrategy{})
 	w.prog, w.fingerprinting, w.fromRun = p, true, true
 	if p.Setup != nil {
 		p.Setup(w)
@@ -45,6 +45,9 @@ type Config struct {
 	Faults bool
 	// Signals makes killable waits consult the log for fatal signals.
 	Signals bool
+	// PreemptRT runs the kernel as built with CONFIG_PREEMPT_RT: spinlock_t
+	// is a sleeping lock that leaves preemption enabled (sim/preempt_rt.go).
+	PreemptRT bool
 	// Trace selects what the run records.
 	Trace TraceMode
 	// RecentSteps is how many trailing steps a report shows (full tracing).
@@ -72,6 +75,10 @@ type World struct {
 	strategy       Strategy
 
 	tasks    []*Task
+	pinned   uint64         // tasks bound to a CPU (Task.BindCPU)
+	cpus     [MaxCPUs]*Task // with bound tasks: the task each CPU runs (cpu.go)
+	spinner  *Task          // the task spinning alone while it starves others, and its spins (cpu.go)
+	spins    int
 	cur      *Task // the task chosen to run
 	running  *Task // the task whose coroutine is executing, nil in the loop
 	runnable uint64
@@ -171,8 +178,12 @@ func (w *World) recycle() {
 	for _, slab := range w.waiterSlabsKept[:w.waiterSlabs] {
 		clear(slab[:cap(slab)])
 	}
+	clear(w.trace) // full traces hold objects and strings
+	clear(w.canon.subs)
 	*w = World{
 		log:             w.log[:0],
+		trace:           w.trace[:0],
+		canon:           canonState{keys: w.canon.keys[:0], subs: w.canon.subs},
 		waiterSlabsKept: w.waiterSlabsKept,
 		tasks:           w.tasks[:0],
 		objects:         w.objects[:0],
@@ -280,7 +291,7 @@ func (o *Outcome) Schedule() *Schedule {
 		}
 	}
 	s := &Schedule{Program: w.name, Variant: w.prog.Variant, Faults: w.cfg.Faults, Signals: w.cfg.Signals,
-		Fingerprint: o.fp, Decisions: o.Decisions}
+		PreemptRT: w.cfg.PreemptRT, Fingerprint: o.fp, Decisions: o.Decisions}
 	if w.cfg.MaxSteps != DefaultMaxSteps {
 		s.MaxSteps = w.cfg.MaxSteps
 	}
@@ -303,6 +314,12 @@ func (w *World) Run() *Outcome {
 		t := w.cur
 		if t.co == nil {
 			t.co = getCoro(t)
+		}
+		if w.pinned != 0 {
+			w.onCPU(t)
+			if t != w.spinner {
+				w.spinner = nil
+			}
 		}
 		w.running = t
 		t.co.next()
@@ -378,6 +395,11 @@ func (w *World) teardown() {
 // pickNext chooses who runs after t blocks or exits (t == nil: at start).
 // With no runnable task left the run is over or deadlocked.
 func (w *World) pickNext(t *Task) {
+	r := w.eligible()
+	if r == 0 && w.runnable != 0 {
+		w.spinStarves(nil)
+		return
+	}
 	if w.runnable == 0 {
 		w.cur = nil
 		for _, u := range w.tasks {
@@ -388,8 +410,8 @@ func (w *World) pickNext(t *Task) {
 		}
 		return
 	}
-	if bits.OnesCount64(w.runnable) == 1 {
-		w.cur = w.tasks[bits.TrailingZeros64(w.runnable)]
+	if bits.OnesCount64(r) == 1 {
+		w.cur = w.tasks[bits.TrailingZeros64(r)]
 		return
 	}
 	w.cur = w.tasks[w.decide(DecideSchedule, -1, 0, "")]
@@ -400,7 +422,7 @@ func (w *World) decide(kind DecisionKind, cur int, n int, label string) int {
 	d := &w.scratch
 	*d = Decision{Kind: kind, Cur: int8(cur), N: uint16(n)}
 	if d.schedules() {
-		d.Runnable = w.runnable
+		d.Runnable = w.eligible()
 	}
 	w.label = label
 	v := w.strategy.Decide(w, d)
