@@ -74,6 +74,7 @@ var commands = map[string]func(*env, []string) error{
 // stops check, explore and bench cleanly with what they have; a second
 // one kills.
 func Main(args []string) int {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	go func() {
 		<-ctx.Done()
