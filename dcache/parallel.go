@@ -316,19 +316,19 @@ func dLookupUnhash(t *sim.Task, dentry *Dentry) (*WaitQueue, bool) {
 		// rewrites and stores it later, as two accesses. Under the bucket
 		// lock nothing can come between them; without it an insertion by
 		// a lock holder in between is overwritten (lost). Modeled as a
-		// load here and the store at the next step.
+		// load here and the store two steps on (delMaybeStale).
 		t.Read(&c.Object, "in_lookup_hashtable chain")
 		stale = b.chain
 	}
 	t.Write(&dentry.Object, "d_flags,d_in_lookup_hash")
 	dentry.lookupEnded = lookupEnd{by: t, step: t.World().Steps()}
 	if c.Has(variant.P04WaitVarEvent) {
-		b.delMaybeStale(dentry, locked, stale)
+		b.delMaybeStale(t, dentry, locked, stale)
 		doWake = dentry.DFlags&DCACHE_LOCK_WAITER != 0
 		dentry.DFlags &^= DCACHE_PAR_LOOKUP | DCACHE_LOCK_WAITER
 	} else {
 		dentry.DFlags &^= DCACHE_PAR_LOOKUP
-		b.delMaybeStale(dentry, locked, stale)
+		b.delMaybeStale(t, dentry, locked, stale)
 		w = dentry.dWait
 		dentry.dWait = nil
 	}
@@ -389,13 +389,13 @@ func DInLookupHandOver(t *sim.Task, dentry *Dentry, to *sim.Task) {
 
 // delMaybeStale is __hlist_bl_del: b.del with the bucket lock held; for
 // the MutNoUnhashLock mutant, the store of the chain computed from the
-// stale load.
-func (b *bucket) delMaybeStale(d *Dentry, locked bool, stale []*Dentry) {
-	if locked {
-		b.del(d)
-		return
+// stale load, a step on the chain (so that DPOR orders it against the
+// insertions it can overwrite).
+func (b *bucket) delMaybeStale(t *sim.Task, d *Dentry, locked bool, stale []*Dentry) {
+	if !locked {
+		t.Write(&d.c.Object, "in_lookup_hashtable chain")
+		b.chain = stale
 	}
-	b.chain = stale
 	b.del(d)
 }
 

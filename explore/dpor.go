@@ -19,11 +19,13 @@ import (
 // run since. Fault, signal and choice decisions have all their
 // alternatives explored (within the fault bound). A backtrack point the
 // preemption bound forbids is dropped (the result says the bound cut
-// the tree); with o.ConservativeBound it is also placed at the nearest
-// earlier point where the task can be chosen without preempting (Coons,
-// Musuvathi, McKinley, "Bounded partial-order reduction", OOPSLA 2013),
-// which covers more of what the bounded DFS covers, for about four times
-// the runs.
+// the tree). With o.ConservativeBound every backtrack point that
+// preempts is also placed at the nearest earlier point where the task
+// can be chosen without preempting, and sleep sets are off (Coons,
+// Musuvathi, McKinley, "Bounded partial-order reduction", OOPSLA 2013):
+// that covers what the bounded DFS finds on every race case of the
+// catalog but one, for about 6.6 times the runs (docs/performance.md,
+// "DPOR and the preemption bound").
 //
 // Like DFS it deepens the bound from 0, stops at the first violation
 // unless o.KeepGoing, and is exhaustive (Result.Exhausted) when the tree
@@ -475,17 +477,26 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 	d.add(ni, q)
 }
 
-// add puts task q in node i's backtrack set, if the bound allows; if not,
-// at the nearest earlier node where choosing q preempts nothing.
+// add puts task q in node i's backtrack set, if the bound allows. With
+// o.ConservativeBound, when choosing q there preempts (whether or not the
+// bound allows it), q also goes at the nearest earlier node where
+// choosing it preempts nothing, as Coons et al. do for every backtrack
+// point: the reversal may need the preemption the bound has no room for
+// further down, or the one at i may have used up the bound that the rest
+// of the race's branch needed.
 func (d *dpor) add(i, q int) {
 	n := &d.path[i]
 	c := n.dec
 	c.Value = int32(q)
-	if !c.Preempts() || n.pre+1 <= d.bound {
+	if !c.Preempts() {
 		n.backtrack |= 1 << uint(q)
 		return
 	}
-	d.e.cutBound = true
+	if n.pre+1 <= d.bound {
+		n.backtrack |= 1 << uint(q)
+	} else {
+		d.e.cutBound = true
+	}
 	if !d.e.opts.ConservativeBound {
 		return
 	}
@@ -512,7 +523,11 @@ func (d *dpor) next(out *sim.Outcome) bool {
 		v := int(n.dec.Value)
 		if n.done&(1<<uint(v)) == 0 {
 			n.done |= 1 << uint(v)
-			if isSched(&n.dec) {
+			// No sleep sets with o.ConservativeBound: a task put to
+			// sleep by a sibling branch was explored there with fewer
+			// preemptions left, so what it covered is not what the
+			// sleeping branch would need (Coons et al.).
+			if isSched(&n.dec) && !d.e.opts.ConservativeBound {
 				if ev, ok := nextEvent(out, n.at, v); ok {
 					n.doneSleep = append(n.doneSleep, sleeper{task: v, ev: ev})
 				}

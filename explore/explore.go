@@ -30,9 +30,11 @@ type Options struct {
 	MaxPreemptions int
 	// MaxFaults bounds how many injected faults a DFS run may take.
 	MaxFaults int
-	// ConservativeBound makes DPOR place a backtrack point that the
-	// preemption bound forbids at the nearest earlier point where it
-	// preempts nothing (bounded partial-order reduction).
+	// ConservativeBound makes DPOR also place every backtrack point
+	// that preempts at the nearest earlier point where it preempts
+	// nothing, and turns its sleep sets off (bounded partial-order
+	// reduction): it then finds what the bounded DFS finds where plain
+	// DPOR within the bound does not, for more runs.
 	ConservativeBound bool
 	// Config is the runtime configuration of each run (Trace is ignored:
 	// runs are untraced and violations are replayed traced).

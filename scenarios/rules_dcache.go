@@ -55,20 +55,23 @@ func init() {
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			var d *dcache.Dentry
+			var inode *dcache.Inode
 			dcachetest.Race(w, func(t *sim.Task) {
 				d = dcachetest.AddNew(t, e.Root(), "a", dcache.S_IFREG)
 				d.DFlags |= dcache.DCACHE_DONTCACHE
+				// d_find_alias's caller holds its inode; taking it from
+				// d->d_inode in the racer would be a read with no step,
+				// which DPOR could not order against the put.
+				inode = d.DInode
+				dcache.Ihold(t, inode)
 			}, dcachetest.Racer{Name: "put", Fn: func(t *sim.Task) { dcache.Dput(t, d) }},
 				dcachetest.Racer{Name: "find", Fn: func(t *sim.Task) {
-					inode := d.DInode
-					if inode == nil {
-						return
-					}
 					if got := dcache.DFindAlias(t, inode); got != nil {
 						t.Mark("test: d_find_alias got it")
 						dcachetest.Assert(t, got.DInode == inode, "d_find_alias returned %v, no longer an alias", got)
 						dcache.Dput(t, got)
 					}
+					dcache.Iput(t, inode)
 				}})
 		},
 	})
