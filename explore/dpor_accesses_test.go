@@ -3,10 +3,7 @@ package explore_test
 import (
 	"testing"
 
-	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/explore"
-	"github.com/dcsim/dcsim/scenarios"
-	"github.com/dcsim/dcsim/variant"
 )
 
 // DPOR is sound only over accesses the steps record. Two catalog cells
@@ -21,19 +18,14 @@ import (
 // Each must now be found by DPOR, and faster than by the DFS.
 func TestDPORFindsWhatStepsRecord(t *testing.T) {
 	for _, c := range []struct {
-		scenario string
-		v        variant.Variant
-		bound    int
+		scenario, v string
+		bound       int
 	}{
-		{"dcache/dput-vs-find-alias", variant.BaseToday.With(dcache.MutNoKillRecheck), 1},
-		{"dcache/unhash-same-bucket", variant.BaseToday.With(dcache.MutNoUnhashLock), 2},
+		{"dcache/dput-vs-find-alias", "mainline+mut=no-kill-recheck/today", 1},
+		{"dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today", 2},
 	} {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := sc.Program(c.v)
-		o := explore.Options{MaxPreemptions: c.bound, Budget: 50_000, Config: sc.Config}
+		p, cfg := catalogProgram(t, c.scenario, c.v)
+		o := explore.Options{MaxPreemptions: c.bound, Budget: 50_000, Config: cfg}
 		dfs := explore.DFS(p, o)
 		dpor := explore.DPOR(p, o)
 		if dfs.First == nil {

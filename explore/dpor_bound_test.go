@@ -25,16 +25,8 @@ func TestDPORBoundLimitationAndConservative(t *testing.T) {
 		{"nfs/create-vs-lookup-remote", "v3/pdirops"},
 		{"ovl-disk/readdir-vs-lookup", "v3+fix=ovl-readdir/today"},
 	} {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := variant.Parse(c.v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := sc.Program(v)
-		o := explore.Options{MaxPreemptions: 1, Budget: 20_000, Config: sc.Config}
+		p, cfg := catalogProgram(t, c.scenario, c.v)
+		o := explore.Options{MaxPreemptions: 1, Budget: 20_000, Config: cfg}
 		dfs := explore.DFS(p, o)
 		plain := explore.DPOR(p, o)
 		o.ConservativeBound = true
@@ -67,4 +59,18 @@ func TestConservativeDPORMatchesDFS(t *testing.T) {
 			t.Errorf("%s: dfs %v, conservative dpor %v (%s)", p.Name, slices.Sorted(maps.Keys(dfs.Groups)), slices.Sorted(maps.Keys(cons.Groups)), cons.Result.Coverage())
 		}
 	}
+}
+
+// catalogProgram is the program and configuration of a catalog cell.
+func catalogProgram(t *testing.T, scenario, v string) (sim.Program, sim.Config) {
+	t.Helper()
+	sc, err := scenarios.Lookup(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vv, err := variant.Parse(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc.Program(vv), sc.Config
 }
