@@ -50,7 +50,11 @@ func TestDPORBoundLimitationAndConservative(t *testing.T) {
 // The conservative mode keeps the soundness of the plain one on the
 // synthetic programs: the same violations as the exhaustive DFS.
 func TestConservativeDPORMatchesDFS(t *testing.T) {
-	for _, p := range []sim.Program{counterRace(2, false), counterRace(2, true), allocRace, abba, twoPreemptionBug} {
+	progs := []sim.Program{counterRace(2, false), counterRace(2, true), twoPreemptionBug, abba, allocRace}
+	if testing.Short() {
+		progs = progs[:3] // the DFS of the last two takes 0.4 s
+	}
+	for _, p := range progs {
 		o := explore.Options{MaxPreemptions: 20, MaxFaults: 1, Budget: 1 << 20}
 		dfs := explore.SurveyOf(explore.DFS, p, o)
 		o.ConservativeBound = true
