@@ -14,7 +14,7 @@ import (
 	"github.com/dcsim/dcsim/scenarios"
 )
 
-const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--workers N] [--shard I/N] [--strategy dfs|dpor|random|pct|pos] [--rt] [--json] [--no-times] [-o FILE]
+const checkUsage = `check [--scenario GLOB] [--variant GLOB] [--budget-scale F] [--max-time D] [--cell-time D] [--workers N] [--shard I/N] [--strategy dfs|dpor|dpor-conservative|random|pct|pos] [--rt] [--json] [--no-times] [-o FILE]
 
 Explores every cell of the catalog (each scenario under each of its
 variants) with the DFS, within the cell's preemption bound, fault bound
@@ -72,7 +72,7 @@ func cmdCheck(e *env, args []string) error {
 		return usagef("--workers and --depth must be positive, --seed not negative")
 	}
 	if _, ok := strategies[cf.strategy]; !ok {
-		return usagef("--strategy must be dfs, dpor, random, pct or pos, not %q", cf.strategy)
+		return usagef("--strategy must be %s, not %q", explore.StrategyNames, cf.strategy)
 	}
 	sh, err := shardFromFlagOrEnv(*shardFlag, os.Getenv)
 	if err != nil {

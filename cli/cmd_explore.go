@@ -29,10 +29,10 @@ type exploreFlags struct {
 
 func cmdExplore(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|random|pct|pos] [--all] [--budget N] [--seed N] [--preemptions K] [--depth D] [--workers N] [-o FILE] [-v]", out)
+	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|dpor-conservative|random|pct|pos] [--all] [--budget N] [--seed N] [--preemptions K] [--depth D] [--workers N] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
-	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction), random (seeded walk), pct (priorities with --depth-1 change points) or pos (partial order sampling)")
+	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction), dpor-conservative (DPOR complete within the bound, more runs), random (seeded walk), pct (priorities with --depth-1 change points) or pos (partial order sampling)")
 	fs.BoolVar(&ef.all, "all", false, "go on after the first violation and print each distinct one (kind, rule, location) with its count and first schedule")
 	fs.IntVar(&ef.depth, "depth", explore.DefaultDepth, "PCT's bug depth: depth-1 priority change points per run")
 	fs.IntVar(&ef.workers, "workers", 0, "goroutines for random, pct and pos (0: GOMAXPROCS); the result does not depend on it")
@@ -51,7 +51,7 @@ func cmdExplore(e *env, args []string) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if _, ok := strategies[ef.strategy]; !ok {
-		return usagef("--strategy must be dfs, dpor, random, pct or pos, not %q", ef.strategy)
+		return usagef("--strategy must be %s, not %q", explore.StrategyNames, ef.strategy)
 	}
 	if ef.budget < 1 || ef.depth < 1 || ef.preemptions < 0 || ef.maxFaults < 0 || ef.recheck < 0 || ef.workers < 0 {
 		return usagef("--budget must be positive, and --depth; --preemptions, --max-faults, --recheck and --workers must not be negative")

@@ -96,7 +96,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "extra"}, 2, "", `unexpected argument "extra"`},
 		{[]string{"run", "--max-steps", "-1"}, 2, "", "--max-steps must not be negative"},
 		{[]string{"explore", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"explore", "--strategy", "bfs"}, 2, "", "--strategy must be dfs, dpor, random, pct or pos"},
+		{[]string{"explore", "--strategy", "bfs"}, 2, "", "--strategy must be dfs, dpor, dpor-conservative, random, pct or pos"},
 		{[]string{"explore", "--budget", "0"}, 2, "", "--budget must be positive"},
 		{[]string{"explore", "--preemptions", "-1"}, 2, "", "must not be negative"},
 		{[]string{"explore", "--seed", "abc"}, 2, "", `--seed "abc"`},

@@ -203,7 +203,7 @@ func (c *check) explore() *explore.Result {
 	name, seed := c.strategy()
 	res := c.st.explore(c.prog, c.cfg, name, seed)
 	if res == nil {
-		c.t.Errorf("dcsimtest: unknown strategy %q (want dfs, dpor, random, pct or pos)", name)
+		c.t.Errorf("dcsimtest: unknown strategy %q (want "+explore.StrategyNames+")", name)
 		return nil
 	}
 	how := fmt.Sprintf("found by %s after %d runs", name, res.Runs)

@@ -23,7 +23,7 @@
 //
 //	-dcsim.schedule S   DCSIM_SCHEDULE   replay S instead of exploring (in checks of S's program)
 //	-dcsim.seed N       DCSIM_SEED       seed of the sampling strategies (random, pct, pos)
-//	-dcsim.strategy X   DCSIM_STRATEGY   dfs (default), dpor, random, pct or pos
+//	-dcsim.strategy X   DCSIM_STRATEGY   dfs (default), dpor, dpor-conservative, random, pct or pos
 //	-dcsim.nofailfile   DCSIM_NOFAILFILE do not write fail files
 //
 // With rapid, draw the program and call Find, which explores without

@@ -22,7 +22,7 @@ func init() {
 	flag.Uint64Var(&flags.seed, "dcsim.seed", envUint("DCSIM_SEED"),
 		"dcsim: seed of the sampling strategies (0: the check's own, default 1)")
 	flag.StringVar(&flags.strategy, "dcsim.strategy", os.Getenv("DCSIM_STRATEGY"),
-		"dcsim: exploration strategy: dfs, dpor, random, pct or pos (default: the check's own, dfs)")
+		"dcsim: exploration strategy: dfs, dpor, dpor-conservative, random, pct or pos (default: the check's own, dfs)")
 	flag.BoolVar(&flags.noFailFile, "dcsim.nofailfile", os.Getenv("DCSIM_NOFAILFILE") != "",
 		"dcsim: do not write fail files under testdata/dcsim")
 }

@@ -44,7 +44,10 @@ func (fs *FS) Close(t *sim.Task, p *Pid, d *dcache.Dentry) {
 	if d == nil {
 		return
 	}
-	t.Yield()
+	// The file's use and release, and the check's read of the stash,
+	// as one step recorded on pid->stashed (so that DPOR sees the check
+	// race with the ->d_prune that clears it).
+	p.Stashed.Load(t)
 	fs.checkHeld(t, p, d, "before the final fput")
 	if i := slices.Index(p.holders, d); i >= 0 {
 		p.holders = slices.Delete(p.holders, i, i+1)
