@@ -152,7 +152,7 @@ func listFS(out io.Writer) {
 			if len(v.Layers) > 0 {
 				where = " (init " + strings.Join(v.Layers, "|") + " only)"
 			}
-			fmt.Fprintf(out, "    %s %s%s\n", v.Name, v.Usage, where)
+			fmt.Fprintf(out, "    %s%s\n", strings.TrimSpace(v.Name+" "+v.Usage), where)
 		}
 	}
 }
