@@ -77,11 +77,12 @@ func raceCells() (cells []scenarios.Cell, scs []*scenarios.Scenario, dfs []searc
 // worker: the samplers with seed 1 and budget cap, the DFS and DPOR
 // within the cell's bounds.
 func runStrategy(name string, sc *scenarios.Scenario, c scenarios.Cell, cap int) *explore.Result {
-	bound, budget, faults := c.Bounds()
+	cs := c.Settings()
 	if !sc.Config.Faults && !sc.Config.Signals {
-		faults = 0
+		cs.MaxFaults = 0
 	}
-	o := explore.Options{Seed: 1, Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: sc.Config, Workers: 1}
+	o := explore.Options{Seed: 1, Budget: cs.Budget, MaxPreemptions: cs.Bound, MaxFaults: cs.MaxFaults, Config: sc.Config,
+		Ignore: cs.Ignore, Workers: 1}
 	if name != "dfs" && name != "dpor" {
 		o.Budget = cap
 	}
@@ -100,7 +101,7 @@ func benchRaces(out, progress io.Writer, lim raceLimits) error {
 	var rows []raceRow
 	for i, c := range cells {
 		sc := scs[i]
-		name := sc.Name + "@" + c.Variant.String()
+		name := sc.Name + "@" + c.Name()
 		fmt.Fprintf(progress, "bench: %s\n", name)
 		row := raceRow{cell: name, preempts: pre[i]}
 		for _, s := range raceStrategies {

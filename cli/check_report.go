@@ -34,6 +34,7 @@ type cellResult struct {
 	Scenario     string        `json:"scenario"`
 	Variant      string        `json:"variant"`
 	Regime       string        `json:"regime"`
+	Ignore       []string      `json:"ignore,omitempty"`
 	Expected     string        `json:"expected"`
 	Found        string        `json:"found"`
 	Status       string        `json:"status"`
@@ -121,7 +122,11 @@ func printCheck(w io.Writer, rep *checkReport) {
 		if !c.Met {
 			mark = "FAIL"
 		}
-		row := []string{mark, c.Scenario, c.Variant, c.Expected, c.Found, fmt.Sprint(c.Runs)}
+		name := c.Variant
+		if len(c.Ignore) > 0 {
+			name += " ignore=" + strings.Join(c.Ignore, ",")
+		}
+		row := []string{mark, c.Scenario, name, c.Expected, c.Found, fmt.Sprint(c.Runs)}
 		if times {
 			row = append(row, fmt.Sprintf("%.1fs", deref(c.Seconds)))
 		}

@@ -215,15 +215,15 @@ func cellContext(ctx context.Context, cf *checkFlags, start time.Time, n, i int)
 
 // budgetOf is the cell's run budget scaled, at least one run.
 func budgetOf(c scenarios.Cell, scale float64) int {
-	_, budget, _ := c.Bounds()
-	return max(1, int(math.Ceil(float64(budget)*scale)))
+	return max(1, int(math.Ceil(float64(c.Settings().Budget)*scale)))
 }
 
 // checkOne explores one cell with the DFS (or cf's strategy) and judges
 // the result.
 func checkOne(ctx context.Context, c checkCell, cf *checkFlags, progress func(int)) cellResult {
 	scale := cf.budgetScale
-	bound, _, faults := c.cell.Bounds()
+	cs := c.cell.Settings()
+	bound, faults := cs.Bound, cs.MaxFaults
 	cfg := c.sc.Config
 	cfg.PreemptRT = cfg.PreemptRT || cf.rt
 	if !cfg.Faults && !cfg.Signals {
@@ -237,7 +237,7 @@ func checkOne(ctx context.Context, c checkCell, cf *checkFlags, progress func(in
 	}
 	p := c.sc.Program(c.cell.Variant)
 	r := strategy(p, explore.Options{
-		Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: cfg,
+		Budget: budget, MaxPreemptions: bound, MaxFaults: faults, Config: cfg, Ignore: cs.Ignore,
 		RecheckEvery: 50, RequireMarks: c.sc.Marks, Context: ctx, Progress: progress,
 		Seed: uint64(cf.seed), Depth: cf.depth, Workers: 1})
 	shrinkResult(p, cfg, r)
@@ -250,7 +250,7 @@ func checkOne(ctx context.Context, c checkCell, cf *checkFlags, progress func(in
 func judge(c checkCell, r *explore.Result, bound, budget, faults int, el *float64) cellResult {
 	v := c.cell.Variant
 	res := cellResult{
-		Scenario: c.sc.Name, Variant: v.String(), Regime: v.Regime().String(),
+		Scenario: c.sc.Name, Variant: v.String(), Regime: v.Regime().String(), Ignore: c.cell.Ignore,
 		Expected: c.cell.Expect.String(), Status: string(r.Status()),
 		Runs: r.Runs, Distinct: r.Distinct, Steps: r.Steps,
 		Bound: bound, BoundReached: r.Bound, Budget: budget, MaxFaults: faults,

@@ -46,7 +46,11 @@ func cmdList(e *env, args []string) error {
 	for _, s := range list {
 		fmt.Fprintf(out, "%s  (%s)\n%s\n", s.Name, s.Source, wrap(s.Doc, 76, "    "))
 		for _, c := range s.Cells {
-			fmt.Fprintf(out, "    @%-34s expects %s\n", c.Variant, c.Expect)
+			past := ""
+			if len(c.Ignore) > 0 {
+				past = ", ignore=" + strings.Join(c.Ignore, ",")
+			}
+			fmt.Fprintf(out, "    @%-34s expects %s%s\n", c.Variant, c.Expect, past)
 		}
 		fmt.Fprintln(out)
 	}

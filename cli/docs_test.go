@@ -214,11 +214,12 @@ func refind(d docSchedule) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bound, budget, faults := tg.cell.Bounds()
+	cs := tg.cell.Settings()
+	bound, budget, faults := cs.Bound, cs.Budget, cs.MaxFaults
 	if !tg.cfg.Faults && !tg.cfg.Signals {
 		faults = 0
 	}
-	var ignore []string
+	ignore := slices.Clone(cs.Ignore)
 	for {
 		r := explore.DFS(tg.program(), explore.Options{Budget: budget, MaxPreemptions: bound,
 			MaxFaults: faults, Config: tg.cfg, Ignore: ignore})

@@ -46,7 +46,7 @@ func BenchmarkFirstViolation(b *testing.B) {
 			b.Fatalf("%s has no cell %s", bc.scenario, bc.variant)
 		}
 		cell := sc.Cells[i]
-		bound, _, _ := cell.Bounds()
+		bound := cell.Settings().Bound
 		for _, st := range strategiesUnderTest {
 			b.Run(fmt.Sprintf("%s@%s/%s", bc.scenario, bc.variant, st.name), func(b *testing.B) {
 				seeds := 20
@@ -58,7 +58,7 @@ func BenchmarkFirstViolation(b *testing.B) {
 					expected := 0
 					for seed := range seeds {
 						r := strategies[st.strategy](sc.Program(cell.Variant), explore.Options{Seed: uint64(seed), Budget: benchCap * 3,
-							Depth: st.depth, MaxPreemptions: bound, Config: sc.Config, Workers: 1})
+							Depth: st.depth, MaxPreemptions: bound, Config: sc.Config, Ignore: cell.Settings().Ignore, Workers: 1})
 						n := r.Runs
 						if r.First == nil || (st.strategy != "dfs" && n > benchCap) {
 							n = benchCap + 1

@@ -33,8 +33,8 @@ func Check(t testing.TB, name string, v variant.Variant, opts ...Option) *explor
 func CheckScenario(t testing.TB, sc *scenarios.Scenario, v variant.Variant, opts ...Option) *explore.Result {
 	t.Helper()
 	cell, _ := sc.Cell(v)
-	bound, budget, faults := cell.Bounds()
-	st := settings{bound: bound, budget: budget, faults: faults, marks: sc.Marks}
+	cs := cell.Settings()
+	st := settings{bound: cs.Bound, budget: cs.Budget, faults: cs.MaxFaults, marks: sc.Marks, ignore: cs.Ignore}
 	for _, o := range opts {
 		o(&st)
 	}

@@ -164,7 +164,7 @@ func TestDPORMatchesDFSOnCatalog(t *testing.T) {
 	}
 	if sc, err := scenarios.Lookup("dcache/owner-and-waiter"); err == nil && !testing.Short() {
 		for _, c := range sc.Cells {
-			bound, _, _ := c.Bounds()
+			bound := c.Settings().Bound
 			cells = append(cells, struct {
 				scenario string
 				v        variant.Variant

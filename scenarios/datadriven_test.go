@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,11 +41,11 @@ func TestDataDriven(t *testing.T) {
 				return scenarios.Format(ds)
 			case "explore":
 				sc, cell := ddTarget(t, d, last)
-				bound, budget, faults := cell.Bounds()
-				bound = ddInt(t, d, "bound", bound)
-				budget = ddInt(t, d, "budget", budget)
+				cs := cell.Settings()
+				bound := ddInt(t, d, "bound", cs.Bound)
+				budget := ddInt(t, d, "budget", cs.Budget)
 				r := explore.DFS(sc.Program(cell.Variant), explore.Options{MaxPreemptions: bound, Budget: budget,
-					MaxFaults: faults, Config: sc.Config, RequireMarks: sc.Marks})
+					MaxFaults: cs.MaxFaults, Config: sc.Config, RequireMarks: sc.Marks, Ignore: cs.Ignore})
 				return exploreLine(r)
 			case "run":
 				sc, cell := ddTarget(t, d, last)
@@ -107,6 +108,15 @@ func ddTarget(t *testing.T, d *datadriven.TestData, last []*scenarios.Scenario) 
 			d.Fatalf(t, "%v", err)
 		}
 		cell, _ = sc.Cell(v)
+	}
+	if a, ok := d.Arg("ignore"); ok {
+		// the cell of that variant that ignores these rules
+		name := cell.Variant.String() + " ignore=" + a.SingleVal(t)
+		i := slices.IndexFunc(sc.Cells, func(c scenarios.Cell) bool { return c.Name() == name })
+		if i < 0 {
+			d.Fatalf(t, "%s has no cell %s", sc.Name, name)
+		}
+		cell = sc.Cells[i]
 	}
 	return sc, cell
 }

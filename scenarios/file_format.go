@@ -59,6 +59,9 @@ func (d *Desc) format(b *strings.Builder) {
 				fmt.Fprintf(b, " %s=%d", kv.k, kv.v)
 			}
 		}
+		if len(c.Ignore) > 0 {
+			b.WriteString(" ignore=" + strings.Join(c.Ignore, ","))
+		}
 		b.WriteByte('\n')
 	}
 	for _, t := range d.Tasks {

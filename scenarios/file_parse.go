@@ -452,10 +452,11 @@ func (p *parser) newTask(n int, line string, w []word) {
 	p.task = t // its calls still parse, for their errors
 }
 
-// cell parses "cell VARIANT EXPECT [bound=N] [budget=N] [faults=N]".
+// cell parses "cell VARIANT EXPECT [bound=N] [budget=N] [faults=N]
+// [ignore=RULE[,RULE]]".
 func (p *parser) cell(n int, line string, w []word) {
 	if len(w) < 3 {
-		p.errorf(n, len(line)+1, "want \"cell VARIANT EXPECT [bound=N] [budget=N] [faults=N]\"")
+		p.errorf(n, len(line)+1, "want \"cell VARIANT EXPECT [bound=N] [budget=N] [faults=N] [ignore=RULE[,RULE]]\"")
 		return
 	}
 	vtext := w[1].S
@@ -496,9 +497,9 @@ func (p *parser) cell(n int, line string, w []word) {
 	set := map[string]bool{}
 	for _, x := range rest {
 		key, val, ok := strings.Cut(x.S, "=")
-		limit := map[string]int64{"bound": 16, "budget": 100_000_000, "faults": 64}[key]
+		limit := map[string]int64{"bound": 16, "budget": 100_000_000, "faults": 64, "ignore": 1}[key] // ignore= takes rules, not a count
 		if !ok || limit == 0 {
-			p.errorf(n, x.Col, "want bound=N, budget=N or faults=N, got %q", x.S)
+			p.errorf(n, x.Col, "want bound=N, budget=N, faults=N or ignore=RULE[,RULE], got %q", x.S)
 			return
 		}
 		if set[key] {
@@ -506,6 +507,12 @@ func (p *parser) cell(n int, line string, w []word) {
 			return
 		}
 		set[key] = true
+		if key == "ignore" {
+			if c.Ignore, ok = p.rules(n, word{S: val, Col: x.Col + len(key) + 1}); !ok {
+				return
+			}
+			continue
+		}
 		v, ok := p.count(n, word{S: val, Col: x.Col + len(key) + 1}, key, limit)
 		if !ok {
 			return
@@ -520,14 +527,34 @@ func (p *parser) cell(n int, line string, w []word) {
 		}
 	}
 	for _, v := range vs {
-		if p.cellAt[v.String()] {
-			p.errorf(n, w[1].Col, "a second cell for variant %s", v)
+		c.Variant = v
+		if p.cellAt[c.Name()] {
+			p.errorf(n, w[1].Col, "a second cell for variant %s", c.Name())
 			continue
 		}
-		p.cellAt[v.String()] = true
-		c.Variant = v
+		p.cellAt[c.Name()] = true
 		p.cur.Cells = append(p.cur.Cells, c)
 	}
+}
+
+// rules parses ignore='s "RULE[,RULE]": rule names, none empty or given
+// twice.
+func (p *parser) rules(n int, w word) ([]string, bool) {
+	var out []string
+	col := w.Col
+	for _, r := range strings.Split(w.S, ",") {
+		switch {
+		case r == "":
+			p.errorf(n, col, "ignore=: want a rule name (ignore=RULE[,RULE])")
+			return nil, false
+		case slices.Contains(out, r):
+			p.errorf(n, col, "ignore=: rule %s given twice", r)
+			return nil, false
+		}
+		out = append(out, r)
+		col += len(r) + 1
+	}
+	return out, true
 }
 
 func variantErr(err error, text string) error {

@@ -46,6 +46,11 @@ type Cell struct {
 	// MaxFaults bounds the injected faults per run when the scenario
 	// enables faults (0: 1).
 	MaxFaults int
+	// Ignore lists rules whose reports the exploration passes over (as
+	// explore.Options.Ignore), so the cell can expect a report found
+	// past them. A variant has at most one cell per Ignore list; the one
+	// without is its default.
+	Ignore []string
 }
 
 // The defaults of a cell's exploration.
@@ -54,20 +59,38 @@ const (
 	DefaultBudget = 20_000
 )
 
-// Bounds returns the cell's preemption bound, budget and fault bound with
-// the defaults filled in.
-func (c Cell) Bounds() (bound, budget, faults int) {
-	bound, budget, faults = c.Bound, c.Budget, c.MaxFaults
-	if bound == 0 {
-		bound = DefaultBound
+// Settings are a cell's exploration settings with the defaults filled
+// in: the base of the explore.Options every caller explores the cell
+// with (scenarios does not import explore; callers copy the fields).
+type Settings struct {
+	Bound, Budget, MaxFaults int
+	Ignore                   []string
+}
+
+// Settings returns the cell's preemption bound, budget, fault bound and
+// ignored rules, defaults filled in.
+func (c Cell) Settings() Settings {
+	s := Settings{Bound: c.Bound, Budget: c.Budget, MaxFaults: c.MaxFaults, Ignore: slices.Clip(c.Ignore)}
+	if s.Bound == 0 {
+		s.Bound = DefaultBound
 	}
-	if budget == 0 {
-		budget = DefaultBudget
+	if s.Budget == 0 {
+		s.Budget = DefaultBudget
 	}
-	if faults == 0 {
-		faults = 1
+	if s.MaxFaults == 0 {
+		s.MaxFaults = 1
 	}
-	return
+	return s
+}
+
+// Name is the cell's variant, and its ignored rules if any
+// ("mainline/today ignore=WARN_ON_ONCE"): what tells two cells of one
+// scenario apart.
+func (c Cell) Name() string {
+	if len(c.Ignore) == 0 {
+		return c.Variant.String()
+	}
+	return c.Variant.String() + " ignore=" + strings.Join(c.Ignore, ",")
 }
 
 // Expect is what exploring a cell must find: nothing (the zero value), or
@@ -117,11 +140,12 @@ func (s *Scenario) Default() Cell {
 	return s.Cells[0]
 }
 
-// Cell finds the cell of variant v; a variant the catalog does not list
-// gets a cell with no expectation of its own (ok false).
+// Cell finds the cell of variant v that ignores nothing; a variant the
+// catalog does not list so gets a cell with no expectation of its own
+// (ok false).
 func (s *Scenario) Cell(v variant.Variant) (Cell, bool) {
 	for _, c := range s.Cells {
-		if c.Variant == v {
+		if c.Variant == v && len(c.Ignore) == 0 {
 			return c, true
 		}
 	}
@@ -149,6 +173,13 @@ func add(s *Scenario) error {
 	}
 	if len(s.Cells) == 0 {
 		s.Cells = []Cell{{}}
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Cells {
+		if seen[c.Name()] {
+			return fmt.Errorf("scenario %s: two cells for %s", s.Name, c.Name())
+		}
+		seen[c.Name()] = true
 	}
 	s.Source = sourceOf(s)
 	registry[s.Name] = s

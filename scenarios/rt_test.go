@@ -24,8 +24,9 @@ func TestRTCellsCleanWithoutRT(t *testing.T) {
 		cfg := sc.Config
 		cfg.PreemptRT = false
 		for _, cell := range sc.Cells {
-			bound, budget, _ := cell.Bounds()
-			r := explore.DFS(sc.Program(cell.Variant), explore.Options{MaxPreemptions: bound, Budget: budget, Config: cfg})
+			cs := cell.Settings()
+			r := explore.DFS(sc.Program(cell.Variant), explore.Options{MaxPreemptions: cs.Bound, Budget: cs.Budget, Config: cfg,
+				Ignore: cs.Ignore})
 			if r.Err != nil || r.First != nil {
 				t.Errorf("%s@%s without rt: err %v, found %s", sc.Name, cell.Variant, r.Err, describe(r.First))
 			} else if !r.Exhausted {

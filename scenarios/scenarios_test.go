@@ -93,7 +93,8 @@ func TestExploreEveryScenario(t *testing.T) {
 				continue // -short: every third cell
 			}
 			t.Run(sc.Name+"@"+cell.Variant.String(), func(t *testing.T) {
-				bound, budget, faults := cell.Bounds()
+				cs := cell.Settings()
+				bound, budget := cs.Bound, cs.Budget
 				full, fullBudget := bound, budget
 				if cell.Expect == scenarios.Clean {
 					budget = min(budget, 2000)
@@ -102,8 +103,8 @@ func TestExploreEveryScenario(t *testing.T) {
 					}
 				}
 				prog := sc.Program(cell.Variant)
-				r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: budget, MaxFaults: faults,
-					Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10})
+				r := explore.DFS(prog, explore.Options{MaxPreemptions: bound, Budget: budget, MaxFaults: cs.MaxFaults,
+					Config: sc.Config, RequireMarks: sc.Marks, RecheckEvery: 10, Ignore: cs.Ignore})
 				if r.Err != nil {
 					t.Fatalf("input error: %v", r.Err)
 				}
