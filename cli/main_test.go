@@ -240,8 +240,12 @@ func TestList(t *testing.T) {
 			t.Errorf("list lacks %s:\n%s", sc.Name, out)
 		}
 		for _, c := range sc.Cells {
-			if !strings.Contains(out, fmt.Sprintf("    @%-34s expects %s\n", c.Variant, c.Expect)) {
-				t.Errorf("list lacks the cell %s@%s", sc.Name, c.Variant)
+			past := "" // a cell past ignored rules says so
+			if len(c.Ignore) > 0 {
+				past = ", ignore=" + strings.Join(c.Ignore, ",")
+			}
+			if !strings.Contains(out, fmt.Sprintf("    @%-34s expects %s%s\n", c.Variant, c.Expect, past)) {
+				t.Errorf("list lacks the cell %s@%s", sc.Name, c.Name())
 			}
 		}
 		if w := strings.Fields(sc.Doc); !strings.Contains(out, "    "+w[0]) {
