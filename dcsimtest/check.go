@@ -14,8 +14,8 @@ import (
 // Check explores the catalog scenario name under variant v and fails t
 // unless the exploration meets the expectation (scenarios.Clean unless
 // Expect says otherwise). The scenario's config, required marks and, if
-// the catalog lists the cell, its preemption bound, run budget and fault
-// bound apply. It returns the exploration's result (nil when it replayed
+// the catalog lists the cell, its preemption bound, run budget, fault
+// bound and ignored rules apply (scenarios.Scenario.Cell picks the cell). It returns the exploration's result (nil when it replayed
 // a schedule or a fail file instead, or could not start).
 func Check(t testing.TB, name string, v variant.Variant, opts ...Option) *explore.Result {
 	t.Helper()

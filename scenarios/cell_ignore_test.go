@@ -16,6 +16,10 @@ func TestCellIgnore(t *testing.T) {
 	if c, ok := sc.Cell(variant.BaseToday); !ok || c.Ignore != nil {
 		t.Errorf("Cell(v) = %+v, %v; want the cell without ignore", c, ok)
 	}
+	only := &Scenario{Name: "test/only-past", Cells: []Cell{past}}
+	if c, ok := only.Cell(variant.BaseToday); !ok || len(c.Ignore) != 1 {
+		t.Errorf("Cell(v) of a variant with only a cell past a rule = %+v, %v", c, ok)
+	}
 	s := past.Settings()
 	if !slices.Equal(s.Ignore, past.Ignore) || s.Bound != DefaultBound || s.Budget != DefaultBudget || s.MaxFaults != 1 {
 		t.Errorf("Settings() = %+v", s)

@@ -140,16 +140,18 @@ func (s *Scenario) Default() Cell {
 	return s.Cells[0]
 }
 
-// Cell finds the cell of variant v that ignores nothing; a variant the
-// catalog does not list so gets a cell with no expectation of its own
-// (ok false).
+// Cell finds the cell of variant v, the one that ignores nothing if v
+// has several; a variant the catalog does not list gets a cell with no
+// expectation of its own (ok false).
 func (s *Scenario) Cell(v variant.Variant) (Cell, bool) {
-	for _, c := range s.Cells {
-		if c.Variant == v && len(c.Ignore) == 0 {
-			return c, true
-		}
+	i := slices.IndexFunc(s.Cells, func(c Cell) bool { return c.Variant == v && len(c.Ignore) == 0 })
+	if i < 0 {
+		i = slices.IndexFunc(s.Cells, func(c Cell) bool { return c.Variant == v })
 	}
-	return Cell{Variant: v}, false
+	if i < 0 {
+		return Cell{Variant: v}, false
+	}
+	return s.Cells[i], true
 }
 
 var registry = map[string]*Scenario{}
