@@ -162,10 +162,6 @@ func (s *System) Rmdir(t *sim.Task, path string) int { return s.removeAt(t, path
 // Rename is renameat2 (filename_renameat2, fs/namei.c 7.0), retried
 // with LOOKUP_REVAL on -ESTALE once both parent walks succeeded
 // (should_retry is set at exit2).
-//
-// Divergence: start_renaming gets lookup_flags in the kernel; here its
-// lookups run without LOOKUP_REVAL on the retry (only the parent walks
-// have it).
 func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 {
 		return -int(sim.EINVAL)
@@ -184,13 +180,13 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 			return err, false
 		}
 		defer dcache.Dput(t, newParent)
-		return s.renameParents(t, oldParent, newParent, oldLast, newLast, flags), true
+		return s.renameParents(t, oldParent, newParent, oldLast, newLast, flags, lookupFlags), true
 	})
 }
 
 // renameParents is one try of filename_renameat2 after both parent
 // walks: the last components' checks, start_renaming and vfs_rename.
-func (s *System) renameParents(t *sim.Task, oldParent, newParent *dcache.Dentry, oldLast, newLast string, flags uint) int {
+func (s *System) renameParents(t *sim.Task, oldParent, newParent *dcache.Dentry, oldLast, newLast string, flags uint, lookupFlags LookupFlags) int {
 	var err int
 	if oldLast == "." || oldLast == ".." {
 		return -int(sim.EBUSY)
@@ -210,7 +206,7 @@ func (s *System) renameParents(t *sim.Task, oldParent, newParent *dcache.Dentry,
 		return herr
 	}
 	rd := &RenameData{OldParent: oldParent, NewParent: newParent, Flags: flags}
-	if err := s.StartRenaming(t, rd, &oq, &nq); err != 0 {
+	if err := s.startRenaming(t, rd, lookupFlags, &oq, &nq); err != 0 {
 		return err
 	}
 	if flags&RENAME_EXCHANGE != 0 && rd.NewDentry.DInode == nil {
