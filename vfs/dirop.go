@@ -77,10 +77,17 @@ func (s *System) StartCreating(t *sim.Task, parent *dcache.Dentry, name *dcache.
 // StartRemoving is start_removing (fs/namei.c, 7.0): a positive dentry
 // with its parent locked, or -ENOENT.
 func (s *System) StartRemoving(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr) *dcache.Dentry {
+	return s.startRemoving(t, parent, name, 0)
+}
+
+// startRemoving is start_removing with the caller's lookup_flags, as
+// filename_unlinkat and filename_rmdir pass them to start_dirop (7.0):
+// LOOKUP_REVAL on their retry_estale() round.
+func (s *System) startRemoving(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
 	if err := dcache.LookupNopermCommon(t, name, parent); err != 0 {
 		return errPtr(sim.Errno(-err))
 	}
-	return s.StartDirop(t, parent, name, 0)
+	return s.StartDirop(t, parent, name, flags)
 }
 
 // StartCreatingDentry is start_creating_dentry (fs/namei.c, 7.0): lock
@@ -138,8 +145,10 @@ func (s *System) EndRemoving(t *sim.Task, de *dcache.Dentry) { s.EndDirop(t, de)
 // filenameCreate is filename_create (fs/namei.c, 7.0): walk to the
 // parent and start a creation of the last component; -EEXIST if it
 // exists. The parent reference is returned to be put by the caller.
+// Of flags, LOOKUP_REVAL (reval_flag) goes to the parent walk and to the
+// final lookup.
 func (s *System) filenameCreate(t *sim.Task, path string, flags LookupFlags) (*dcache.Dentry, *dcache.Dentry) {
-	parent, last, err := s.pathWalk(t, path, true, 0)
+	parent, last, err := s.pathWalk(t, path, true, flags&LOOKUP_REVAL)
 	if err != 0 {
 		return nil, errPtr(sim.Errno(-err))
 	}

@@ -103,25 +103,32 @@ func trapErr(old, new, trap *dcache.Dentry, flags uint) int {
 }
 
 // StartRenaming is __start_renaming (fs/namei.c, 7.0) with lookup_flags
-// 0: lock both parents and look up both names; -EINVAL/-ENOTEMPTY when
+// 0; see startRenaming.
+func (s *System) StartRenaming(t *sim.Task, rd *RenameData, oldLast, newLast *dcache.Qstr) int {
+	return s.startRenaming(t, rd, 0, oldLast, newLast)
+}
+
+// startRenaming is __start_renaming (fs/namei.c, 7.0): lock both parents
+// and look up both names with lookupFlags (LOOKUP_REVAL on
+// filename_renameat2's retry_estale() round); -EINVAL/-ENOTEMPTY when
 // one is an ancestor of the other. RFC 51/53 (hunk @@ -3854,8 +3867,10
 // @@) ends the in-lookup state of d1 and d2 on the error paths; RFC
 // 52/53 reorders it (startRenaming52).
-func (s *System) StartRenaming(t *sim.Task, rd *RenameData, oldLast, newLast *dcache.Qstr) int {
+func (s *System) startRenaming(t *sim.Task, rd *RenameData, lookupFlags LookupFlags, oldLast, newLast *dcache.Qstr) int {
 	if s.Has(variant.P52LiftDAllocParallel) {
-		return s.startRenaming52(t, rd, oldLast, newLast)
+		return s.startRenaming52(t, rd, lookupFlags, oldLast, newLast)
 	}
 	targetFlags := renameTargetFlags(rd.Flags)
 	trap := LockRename(t, rd.OldParent, rd.NewParent)
 	if sim.IsErr(trap) {
 		return sim.PtrErr(trap)
 	}
-	d1 := s.LookupOneQstrExcl(t, oldLast, rd.OldParent, 0)
+	d1 := s.LookupOneQstrExcl(t, oldLast, rd.OldParent, lookupFlags)
 	if sim.IsErr(d1) {
 		UnlockRename(t, rd.OldParent, rd.NewParent)
 		return sim.PtrErr(d1)
 	}
-	d2 := s.LookupOneQstrExcl(t, newLast, rd.NewParent, targetFlags)
+	d2 := s.LookupOneQstrExcl(t, newLast, rd.NewParent, lookupFlags|targetFlags)
 	if sim.IsErr(d2) {
 		s.lookupDoneRFC51(t, d1)
 		dcache.Dput(t, d1)
@@ -160,14 +167,14 @@ func (s *System) lookupDoneRFC51(t *sim.Task, d *dcache.Dentry) {
 // is NULL when the parents are the same, so only a rename between a
 // directory and its descendant over-puts); and lock_rename failing goes
 // to out_unlock, which unlock_rename()s what it never locked.
-func (s *System) startRenaming52(t *sim.Task, rd *RenameData, oldLast, newLast *dcache.Qstr) int {
+func (s *System) startRenaming52(t *sim.Task, rd *RenameData, lookupFlags LookupFlags, oldLast, newLast *dcache.Qstr) int {
 	targetFlags := renameTargetFlags(rd.Flags)
 	for {
-		d1 := s.lookupOneQstr(t, oldLast, rd.OldParent, 0, TASK_NORMAL)
+		d1 := s.lookupOneQstr(t, oldLast, rd.OldParent, lookupFlags, TASK_NORMAL)
 		if sim.IsErr(d1) {
 			return sim.PtrErr(d1) // out_err
 		}
-		d2 := s.lookupOneQstr(t, newLast, rd.NewParent, targetFlags, TASK_NORMAL)
+		d2 := s.lookupOneQstr(t, newLast, rd.NewParent, lookupFlags|targetFlags, TASK_NORMAL)
 		if sim.IsErr(d2) {
 			dcache.DLookupDone(t, d1) // out_dput_d1
 			dcache.Dput(t, d1)

@@ -33,76 +33,100 @@ func (s *System) statx(t *sim.Task, path string, flags LookupFlags) (uint64, dca
 	return ino, mode, 0
 }
 
-// Mkdir is mkdirat (filename_mkdirat, fs/namei.c 7.0).
+// Mkdir is mkdirat (filename_mkdirat, fs/namei.c 7.0), retried with
+// LOOKUP_REVAL on -ESTALE (retry_estale).
 func (s *System) Mkdir(t *sim.Task, path string) int {
-	parent, dentry := s.filenameCreate(t, path, LOOKUP_DIRECTORY)
-	if sim.IsErr(dentry) {
-		return sim.PtrErr(dentry)
-	}
-	dentry = s.VfsMkdir(t, parent.DInode, dentry)
-	err := 0
-	if sim.IsErr(dentry) {
-		err = sim.PtrErr(dentry)
-	}
-	s.EndCreating(t, dentry) // end_creating_path
-	dcache.Dput(t, parent)
-	return err
+	return retryOnEstale(t, LOOKUP_DIRECTORY, func(lookupFlags LookupFlags) (int, bool) {
+		parent, dentry := s.filenameCreate(t, path, lookupFlags)
+		if sim.IsErr(dentry) {
+			return sim.PtrErr(dentry), false
+		}
+		dentry = s.VfsMkdir(t, parent.DInode, dentry)
+		err := 0
+		if sim.IsErr(dentry) {
+			err = sim.PtrErr(dentry)
+		}
+		s.EndCreating(t, dentry) // end_creating_path
+		dcache.Dput(t, parent)
+		return err, true
+	})
 }
 
-// Mknod is mknodat (filename_mknodat): a regular file (or a whiteout).
+// Mknod is mknodat (filename_mknodat): a regular file (or a whiteout);
+// retried with LOOKUP_REVAL on -ESTALE.
 func (s *System) Mknod(t *sim.Task, path string, mode dcache.Mode) int {
-	parent, dentry := s.filenameCreate(t, path, 0)
-	if sim.IsErr(dentry) {
-		return sim.PtrErr(dentry)
-	}
-	var err int
-	if mode == dcache.S_IFREG {
-		err = s.VfsCreate(t, dentry, mode, true)
-	} else {
-		err = s.VfsMknod(t, parent.DInode, dentry, mode)
-	}
-	s.EndCreating(t, dentry)
-	dcache.Dput(t, parent)
-	return err
+	return retryOnEstale(t, 0, func(lookupFlags LookupFlags) (int, bool) {
+		parent, dentry := s.filenameCreate(t, path, lookupFlags)
+		if sim.IsErr(dentry) {
+			return sim.PtrErr(dentry), false
+		}
+		var err int
+		if mode == dcache.S_IFREG {
+			err = s.VfsCreate(t, dentry, mode, true)
+		} else {
+			err = s.VfsMknod(t, parent.DInode, dentry, mode)
+		}
+		s.EndCreating(t, dentry)
+		dcache.Dput(t, parent)
+		return err, true
+	})
 }
 
-// Symlink is symlinkat (filename_symlinkat).
+// Symlink is symlinkat (filename_symlinkat), retried with LOOKUP_REVAL
+// on -ESTALE.
 func (s *System) Symlink(t *sim.Task, target, path string) int {
-	parent, dentry := s.filenameCreate(t, path, 0)
-	if sim.IsErr(dentry) {
-		return sim.PtrErr(dentry)
-	}
-	err := s.VfsSymlink(t, parent.DInode, dentry, target)
-	s.EndCreating(t, dentry)
-	dcache.Dput(t, parent)
-	return err
+	return retryOnEstale(t, 0, func(lookupFlags LookupFlags) (int, bool) {
+		parent, dentry := s.filenameCreate(t, path, lookupFlags)
+		if sim.IsErr(dentry) {
+			return sim.PtrErr(dentry), false
+		}
+		err := s.VfsSymlink(t, parent.DInode, dentry, target)
+		s.EndCreating(t, dentry)
+		dcache.Dput(t, parent)
+		return err, true
+	})
 }
 
-// Link is linkat (filename_linkat).
+// Link is linkat (filename_linkat) without AT_SYMLINK_FOLLOW (how = 0),
+// retried with LOOKUP_REVAL on -ESTALE; filename_create gets how's
+// LOOKUP_REVAL.
 func (s *System) Link(t *sim.Task, oldPath, newPath string) int {
-	old, err := s.KernPath(t, oldPath, 0) // linkat without AT_SYMLINK_FOLLOW
-	if err != 0 {
-		return err
-	}
-	parent, dentry := s.filenameCreate(t, newPath, 0)
-	if sim.IsErr(dentry) {
-		dcache.Dput(t, old)
-		return sim.PtrErr(dentry)
-	}
-	err = s.VfsLink(t, old, parent.DInode, dentry)
-	s.EndCreating(t, dentry)
-	dcache.Dput(t, parent)
-	dcache.Dput(t, old)
-	return err
+	return retryOnEstale(t, 0, func(how LookupFlags) (int, bool) {
+		old, err := s.KernPath(t, oldPath, how)
+		if err != 0 {
+			return err, false
+		}
+		parent, dentry := s.filenameCreate(t, newPath, how&LOOKUP_REVAL)
+		if sim.IsErr(dentry) {
+			dcache.Dput(t, old)
+			return sim.PtrErr(dentry), false
+		}
+		err = s.VfsLink(t, old, parent.DInode, dentry)
+		s.EndCreating(t, dentry)
+		dcache.Dput(t, parent)
+		dcache.Dput(t, old) // path_put(&old_path), before the retry as after it
+		return err, true
+	})
 }
 
-// removeAt is the common part of filename_unlinkat and filename_rmdir.
+// removeAt is the common part of filename_unlinkat and filename_rmdir,
+// retried with LOOKUP_REVAL on -ESTALE.
 func (s *System) removeAt(t *sim.Task, path string, rmdir bool) int {
-	parent, last, err := s.pathWalk(t, path, true, 0)
-	if err != 0 {
-		return err
-	}
-	defer dcache.Dput(t, parent)
+	return retryOnEstale(t, 0, func(lookupFlags LookupFlags) (int, bool) {
+		parent, last, err := s.pathWalk(t, path, true, lookupFlags)
+		if err != 0 {
+			return err, false
+		}
+		err = s.removeLast(t, parent, last, rmdir, lookupFlags)
+		dcache.Dput(t, parent) // path_put, before retry_estale
+		return err, true
+	})
+}
+
+// removeLast is one try of filename_unlinkat / filename_rmdir after the
+// parent walk: start_dirop with lookup_flags, then vfs_unlink or
+// vfs_rmdir.
+func (s *System) removeLast(t *sim.Task, parent *dcache.Dentry, last string, rmdir bool, lookupFlags LookupFlags) (err int) {
 	if last == "." || last == ".." {
 		if rmdir {
 			return -int(sim.EINVAL)
@@ -113,7 +137,7 @@ func (s *System) removeAt(t *sim.Task, path string, rmdir bool) int {
 	if herr != 0 {
 		return herr
 	}
-	dentry := s.StartRemoving(t, parent, &q)
+	dentry := s.startRemoving(t, parent, &q, lookupFlags)
 	if sim.IsErr(dentry) {
 		return sim.PtrErr(dentry)
 	}
@@ -135,7 +159,9 @@ func (s *System) Unlink(t *sim.Task, path string) int { return s.removeAt(t, pat
 // Rmdir is rmdir (filename_rmdir, fs/namei.c 7.0).
 func (s *System) Rmdir(t *sim.Task, path string) int { return s.removeAt(t, path, true) }
 
-// Rename is renameat2 (filename_renameat2, fs/namei.c 7.0).
+// Rename is renameat2 (filename_renameat2, fs/namei.c 7.0), retried
+// with LOOKUP_REVAL on -ESTALE once both parent walks succeeded
+// (should_retry is set at exit2).
 func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 {
 		return -int(sim.EINVAL)
@@ -143,16 +169,25 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 	if flags&(RENAME_NOREPLACE|RENAME_WHITEOUT) != 0 && flags&RENAME_EXCHANGE != 0 {
 		return -int(sim.EINVAL)
 	}
-	oldParent, oldLast, err := s.pathWalk(t, oldPath, true, 0)
-	if err != 0 {
-		return err
-	}
-	defer dcache.Dput(t, oldParent)
-	newParent, newLast, err := s.pathWalk(t, newPath, true, 0)
-	if err != 0 {
-		return err
-	}
-	defer dcache.Dput(t, newParent)
+	return retryOnEstale(t, 0, func(lookupFlags LookupFlags) (int, bool) {
+		oldParent, oldLast, err := s.pathWalk(t, oldPath, true, lookupFlags)
+		if err != 0 {
+			return err, false
+		}
+		defer dcache.Dput(t, oldParent)
+		newParent, newLast, err := s.pathWalk(t, newPath, true, lookupFlags)
+		if err != 0 {
+			return err, false
+		}
+		defer dcache.Dput(t, newParent)
+		return s.renameParents(t, oldParent, newParent, oldLast, newLast, flags, lookupFlags), true
+	})
+}
+
+// renameParents is one try of filename_renameat2 after both parent
+// walks: the last components' checks, start_renaming and vfs_rename.
+func (s *System) renameParents(t *sim.Task, oldParent, newParent *dcache.Dentry, oldLast, newLast string, flags uint, lookupFlags LookupFlags) int {
+	var err int
 	if oldLast == "." || oldLast == ".." {
 		return -int(sim.EBUSY)
 	}
@@ -171,7 +206,7 @@ func (s *System) Rename(t *sim.Task, oldPath, newPath string, flags uint) int {
 		return herr
 	}
 	rd := &RenameData{OldParent: oldParent, NewParent: newParent, Flags: flags}
-	if err := s.StartRenaming(t, rd, &oq, &nq); err != 0 {
+	if err := s.startRenaming(t, rd, lookupFlags, &oq, &nq); err != 0 {
 		return err
 	}
 	if flags&RENAME_EXCHANGE != 0 && rd.NewDentry.DInode == nil {

@@ -698,6 +698,27 @@ func (s *System) retryWalk(t *sim.Task, flags LookupFlags, walk func(nd *nameida
 	return err
 }
 
+// retryEstale is retry_estale (include/linux/namei.h): an -ESTALE that
+// came without LOOKUP_REVAL sends the syscall round its retry: loop.
+func retryEstale(err int, flags LookupFlags) bool {
+	return err == -int(sim.ESTALE) && flags&LOOKUP_REVAL == 0
+}
+
+// retryOnEstale is the "retry: ... if (retry_estale(error, lookup_flags))
+// { lookup_flags |= LOOKUP_REVAL; goto retry; }" of the fs/namei.c
+// syscalls (7.0). op is one try with lookupFlags; tested says whether it
+// reached the retry_estale() test (its early returns skip it).
+func retryOnEstale(t *sim.Task, flags LookupFlags, op func(lookupFlags LookupFlags) (err int, tested bool)) int {
+	for {
+		err, tested := op(flags)
+		if !tested || !retryEstale(err, flags) {
+			return err
+		}
+		t.Mark("retry_estale: -ESTALE, retry with LOOKUP_REVAL")
+		flags |= LOOKUP_REVAL
+	}
+}
+
 // pathWalk is filename_lookup (or, with parentOnly, filename_parentat):
 // a counted reference to the result, and with parentOnly the last
 // component's name ("." or ".." for those).
