@@ -369,8 +369,14 @@ func Preemptions(log []sim.Decision) int {
 // the fewest preemptions) or when the budget runs out. A bound whose tree
 // the preemption bound did not cut is the whole tree: deepening stops
 // there, exhausted, whatever o.MaxPreemptions is.
+//
+// With o.Workers > 1 (and no OnRun) each bound's tree is spread over that
+// many goroutines with the same result (dfs_parallel.go).
 func DFS(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
+	if o.Workers > 1 && o.OnRun == nil {
+		return e.deepen(e.dfsBoundParallel)
+	}
 	return e.deepen(e.dfsBound)
 }
 

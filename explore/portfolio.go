@@ -130,12 +130,20 @@ type batch struct {
 	last   bool
 }
 
-// segment sums runs that report nothing, in the order fold sees them.
+// segment keeps the runs that report nothing, in the order fold sees
+// them, as little as fold needs: a run's steps, its hash and its marks.
 type segment struct {
 	runs   int
-	steps  int64
-	marks  map[string]int
+	steps  []int64
 	hashes []uint64
+	marks  []runMarks
+}
+
+// runMarks are the marks of the segment's run i (runs without marks have
+// no entry).
+type runMarks struct {
+	i     int
+	marks map[string]int
 }
 
 // sampleChunk executes runs [lo, hi) and sends them in batches: one
@@ -179,14 +187,15 @@ func (e *explorer) plain(out *sim.Outcome) bool {
 }
 
 func (s *segment) add(out *sim.Outcome) {
-	s.runs++
-	s.steps += out.Steps
-	for k, v := range out.Marks {
-		if s.marks == nil {
-			s.marks = map[string]int{}
+	if len(out.Marks) > 0 {
+		m := make(map[string]int, len(out.Marks))
+		for k, v := range out.Marks {
+			m[k] = v
 		}
-		s.marks[k] += v
+		s.marks = append(s.marks, runMarks{s.runs, m})
 	}
+	s.runs++
+	s.steps = append(s.steps, out.Steps)
 	s.hashes = append(s.hashes, out.Hash)
 }
 
@@ -194,13 +203,20 @@ func (s *segment) add(out *sim.Outcome) {
 // whether the exploration goes on.
 func (e *explorer) foldBatch(b *batch) bool {
 	if s := &b.plain; s.runs > 0 {
-		e.res.Runs += s.runs
-		e.res.Steps += s.steps
-		for k, v := range s.marks {
-			e.res.Marks[k] += v
+		// A DFS worker cannot know where the budget ends: fold no run
+		// past it.
+		n := min(s.runs, e.opts.budget()-e.res.Runs)
+		e.res.Runs += n
+		for i := range n {
+			e.res.Steps += s.steps[i]
+			e.noteHash(s.hashes[i])
 		}
-		for _, h := range s.hashes {
-			e.noteHash(h)
+		for _, rm := range s.marks {
+			if rm.i < n {
+				for k, v := range rm.marks {
+					e.res.Marks[k] += v
+				}
+			}
 		}
 		if e.opts.Progress != nil {
 			e.opts.Progress(e.res.Runs)
