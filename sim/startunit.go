@@ -89,7 +89,6 @@ func (w *World) beginStartUnit(t *Task) {
 func (w *World) endStartUnit(t *Task) bool {
 	su := w.su
 	w.su.t = nil
-	return su.t == t && su.log == len(w.log) && su.step == w.step && (looseAlloc || su.nextID == w.nextID) &&
+	return su.t == t && su.log == len(w.log) && su.step == w.step && su.nextID == w.nextID &&
 		su.runnable == w.runnable && su.tasks == len(w.tasks) && su.marks == w.markCount
 }
-var looseAlloc = false
