@@ -10,8 +10,9 @@ package sim
 // Decision.RepeatsPick when, between D1 and D2, the log grew by nothing
 // (no fault, signal or choice decision), no step was taken, no object was
 // allocated, no task was spawned or woken (the runnable set is D1's), no
-// mark was hit, and no task is bound to a CPU (where picking A would
-// move it onto its CPU).
+// mark was hit, nobody read the step count (World.Steps: the clock, which
+// a consistency oracle reads when a call begins), and no task is bound to
+// a CPU (where picking A would move it onto its CPU).
 //
 // Claim: for X != A, every run R2 whose log is prefix, D1=A, D2=X, ...
 // has a twin R1 whose log is prefix, D1=X, ... with the same steps (so

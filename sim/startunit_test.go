@@ -57,6 +57,8 @@ func TestRepeatsPickMarksQuietStartUnits(t *testing.T) {
 			t.Yield()
 		})},
 		{name: "marks", dec: "1", setup: yieldAnd(func(t *sim.Task) { t.Mark("b started"); t.Yield() })},
+		// An oracle stamps the start of a call with the step count.
+		{name: "reads the clock", dec: "1", setup: yieldAnd(func(t *sim.Task) { _ = t.World().Steps(); t.Yield() })},
 		// c, spawned by b, starts later with a repeated pick of its own.
 		{name: "spawns", dec: "1", setup: yieldAnd(func(t *sim.Task) { t.Spawn("c", yield); t.Yield() }), want: []int{3}},
 		{name: "decides a fault", cfg: sim.Config{Faults: true}, dec: "1.f0", setup: yieldAnd(func(t *sim.Task) {
