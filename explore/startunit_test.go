@@ -11,6 +11,20 @@ import (
 	"github.com/dcsim/dcsim/variant"
 )
 
+// scenarioCell looks up a catalog scenario and parses a variant.
+func scenarioCell(tb testing.TB, name, v string) (*scenarios.Scenario, variant.Variant) {
+	tb.Helper()
+	sc, err := scenarios.Lookup(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vv, err := variant.Parse(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc, vv
+}
+
 // dfsRepeats explores p with the DFS and measures, in the tree of the
 // last bound (the runs before it are deepening's reruns of smaller
 // bounds), the runs and how many of them repeat the step sequence of an
@@ -66,14 +80,7 @@ func TestDFSSkipsOnlyRepeatedPicks(t *testing.T) {
 		cases = append(cases, tcase{"dcache/owner-and-waiter", "v3/today", 2})
 	}
 	for _, c := range cases {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := variant.Parse(c.v)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc, v := scenarioCell(t, c.scenario, c.v)
 		o := explore.Options{MaxPreemptions: c.bound, Budget: 100_000, Config: sc.Config}
 		keep := o
 		keep.KeepRepeatedPicks = true
@@ -114,14 +121,7 @@ func BenchmarkDFSRepeats(b *testing.B) {
 		{"dcache/parallel-lookup", "v3/today", 1},
 		{"dcache/parallel-lookup", "mainline/today", 2},
 	} {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v, err := variant.Parse(c.v)
-		if err != nil {
-			b.Fatal(err)
-		}
+		sc, v := scenarioCell(b, c.scenario, c.v)
 		for _, keep := range []bool{true, false} {
 			mode := "skip"
 			if keep {
