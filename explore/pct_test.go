@@ -106,7 +106,7 @@ func TestPCTPreemptsAtMostDepthMinusOne(t *testing.T) {
 func TestPCTFindsDeepBugs(t *testing.T) {
 	seeds := 10
 	if testing.Short() {
-		seeds = 3
+		seeds = 2
 	}
 	for _, tc := range []struct {
 		scenario, variant string
