@@ -35,7 +35,11 @@ const DefaultDepth = 4
 // steps, so delaying a task there or at its next shared step gives the
 // same partial orders: the change points are not spent on them, and k
 // shrinks. Reads count (a task delayed between two reads of a location
-// another task writes is an ordering constraint like any other).
+// another task writes is an ordering constraint like any other). This is
+// as good as the steps' access records: where the model leaves an access
+// unrecorded (nfs/mkdir-vs-lookup's d_alloc_parallel hash lookup) a
+// local-looking step can matter, and its window narrows
+// (docs/performance.md, "PCT on the deep bugs").
 //
 // The bound it keeps: for a bug of depth d (d-1 ordering constraints
 // each met by delaying a task before a step on a shared object, as PCT
