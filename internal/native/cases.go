@@ -12,6 +12,16 @@ var Cases = []Case{
 	{Cell: "demo/lost-wakeup@mainline/today", Exec: lostWakeup},
 	{Cell: "dcache/owner-and-waiter@v3+mut=no-lock-waiter/today", Exec: ownerAndWaiter},
 	{Cell: "dcache/unhash-same-bucket@mainline+mut=no-unhash-lock/today", Exec: unhashSameBucket},
+	{Cell: "stashed/dying-dentry@mainline+mut=stash-no-d-delete/today", Exec: stashDyingDentry(stashMode{noDDelete: true}),
+		FixedCell: "stashed/dying-dentry@mainline/today", Fixed: stashDyingDentry(stashMode{})},
+	{Cell: "stashed/dying-dentry@mainline+mut=stash-blind-prune+stash-cmpxchg-loop/today", Exec: stashDyingDentry(stashMode{loop: true, blind: true}),
+		FixedCell: "stashed/dying-dentry@mainline+stash-cmpxchg-loop/today", Fixed: stashDyingDentry(stashMode{loop: true})},
+	{Cell: "stashed/dying-dentry@mainline+stash-cmpxchg-loop+stash-loop-as-mailed/today", Exec: stashDyingDentry(stashMode{loop: true, mailed: true}),
+		Invisible: "a sleeping call (dput) inside an RCU read-side section: Go has no RCU and no might_sleep; the loop is otherwise correct"},
+	{Cell: "nfs/mkdir-vs-lookup@mainline/pdirops", Exec: nfsMkdirVsLookup(false),
+		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(true)},
+	{Cell: "nfs/mkdir-vs-lookup@01-14/pdirops", Exec: nfsMkdirVsLookup(false),
+		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(true)},
 }
 
 // abba: two goroutines take two mutexes in opposite orders. Natively

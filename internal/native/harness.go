@@ -1,8 +1,12 @@
 // Package native is the baseline dcsim is measured against: catalog race
 // cases written as a Go programmer would test them without dcsim, as
 // free goroutines on real sync primitives and atomics, run again and
-// again until a run hangs or computes a wrong result. Each case mirrors
-// the bug shape of one catalog cell (named in Case.Cell), not its code.
+// again until a run hangs or computes a wrong result. The first four
+// cases mirror the bug shape of their catalog cell (named in Case.Cell);
+// the later ones follow the model's algorithm (the same locks and
+// atomics in the same order, a point wherever the model has a
+// scheduling point that matters to the race) and check what the model's
+// checker checks, where it checks it, as assertions a test could make.
 //
 // Modes: Plain runs the goroutines as they are; Jitter calls
 // runtime.Gosched at random at the points where the model has scheduling
@@ -66,6 +70,14 @@ type Case struct {
 	// the mode's jitter), and returns false on a wrong result. It may
 	// never return (the hang).
 	Exec func(point func()) bool
+	// FixedCell and Fixed are the catalog's clean cell of the same
+	// program and its native version, which must never report; empty
+	// for the cases that have none.
+	FixedCell string
+	Fixed     func(point func()) bool
+	// Invisible, when set, says why no native execution can show the
+	// bug (the case still runs, and finds nothing).
+	Invisible string
 }
 
 // Stats is what Measure found.
