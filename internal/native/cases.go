@@ -172,3 +172,14 @@ func unhashSameBucket(point func()) bool {
 	}, lookupB, lookupB)
 	return owners.Load() == 1
 }
+
+// Of is the native case of a catalog cell (scenario@variant), the one
+// place that maps the catalog to this package.
+func Of(cell string) (Case, bool) {
+	for _, c := range Cases {
+		if c.Cell == cell {
+			return c, true
+		}
+	}
+	return Case{}, false
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/dcsim/dcsim/internal/native"
+)
+
+// nativeRow is the native baseline of one race case: each mode's
+// measurements (plain, jitter, and jitter under -race in a -race build),
+// taken lim.nativeRepeat times.
+type nativeRow struct {
+	c     native.Case
+	modes [][]native.Stats
+}
+
+func measureNative(c native.Case, lim raceLimits) *nativeRow {
+	modes := []native.Mode{native.Plain, native.Jitter}
+	if native.RaceDetector {
+		modes = append(modes, native.Jitter)
+	}
+	r := &nativeRow{c: c}
+	for _, m := range modes {
+		var sts []native.Stats
+		for range max(lim.nativeRepeat, 1) {
+			sts = append(sts, native.Measure(c, m, lim.native))
+		}
+		r.modes = append(r.modes, sts)
+	}
+	return r
+}
+
+// cell is column i (plain, jitter, -race) of the table.
+func (r *nativeRow) cell(i int) string {
+	switch {
+	case r == nil:
+		return "-"
+	case i >= len(r.modes):
+		return "(-race build)"
+	}
+	s := nativeSummary(r.modes[i])
+	if r.c.Invisible != "" {
+		return "not detectable natively: " + s
+	}
+	return s
+}
+
+// nativeSummary is one measurement as before ("7 in 171µs (wrong
+// result)"), or over repeats the median with [min-max] of executions and
+// of wall time (a repeat that found nothing counts at its cap) and how
+// many repeats found the bug.
+func nativeSummary(sts []native.Stats) string {
+	found := 0
+	var verdict native.Verdict
+	execs := make([]int, len(sts))
+	times := make([]time.Duration, len(sts))
+	for i, st := range sts {
+		execs[i], times[i] = st.Execs, st.Elapsed
+		if st.Found != native.OK {
+			found++
+			verdict = st.Found
+		}
+	}
+	if len(sts) == 1 {
+		if found == 0 {
+			return fmt.Sprintf("none in %d (%s)", execs[0], fmtDur(times[0]))
+		}
+		return fmt.Sprintf("%d in %s (%s)", execs[0], fmtDur(times[0]), verdict)
+	}
+	slices.Sort(execs)
+	slices.Sort(times)
+	n := len(sts)
+	what := "none"
+	if found > 0 {
+		what = verdict.String()
+	}
+	return fmt.Sprintf("%d [%d-%d] in %s [%s-%s] (%s %d/%d)", execs[n/2], execs[0], execs[n-1],
+		fmtDur(times[n/2]), fmtDur(times[0]), fmtDur(times[n-1]), what, found, n)
+}
+
+// printNativeNotes says, under the table, why a case's bug is invisible
+// to a native test.
+func printNativeNotes(out io.Writer, rows []raceRow) {
+	for _, r := range rows {
+		if r.native != nil && r.native.c.Invisible != "" {
+			fmt.Fprintf(out, "not detectable natively: %s: %s.\n", r.cell, r.native.c.Invisible)
+		}
+	}
+}
+
+func repeatNote(n int) string {
+	if n <= 1 {
+		return "one measurement per mode"
+	}
+	return fmt.Sprintf("each native mode measured %d times: median [min-max] of executions and of wall time, and repeats that found the bug", n)
+}
