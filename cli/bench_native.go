@@ -53,22 +53,27 @@ func (r *nativeRow) cell(i int) string {
 // of wall time (a repeat that found nothing counts at its cap) and how
 // many repeats found the bug.
 func nativeSummary(sts []native.Stats) string {
-	found := 0
+	found, slow := 0, 0
 	var verdict native.Verdict
 	execs := make([]int, len(sts))
 	times := make([]time.Duration, len(sts))
 	for i, st := range sts {
 		execs[i], times[i] = st.Execs, st.Elapsed
+		slow += st.Slow
 		if st.Found != native.OK {
 			found++
 			verdict = st.Found
 		}
 	}
+	slowNote := ""
+	if slow > 0 {
+		slowNote = fmt.Sprintf("; %d slow, not hung", slow)
+	}
 	if len(sts) == 1 {
 		if found == 0 {
-			return fmt.Sprintf("none in %d (%s)", execs[0], fmtDur(times[0]))
+			return fmt.Sprintf("none in %d (%s%s)", execs[0], fmtDur(times[0]), slowNote)
 		}
-		return fmt.Sprintf("%d in %s (%s)", execs[0], fmtDur(times[0]), verdict)
+		return fmt.Sprintf("%d in %s (%s%s)", execs[0], fmtDur(times[0]), verdict, slowNote)
 	}
 	slices.Sort(execs)
 	slices.Sort(times)
@@ -77,8 +82,8 @@ func nativeSummary(sts []native.Stats) string {
 	if found > 0 {
 		what = verdict.String()
 	}
-	return fmt.Sprintf("%d [%d-%d] in %s [%s-%s] (%s %d/%d)", execs[n/2], execs[0], execs[n-1],
-		fmtDur(times[n/2]), fmtDur(times[0]), fmtDur(times[n-1]), what, found, n)
+	return fmt.Sprintf("%d [%d-%d] in %s [%s-%s] (%s %d/%d%s)", execs[n/2], execs[0], execs[n-1],
+		fmtDur(times[n/2]), fmtDur(times[0]), fmtDur(times[n-1]), what, found, n, slowNote)
 }
 
 // printNativeNotes says, under the table, why a case's bug is invisible

@@ -130,9 +130,9 @@ func benchRaces(out, progress io.Writer, lim raceLimits) error {
 		"DFS and DPOR: the cell's preemption bound and budget); * marks a first violation other than the one the cell expects.\n"+
 		"runs/s, ns/step and allocs/run: %d untraced random-walk runs, checkers on; 1w/2w: runs/s of the random walk on one and two workers.\n"+
 		"native (internal/native; only the cases it has): executions and time to the first hang or wrong result, capped at %d executions\n"+
-		"or %v, a hang counted after %v: plain goroutines, with Gosched jitter, and with jitter under the race detector (%s);\n"+
+		"or %v, a hang counted after %v (and believed if the execution has not ended %v later; \"slow\": it had): plain goroutines, with Gosched jitter, and with jitter under the race detector (%s);\n"+
 		"%s.\n",
-		len(rows), skipped, explore.DefaultDepth, lim.cap, lim.runs, lim.native.MaxExecs, lim.native.MaxTime, lim.native.Hang, raceNote(),
+		len(rows), skipped, explore.DefaultDepth, lim.cap, lim.runs, lim.native.MaxExecs, lim.native.MaxTime, lim.native.Hang, lim.native.Confirm, raceNote(),
 		repeatNote(lim.nativeRepeat))
 	return nil
 }

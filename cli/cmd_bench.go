@@ -44,7 +44,7 @@ func cmdBench(e *env, args []string) error {
 			return usagef("--scenario: %v", err)
 		}
 		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative, nativeRepeat: *nativeRepeat, only: only,
-			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond}})
+			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond, Confirm: time.Second}})
 	}
 	tg, err := rf.resolve()
 	if err != nil {

@@ -85,6 +85,7 @@ type Stats struct {
 	Execs   int           // executions run, the detecting one included
 	Elapsed time.Duration // wall time to the first detection, or in all
 	Found   Verdict       // OK when the cap was reached first
+	Slow    int           // executions that outlived Hang but ended within Confirm
 }
 
 // Limits cap a measurement.
@@ -93,6 +94,11 @@ type Limits struct {
 	MaxTime  time.Duration
 	// Hang is how long an execution may take before it counts as hung.
 	Hang time.Duration
+	// Confirm, if positive, is how much longer a timed-out execution is
+	// given before the hang is believed: one that ends meanwhile was slow
+	// (a loaded machine, a GC), not hung, and is counted in Stats.Slow.
+	// The hang's Elapsed stops at the timeout.
+	Confirm time.Duration
 }
 
 // Measure runs c in mode until an execution hangs or computes a wrong
@@ -124,7 +130,13 @@ func Measure(c Case, mode Mode, lim Limits) Stats {
 				st.Found = Wrong
 			}
 		case <-timer.C:
-			st.Found = Hang
+			st.Elapsed = time.Since(start)
+			if ok, ended := confirm(done, lim.Confirm); !ended {
+				st.Found = Hang
+				return st
+			} else if st.Slow++; !ok {
+				st.Found = Wrong
+			}
 		}
 		if st.Found != OK {
 			break
@@ -141,4 +153,19 @@ func run(fns ...func()) {
 		wg.Go(fn)
 	}
 	wg.Wait()
+}
+
+// confirm waits up to d for a timed-out execution to end.
+func confirm(done <-chan bool, d time.Duration) (ok, ended bool) {
+	if d <= 0 {
+		return false, false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case ok := <-done:
+		return ok, true
+	case <-t.C:
+		return false, false
+	}
 }
