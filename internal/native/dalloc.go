@@ -1,0 +1,239 @@
+package native
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// A directory of the dcache as native Go, for the cases that follow
+// fs/dcache.c's d_alloc_parallel: the directory's bucket of the dentry
+// hash (an RCU list: writers replace the slice under the bucket lock,
+// readers load it), its bucket of the in-lookup hash, and its i_dir_seq.
+// With one bucket of each, every name shares them.
+
+// ldentry is a dentry: its name never changes; d_lock guards the rest,
+// as lockref's spinlock fallback guards the count.
+type ldentry struct {
+	name     string
+	mu       sync.Mutex
+	wait     *sync.Cond // d_wait, on d_lock
+	count    int
+	dead     bool
+	inLookup bool // DCACHE_PAR_LOOKUP
+	hashed   bool
+	inode    uint64 // 0: negative
+}
+
+func newLdentry(name string, inLookup bool) *ldentry {
+	d := &ldentry{name: name, count: 1, inLookup: inLookup}
+	d.wait = sync.NewCond(&d.mu)
+	return d
+}
+
+// ldirMut selects the dcache mutants the cases use.
+type ldirMut struct {
+	noRecheckAfterWait bool // mut=no-recheck-after-wait
+	noGetNotDead       bool // mut=no-get-not-dead
+}
+
+type ldir struct {
+	mut      ldirMut
+	point    func()
+	dirSeq   atomic.Uint32
+	hashLock sync.Mutex
+	hash     atomic.Pointer[[]*ldentry]
+	inLookup struct {
+		sync.Mutex
+		chain []*ldentry
+	}
+	// wrong is set by the model's checks (R3, R13).
+	wrong atomic.Bool
+}
+
+func newLdir(point func(), mut ldirMut, hashed ...*ldentry) *ldir {
+	x := &ldir{point: point, mut: mut}
+	for _, d := range hashed {
+		d.hashed = true
+	}
+	x.hash.Store(&hashed)
+	return x
+}
+
+// lookupRCU is __d_lookup_rcu: the hashed dentry of name, no reference.
+func (x *ldir) lookupRCU(name string) *ldentry {
+	x.point()
+	for _, d := range *x.hash.Load() {
+		if d.name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// dLookup is d_lookup: the hashed dentry with a new reference, or nil.
+func (x *ldir) dLookup(name string) *ldentry {
+	if d := x.lookupRCU(name); d != nil && x.getNotDead(d) {
+		return d
+	}
+	return nil
+}
+
+// getNotDead is lockref_get_not_dead.
+func (x *ldir) getNotDead(d *ldentry) bool {
+	x.point()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dead {
+		return false
+	}
+	d.count++
+	return true
+}
+
+// dput is dput: the lockless decrement, then d_lock and a recheck; an
+// unused unhashed dentry dies, a hashed one stays cached.
+func (x *ldir) dput(d *ldentry) {
+	x.point()
+	d.mu.Lock()
+	d.count--
+	last := d.count == 0
+	d.mu.Unlock()
+	if !last {
+		return
+	}
+	x.point()
+	d.mu.Lock()
+	if d.count == 0 && !d.hashed {
+		d.dead = true
+	}
+	d.mu.Unlock()
+}
+
+// setChain replaces the hash chain; the caller holds the bucket lock.
+func (x *ldir) setChain(c []*ldentry) {
+	x.point()
+	x.hash.Store(&c)
+}
+
+// dDrop is d_drop: off the hash chain, under d_lock and the bucket lock.
+func (x *ldir) dDrop(d *ldentry) {
+	x.point()
+	d.mu.Lock()
+	x.point()
+	x.hashLock.Lock()
+	x.setChain(slices.DeleteFunc(slices.Clone(*x.hash.Load()), func(o *ldentry) bool { return o == d }))
+	x.hashLock.Unlock()
+	d.hashed = false
+	d.mu.Unlock()
+}
+
+// dSpliceAlias is d_splice_alias of an unhashed dentry that is not
+// in-lookup: set the inode and rehash under d_lock. (__d_add bumps
+// i_dir_seq only for an in-lookup dentry.)
+func (x *ldir) dSpliceAlias(d *ldentry, ino uint64) {
+	x.point()
+	d.mu.Lock()
+	d.inode = ino
+	x.point()
+	x.hashLock.Lock()
+	x.setChain(append([]*ldentry{d}, *x.hash.Load()...))
+	x.hashLock.Unlock()
+	d.hashed = true
+	d.mu.Unlock()
+}
+
+// dAllocParallel is d_alloc_parallel (fs/dcache.c, v6.18): a hashed
+// dentry of name with a reference, or a new in-lookup dentry the caller
+// owns; a lookup that finds an in-lookup dentry waits for it to end and
+// rechecks it.
+func (x *ldir) dAllocParallel(name string) *ldentry {
+	nd := newLdentry(name, true)
+retry:
+	for {
+		x.point()
+		seq := x.dirSeq.Load()
+		if d := x.lookupRCU(name); d != nil {
+			if !x.getNotDead(d) {
+				continue
+			}
+			return d
+		}
+		if seq&1 != 0 { // a __d_add in this directory is under way
+			continue
+		}
+		x.point()
+		x.inLookup.Lock()
+		x.point()
+		if x.dirSeq.Load() != seq {
+			x.inLookup.Unlock()
+			continue
+		}
+		for _, d := range x.inLookup.chain {
+			if d.name != name {
+				continue
+			}
+			x.inLookup.Unlock()
+			if x.mut.noGetNotDead {
+				x.point()
+				d.mu.Lock()
+				d.count++ // may revive a dentry being killed
+				d.mu.Unlock()
+			} else if !x.getNotDead(d) {
+				continue retry
+			}
+			x.point()
+			d.mu.Lock()
+			for d.inLookup { // d_wait_lookup
+				d.wait.Wait()
+			}
+			if !x.mut.noRecheckAfterWait && (!d.hashed || d.name != name) {
+				d.mu.Unlock()
+				x.dput(d)
+				continue retry
+			}
+			d.mu.Unlock()
+			return d
+		}
+		x.inLookup.chain = append(x.inLookup.chain, nd)
+		x.inLookup.Unlock()
+		x.checkInLookupUnique(name)
+		return nd
+	}
+}
+
+// dLookupDone is d_lookup_done: under d_lock, off the in-lookup hash
+// (__d_lookup_unhash), then wake the waiters.
+func (x *ldir) dLookupDone(d *ldentry) {
+	x.point()
+	d.mu.Lock()
+	x.point()
+	x.inLookup.Lock()
+	d.inLookup = false
+	x.inLookup.chain = slices.DeleteFunc(x.inLookup.chain, func(o *ldentry) bool { return o == d })
+	x.inLookup.Unlock()
+	d.wait.Broadcast()
+	d.mu.Unlock()
+}
+
+// checkInLookupUnique is the model's R3 check right after an insertion
+// (dcache's checkInLookupUnique): no hashed dentry has the name.
+func (x *ldir) checkInLookupUnique(name string) {
+	x.point()
+	for _, d := range *x.hash.Load() {
+		if d.name == name {
+			x.wrong.Store(true)
+		}
+	}
+}
+
+// checkLookupResult is R13 (dcachetest.CheckLookupResult): a result that
+// is not in-lookup is hashed under the name asked for.
+func (x *ldir) checkLookupResult(d *ldentry, name string) {
+	x.point()
+	d.mu.Lock()
+	if !d.inLookup && (!d.hashed || d.name != name) {
+		x.wrong.Store(true)
+	}
+	d.mu.Unlock()
+}
