@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dcsim/dcsim/internal/native"
@@ -101,4 +102,15 @@ func repeatNote(n int) string {
 		return "one measurement per mode"
 	}
 	return fmt.Sprintf("each native mode measured %d times: median [min-max] of executions and of wall time, and repeats that found the bug", n)
+}
+
+// matchAnyGlob says whether name matches one of the comma-separated
+// globs of pats (bench --races --scenario).
+func matchAnyGlob(pats, name string) bool {
+	for _, p := range strings.Split(pats, ",") {
+		if ok, _ := matchGlob(p, name); ok {
+			return true
+		}
+	}
+	return false
 }

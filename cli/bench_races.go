@@ -26,7 +26,8 @@ type raceLimits struct {
 	// nativeRepeat is how many times each native measurement is taken
 	// (the Go scheduler decides: the table gives min/median/max).
 	nativeRepeat int
-	// only, when set, is a glob of the scenarios to bench.
+	// only, when set, is a comma-separated list of globs of the
+	// scenarios to bench.
 	only string
 }
 
@@ -59,7 +60,7 @@ type searchStat struct {
 // the DFS's result, which is the table's DFS column.
 func raceCells(only string) (cells []scenarios.Cell, scs []*scenarios.Scenario, dfs []searchStat, pre []int, skipped int) {
 	for _, sc := range scenarios.All() {
-		if ok, _ := matchGlob(only, sc.Name); only != "" && !ok {
+		if only != "" && !matchAnyGlob(only, sc.Name) {
 			continue
 		}
 		for _, c := range sc.Cells {

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dcsim/dcsim/explore"
@@ -11,7 +12,7 @@ import (
 
 func cmdBench(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--scenario GLOB] [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N] [--native-repeat N]", out)
+	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--scenario GLOB[,GLOB...]] [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N] [--native-repeat N]", out)
 	var rf runFlags
 	rf.register(fs)
 	runs := fs.Int("runs", 20000, "random-walk runs to time (with --races: 2000 unless set)")
@@ -40,8 +41,10 @@ func cmdBench(e *env, args []string) error {
 				only = rf.scenario
 			}
 		})
-		if _, err := matchGlob(only, ""); err != nil {
-			return usagef("--scenario: %v", err)
+		for _, p := range strings.Split(only, ",") {
+			if _, err := matchGlob(p, ""); err != nil {
+				return usagef("--scenario %q: %v", p, err)
+			}
 		}
 		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative, nativeRepeat: *nativeRepeat, only: only,
 			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond, Confirm: time.Second}})
