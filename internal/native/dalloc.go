@@ -13,7 +13,8 @@ import (
 // With one bucket of each, every name shares them.
 
 // ldentry is a dentry: its name never changes; d_lock guards the rest,
-// as lockref's spinlock fallback guards the count.
+// as lockref's spinlock fallback guards the count. An RCU walk reads
+// d_seq, d_inode and d_flags without it (READ_ONCE: atomics here).
 type ldentry struct {
 	name     string
 	mu       sync.Mutex
@@ -22,8 +23,24 @@ type ldentry struct {
 	dead     bool
 	inLookup bool // DCACHE_PAR_LOOKUP
 	hashed   bool
-	inode    uint64 // 0: negative
+	seq      atomic.Uint32 // d_seq
+	inode    atomic.Uint64 // fileid; 0: negative
+	flags    atomic.Uint32 // dcacheOpRevalidate
 }
+
+// dcacheOpRevalidate is DCACHE_OP_REVALIDATE, set by d_set_d_op.
+const dcacheOpRevalidate = 1
+
+// addOrder is where __d_add hashes the dentry: last (mainline), first
+// while still negative (v3 02/19), or last when not hashed already (the
+// fix add-publish-last).
+type addOrder int
+
+const (
+	hashLast addOrder = iota
+	hashFirst
+	hashLastIfUnhashed
+)
 
 func newLdentry(name string, inLookup bool) *ldentry {
 	d := &ldentry{name: name, count: 1, inLookup: inLookup}
@@ -128,19 +145,76 @@ func (x *ldir) dDrop(d *ldentry) {
 	d.mu.Unlock()
 }
 
-// dSpliceAlias is d_splice_alias of an unhashed dentry that is not
-// in-lookup: set the inode and rehash under d_lock. (__d_add bumps
-// i_dir_seq only for an in-lookup dentry.)
-func (x *ldir) dSpliceAlias(d *ldentry, ino uint64) {
-	x.point()
-	d.mu.Lock()
-	d.inode = ino
+// rehash is __d_rehash under d_lock: onto the chain.
+func (x *ldir) rehash(d *ldentry) {
 	x.point()
 	x.hashLock.Lock()
 	x.setChain(append([]*ldentry{d}, *x.hash.Load()...))
 	x.hashLock.Unlock()
 	d.hashed = true
-	d.mu.Unlock()
+}
+
+// dAdd is __d_add (fs/dcache.c, v6.18; d_splice_alias with no alias
+// comes here): under d_lock, end the in-lookup state inside an i_dir_seq
+// write section (start_dir_add, __d_lookup_unhash), set the ops and,
+// inside a d_seq write section, the inode, hash the dentry where order
+// says, and wake the waiters (end_dir_add).
+func (x *ldir) dAdd(d *ldentry, ino uint64, opRevalidate bool, order addOrder) {
+	x.point()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	inLookup := d.inLookup
+	if inLookup {
+		x.point()
+		x.dirSeq.Add(1)
+		x.point()
+		x.inLookup.Lock()
+		d.inLookup = false
+		x.inLookup.chain = slices.DeleteFunc(x.inLookup.chain, func(o *ldentry) bool { return o == d })
+		x.inLookup.Unlock()
+	}
+	if order == hashFirst && !d.hashed {
+		x.rehash(d)
+	}
+	if opRevalidate {
+		x.point()
+		d.flags.Or(dcacheOpRevalidate)
+	}
+	if ino != 0 {
+		x.point()
+		d.seq.Add(1)
+		x.point()
+		d.inode.Store(ino)
+		x.point()
+		d.seq.Add(1)
+	}
+	if order == hashLast || order == hashLastIfUnhashed && !d.hashed {
+		x.rehash(d)
+	}
+	if inLookup {
+		x.point()
+		x.dirSeq.Add(1)
+		d.wait.Broadcast()
+	}
+}
+
+// rcuWalk is lookup_fast's RCU step as dcachetest.RCUWalk has it:
+// __d_lookup_rcu, then d_inode and d_flags, validated by d_seq. It says
+// whether it found name, and if so whether negative, with which flags.
+func (x *ldir) rcuWalk(name string) (found, negative bool, flags uint32) {
+	d := x.lookupRCU(name)
+	if d == nil {
+		return false, false, 0
+	}
+	x.point()
+	seq := d.seq.Load() &^ 1 // raw_seqcount_begin
+	x.point()
+	ino, fl := d.inode.Load(), d.flags.Load()
+	x.point()
+	if d.seq.Load() != seq {
+		return false, false, 0 // lookup_fast would drop out of RCU mode
+	}
+	return true, ino == 0, fl
 }
 
 // dAllocParallel is d_alloc_parallel (fs/dcache.c, v6.18): a hashed

@@ -64,11 +64,11 @@ func (n *nfs) mkdir() {
 	if n.keepHash {
 		n.point() // d_instantiate
 		d.mu.Lock()
-		d.inode = ino
+		d.inode.Store(ino)
 		d.mu.Unlock()
 	} else {
 		n.dir.dDrop(d)
-		n.dir.dSpliceAlias(d, ino)
+		n.dir.dAdd(d, ino, false, hashLast) // d_splice_alias: no alias yet
 	}
 	n.point()
 	n.rwsem.Unlock()
