@@ -88,13 +88,52 @@ func nativeSummary(sts []native.Stats) string {
 }
 
 // printNativeNotes says, under the table, why a case's bug is invisible
-// to a native test.
+// to a native test, and for the others how the wall time to the first
+// violation of dcsim's DFS and random walk compares with the native
+// jitter's median.
 func printNativeNotes(out io.Writer, rows []raceRow) {
 	for _, r := range rows {
-		if r.native != nil && r.native.c.Invisible != "" {
+		if r.native == nil {
+			continue
+		}
+		if r.native.c.Invisible != "" {
 			fmt.Fprintf(out, "not detectable natively: %s: %s.\n", r.cell, r.native.c.Invisible)
+			continue
+		}
+		jit := medianTime(r.native.modes[1])
+		if jit < 0 {
+			continue
+		}
+		dfs, rnd := r.strategies[slices.Index(raceStrategies, "dfs")], r.strategies[slices.Index(raceStrategies, "random")]
+		fmt.Fprintf(out, "native jitter vs dcsim: %s (pre %d): native jitter %s; DFS %s (%s); random %s (%s).\n", r.cell, r.preempts,
+			fmtDur(jit), dfs, ratio(jit, dfs), rnd, ratio(jit, rnd))
+	}
+}
+
+// medianTime is the median wall time of the measurements that found the
+// bug, or -1 if none did.
+func medianTime(sts []native.Stats) time.Duration {
+	var ts []time.Duration
+	for _, st := range sts {
+		if st.Found != native.OK {
+			ts = append(ts, st.Elapsed)
 		}
 	}
+	if len(ts) == 0 {
+		return -1
+	}
+	slices.Sort(ts)
+	return ts[len(ts)/2]
+}
+
+func ratio(nativeTime time.Duration, s searchStat) string {
+	if !s.found || s.time <= 0 {
+		return "not found"
+	}
+	if r := float64(nativeTime) / float64(s.time); r >= 1 {
+		return fmt.Sprintf("dcsim %.3gx faster", r)
+	}
+	return fmt.Sprintf("dcsim %.3gx slower", float64(s.time)/float64(nativeTime))
 }
 
 func repeatNote(n int) string {
