@@ -27,6 +27,8 @@ var Cases = []Case{
 		FixedCell: "dcache/splice-publication@mainline/today", Fixed: splicePublication(hashLast)},
 	{Cell: "dcache/splice-publication@v3/today", Exec: splicePublication(hashFirst),
 		FixedCell: "dcache/splice-publication@v3+fix=add-publish-last/today", Fixed: splicePublication(hashLastIfUnhashed)},
+	{Cell: "vfs/rcu-walk-vs-kill@mainline+mut=no-walk-restart/today", Exec: rcuWalkVsKill(true),
+		FixedCell: "vfs/rcu-walk-vs-kill@mainline/today", Fixed: rcuWalkVsKill(false)},
 	{Cell: "nfs/mkdir-vs-lookup@mainline/pdirops", Exec: nfsMkdirVsLookup(false),
 		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(true)},
 	{Cell: "nfs/mkdir-vs-lookup@01-14/pdirops", Exec: nfsMkdirVsLookup(false),

@@ -26,6 +26,7 @@ type ldentry struct {
 	seq      atomic.Uint32 // d_seq
 	inode    atomic.Uint64 // fileid; 0: negative
 	flags    atomic.Uint32 // dcacheOpRevalidate
+	dir      *ldir         // a directory's contents
 }
 
 // dcacheOpRevalidate is DCACHE_OP_REVALIDATE, set by d_set_d_op.
@@ -55,12 +56,16 @@ type ldirMut struct {
 }
 
 type ldir struct {
-	mut      ldirMut
-	point    func()
-	dirSeq   atomic.Uint32
-	hashLock sync.Mutex
-	hash     atomic.Pointer[[]*ldentry]
-	inLookup struct {
+	mut ldirMut
+	// alwaysDelete is tmpfs's d_delete (always_delete_dentry): the last
+	// dput kills even a hashed dentry.
+	alwaysDelete bool
+	rwsem        sync.RWMutex // the directory inode's i_rwsem
+	point        func()
+	dirSeq       atomic.Uint32
+	hashLock     sync.Mutex
+	hash         atomic.Pointer[[]*ldentry]
+	inLookup     struct {
 		sync.Mutex
 		chain []*ldentry
 	}
@@ -121,10 +126,54 @@ func (x *ldir) dput(d *ldentry) {
 	}
 	x.point()
 	d.mu.Lock()
-	if d.count == 0 && !d.hashed {
-		d.dead = true
+	defer d.mu.Unlock()
+	if d.count != 0 || d.hashed && !x.alwaysDelete {
+		return
 	}
-	d.mu.Unlock()
+	// __dentry_kill: lockref_mark_dead, __d_drop, dentry_unlink_inode.
+	d.dead = true
+	if d.hashed {
+		x.unhashLocked(d)
+	}
+	if d.inode.Load() != 0 {
+		x.unlinkInode(d)
+	}
+}
+
+// unhashLocked is __d_drop under d_lock: off the chain, then
+// write_seqcount_invalidate(&d_seq).
+func (x *ldir) unhashLocked(d *ldentry) {
+	x.point()
+	x.hashLock.Lock()
+	x.setChain(slices.DeleteFunc(slices.Clone(*x.hash.Load()), func(o *ldentry) bool { return o == d }))
+	x.hashLock.Unlock()
+	d.hashed = false
+	x.point()
+	d.seq.Add(2)
+}
+
+// unlinkInode is dentry_unlink_inode's d_seq write section, under
+// d_lock: the dentry becomes negative.
+func (x *ldir) unlinkInode(d *ldentry) {
+	x.point()
+	d.seq.Add(1)
+	x.point()
+	d.inode.Store(0)
+	x.point()
+	d.seq.Add(1)
+}
+
+// dDelete is d_delete (fs/dcache.c): the only user makes the dentry
+// negative, otherwise it is unhashed.
+func (x *ldir) dDelete(d *ldentry) {
+	x.point()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.count == 1 {
+		x.unlinkInode(d)
+		return
+	}
+	x.unhashLocked(d)
 }
 
 // setChain replaces the hash chain; the caller holds the bucket lock.
@@ -133,15 +182,11 @@ func (x *ldir) setChain(c []*ldentry) {
 	x.hash.Store(&c)
 }
 
-// dDrop is d_drop: off the hash chain, under d_lock and the bucket lock.
+// dDrop is d_drop: __d_drop under d_lock.
 func (x *ldir) dDrop(d *ldentry) {
 	x.point()
 	d.mu.Lock()
-	x.point()
-	x.hashLock.Lock()
-	x.setChain(slices.DeleteFunc(slices.Clone(*x.hash.Load()), func(o *ldentry) bool { return o == d }))
-	x.hashLock.Unlock()
-	d.hashed = false
+	x.unhashLocked(d)
 	d.mu.Unlock()
 }
 
