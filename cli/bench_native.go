@@ -153,3 +153,13 @@ func matchAnyGlob(pats, name string) bool {
 	}
 	return false
 }
+
+// nativeConfirm is how long a timed-out native execution is given before
+// its hang is believed: the race detector slows executions five- to
+// tenfold, and a loaded machine stalls goroutines for a second or more.
+func nativeConfirm() time.Duration {
+	if native.RaceDetector {
+		return 5 * time.Second
+	}
+	return 2 * time.Second
+}

@@ -47,7 +47,7 @@ func cmdBench(e *env, args []string) error {
 			}
 		}
 		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative, nativeRepeat: *nativeRepeat, only: only,
-			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond, Confirm: time.Second}})
+			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond, Confirm: nativeConfirm()}})
 	}
 	tg, err := rf.resolve()
 	if err != nil {
