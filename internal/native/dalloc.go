@@ -53,6 +53,9 @@ func newLdentry(name string, inLookup bool) *ldentry {
 type ldirMut struct {
 	noRecheckAfterWait bool // mut=no-recheck-after-wait
 	noGetNotDead       bool // mut=no-get-not-dead
+	noInLookupInsert   bool // mut=no-in-lookup-insert
+	noDirSeqRecheck    bool // mut=no-dir-seq-recheck
+	noDirSeqBump       bool // mut=no-dir-seq-bump
 }
 
 type ldir struct {
@@ -190,11 +193,17 @@ func (x *ldir) dDrop(d *ldentry) {
 	d.mu.Unlock()
 }
 
-// rehash is __d_rehash under d_lock: onto the chain.
+// rehash is __d_rehash under d_lock: onto the chain, checking R1 there
+// as the model does (checkHashedUnique): no other dentry on the chain
+// has the name.
 func (x *ldir) rehash(d *ldentry) {
 	x.point()
 	x.hashLock.Lock()
-	x.setChain(append([]*ldentry{d}, *x.hash.Load()...))
+	c := *x.hash.Load()
+	if slices.ContainsFunc(c, func(o *ldentry) bool { return o.name == d.name }) {
+		x.wrong.Store(true)
+	}
+	x.setChain(append([]*ldentry{d}, c...))
 	x.hashLock.Unlock()
 	d.hashed = true
 }
@@ -209,9 +218,12 @@ func (x *ldir) dAdd(d *ldentry, ino uint64, opRevalidate bool, order addOrder) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	inLookup := d.inLookup
-	if inLookup {
+	bump := inLookup && !x.mut.noDirSeqBump
+	if bump {
 		x.point()
-		x.dirSeq.Add(1)
+		x.dirSeq.Add(1) // start_dir_add
+	}
+	if inLookup {
 		x.point()
 		x.inLookup.Lock()
 		d.inLookup = false
@@ -236,9 +248,11 @@ func (x *ldir) dAdd(d *ldentry, ino uint64, opRevalidate bool, order addOrder) {
 	if order == hashLast || order == hashLastIfUnhashed && !d.hashed {
 		x.rehash(d)
 	}
-	if inLookup {
+	if bump {
 		x.point()
-		x.dirSeq.Add(1)
+		x.dirSeq.Add(1) // end_dir_add
+	}
+	if inLookup {
 		d.wait.Broadcast()
 	}
 }
@@ -284,7 +298,7 @@ retry:
 		x.point()
 		x.inLookup.Lock()
 		x.point()
-		if x.dirSeq.Load() != seq {
+		if !x.mut.noDirSeqRecheck && x.dirSeq.Load() != seq {
 			x.inLookup.Unlock()
 			continue
 		}
@@ -314,7 +328,9 @@ retry:
 			d.mu.Unlock()
 			return d
 		}
-		x.inLookup.chain = append(x.inLookup.chain, nd)
+		if !x.mut.noInLookupInsert {
+			x.inLookup.chain = append(x.inLookup.chain, nd)
+		}
 		x.inLookup.Unlock()
 		x.checkInLookupUnique(name)
 		return nd
@@ -336,13 +352,20 @@ func (x *ldir) dLookupDone(d *ldentry) {
 }
 
 // checkInLookupUnique is the model's R3 check right after an insertion
-// (dcache's checkInLookupUnique): no hashed dentry has the name.
+// (dcache's checkInLookupUnique): no other in-lookup dentry and no
+// hashed dentry has the name.
 func (x *ldir) checkInLookupUnique(name string) {
 	x.point()
-	for _, d := range *x.hash.Load() {
+	x.inLookup.Lock()
+	n := 0
+	for _, d := range x.inLookup.chain {
 		if d.name == name {
-			x.wrong.Store(true)
+			n++
 		}
+	}
+	x.inLookup.Unlock()
+	if n > 1 || n > 0 && slices.ContainsFunc(*x.hash.Load(), func(d *ldentry) bool { return d.name == name }) {
+		x.wrong.Store(true)
 	}
 }
 
