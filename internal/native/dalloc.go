@@ -16,12 +16,10 @@ import (
 // as lockref's spinlock fallback guards the count. An RCU walk reads
 // d_seq, d_inode and d_flags without it (READ_ONCE: atomics here).
 type ldentry struct {
+	lockref
 	name     string
-	mu       sync.Mutex
 	wait     *sync.Cond // d_wait, on d_lock
-	count    int
-	dead     bool
-	inLookup bool // DCACHE_PAR_LOOKUP
+	inLookup bool       // DCACHE_PAR_LOOKUP
 	hashed   bool
 	seq      atomic.Uint32 // d_seq
 	inode    atomic.Uint64 // fileid; 0: negative
@@ -44,7 +42,7 @@ const (
 )
 
 func newLdentry(name string, inLookup bool) *ldentry {
-	d := &ldentry{name: name, count: 1, inLookup: inLookup}
+	d := &ldentry{name: name, lockref: lockref{count: 1}, inLookup: inLookup}
 	d.wait = sync.NewCond(&d.mu)
 	return d
 }
@@ -104,33 +102,16 @@ func (x *ldir) dLookup(name string) *ldentry {
 	return nil
 }
 
-// getNotDead is lockref_get_not_dead.
-func (x *ldir) getNotDead(d *ldentry) bool {
-	x.point()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.dead {
-		return false
-	}
-	d.count++
-	return true
-}
+func (x *ldir) getNotDead(d *ldentry) bool { return d.getNotDead(x.point) }
 
-// dput is dput: the lockless decrement, then d_lock and a recheck; an
-// unused unhashed dentry dies, a hashed one stays cached.
+// dput is dput: an unused unhashed dentry dies, a hashed one stays
+// cached (unless the filesystem always deletes).
 func (x *ldir) dput(d *ldentry) {
-	x.point()
-	d.mu.Lock()
-	d.count--
-	last := d.count == 0
-	d.mu.Unlock()
-	if !last {
+	if !d.put(x.point) {
 		return
 	}
-	x.point()
-	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.count != 0 || d.hashed && !x.alwaysDelete {
+	if d.hashed && !x.alwaysDelete {
 		return
 	}
 	// __dentry_kill: lockref_mark_dead, __d_drop, dentry_unlink_inode.

@@ -19,12 +19,10 @@ type stashMode struct {
 	noDDelete bool // mut=stash-no-d-delete: the -EAGAIN path drops its dentry without d_delete
 }
 
-// sdentry is a pidfs dentry: d_lock guards the lockref (count, dead) and
-// the inode pointer, as lockref's spinlock fallback does.
+// sdentry is a pidfs dentry: d_lock guards the lockref and the inode
+// pointer.
 type sdentry struct {
-	mu       sync.Mutex
-	count    int
-	dead     bool
+	lockref
 	positive bool // d_inode != NULL (the pid)
 }
 
@@ -43,38 +41,16 @@ type stash struct {
 	point func()
 }
 
-// getNotDead is lockref_get_not_dead.
-func (s *stash) getNotDead(d *sdentry) bool {
-	s.point()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.dead {
-		return false
-	}
-	d.count++
-	return true
-}
+func (s *stash) getNotDead(d *sdentry) bool { return d.getNotDead(s.point) }
 
 // dput drops a reference; the last one kills the dentry (pidfs's
-// d_delete is always_delete_dentry): fast_dput's lockless decrement
-// (lockref_put_return, here under d_lock), then d_lock and a recheck of
-// the count (a lockref_get_not_dead may have revived it), then
-// __dentry_kill: mark it dead and call ->d_prune under d_lock.
+// d_delete is always_delete_dentry): __dentry_kill marks it dead and
+// calls ->d_prune under d_lock.
 func (s *stash) dput(d *sdentry) {
-	s.point()
-	d.mu.Lock()
-	d.count--
-	last := d.count == 0
-	d.mu.Unlock()
-	if !last {
+	if !d.put(s.point) {
 		return
 	}
-	s.point()
-	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.count != 0 {
-		return
-	}
 	d.dead = true
 	s.prune(d)
 	d.positive = false
@@ -105,7 +81,7 @@ func (s *stash) prune(d *sdentry) {
 	s.pid.stashed.CompareAndSwap(d, nil)
 }
 
-func newSdentry() *sdentry { return &sdentry{count: 1, positive: true} }
+func newSdentry() *sdentry { return &sdentry{lockref: lockref{count: 1}, positive: true} }
 
 // pathAgain is path_from_stashed of the -EAGAIN scheme; nil means
 // -EAGAIN.
