@@ -108,6 +108,9 @@ func (x *ldir) getNotDead(d *ldentry) bool { return d.getNotDead(x.point) }
 // cached (unless the filesystem always deletes).
 func (x *ldir) dput(d *ldentry) {
 	if !d.put(x.point) {
+		if d.warned.Load() {
+			x.wrong.Store(true)
+		}
 		return
 	}
 	defer d.mu.Unlock()
@@ -136,16 +139,20 @@ func (x *ldir) unhashLocked(d *ldentry) {
 	d.seq.Add(2)
 }
 
-// unlinkInode is dentry_unlink_inode's d_seq write section, under
-// d_lock: the dentry becomes negative.
-func (x *ldir) unlinkInode(d *ldentry) {
+// setInode is a d_seq write section that sets d_inode, under d_lock:
+// __d_instantiate's, or with 0 dentry_unlink_inode's.
+func (x *ldir) setInode(d *ldentry, ino uint64) {
 	x.point()
 	d.seq.Add(1)
 	x.point()
-	d.inode.Store(0)
+	d.inode.Store(ino)
 	x.point()
 	d.seq.Add(1)
 }
+
+// unlinkInode is dentry_unlink_inode's section: the dentry becomes
+// negative.
+func (x *ldir) unlinkInode(d *ldentry) { x.setInode(d, 0) }
 
 // dDelete is d_delete (fs/dcache.c): the only user makes the dentry
 // negative, otherwise it is unhashed.
@@ -219,12 +226,7 @@ func (x *ldir) dAdd(d *ldentry, ino uint64, opRevalidate bool, order addOrder) {
 		d.flags.Or(dcacheOpRevalidate)
 	}
 	if ino != 0 {
-		x.point()
-		d.seq.Add(1)
-		x.point()
-		d.inode.Store(ino)
-		x.point()
-		d.seq.Add(1)
+		x.setInode(d, ino)
 	}
 	if order == hashLast || order == hashLastIfUnhashed && !d.hashed {
 		x.rehash(d)
@@ -289,10 +291,7 @@ retry:
 			}
 			x.inLookup.Unlock()
 			if x.mut.noGetNotDead {
-				x.point()
-				d.mu.Lock()
-				d.count++ // may revive a dentry being killed
-				d.mu.Unlock()
+				d.get(x.point) // may revive a dentry being killed
 			} else if !x.getNotDead(d) {
 				continue retry
 			}

@@ -1,6 +1,9 @@
 package native
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // lockref is a dentry's d_lock with the lockref it guards (the count
 // and lockref_mark_dead's mark), as lockref's spinlock fallback has them.
@@ -8,6 +11,17 @@ type lockref struct {
 	mu    sync.Mutex // d_lock
 	count int
 	dead  bool
+	// warned is fast_dput's WARN_ON_ONCE(count <= 0): a put of a dead
+	// dentry (dget takes no heed of the mark, as lockref_get).
+	warned atomic.Bool
+}
+
+// get is dget (lockref_get): a reference whatever the count.
+func (l *lockref) get(point func()) {
+	point()
+	l.mu.Lock()
+	l.count++
+	l.mu.Unlock()
 }
 
 // getNotDead is lockref_get_not_dead.
@@ -30,6 +44,11 @@ func (l *lockref) getNotDead(point func()) bool {
 func (l *lockref) put(point func()) bool {
 	point()
 	l.mu.Lock()
+	if l.dead {
+		l.warned.Store(true)
+		l.mu.Unlock()
+		return false
+	}
 	l.count--
 	last := l.count == 0
 	l.mu.Unlock()

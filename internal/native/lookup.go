@@ -8,8 +8,10 @@ package native
 // With a failing ->lookup the waiter must recheck after the wait and
 // retry: without the recheck it returns the dead-end dentry (R13); with
 // a plain reference instead of lockref_get_not_dead it revives a dentry
-// the owner's dput is killing, a use-after-free that Go's garbage
-// collector hides. With d_add, each mutant switches off one step that
+// the owner's dput is killing. The model reports the use-after-free,
+// which Go's garbage collector hides; natively the waiter's dput of the
+// dead dentry trips fast_dput's WARN_ON_ONCE(count <= 0), which the
+// kernel has too. With d_add, each mutant switches off one step that
 // keeps the name unique: the in-lookup insertion or the i_dir_seq
 // recheck (two owners: R1 at the second hash, R3 at the insertion), or
 // __d_add's i_dir_seq bump (a lookup that missed the hash inserts beside

@@ -64,7 +64,7 @@ func (n *nfs) mkdir() {
 	if n.keepHash {
 		n.point() // d_instantiate
 		d.mu.Lock()
-		d.inode.Store(ino)
+		n.dir.setInode(d, ino)
 		d.mu.Unlock()
 	} else {
 		n.dir.dDrop(d)
