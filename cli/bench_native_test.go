@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dcsim/dcsim/internal/native"
 	"github.com/dcsim/dcsim/scenarios"
@@ -51,4 +52,67 @@ func catalogExpect(t *testing.T, name string) (scenarios.Expect, bool) {
 	}
 	t.Errorf("%s: no such cell", name)
 	return scenarios.Expect{}, false
+}
+
+// TestNativeSummary: one measurement prints as before; repeats print the
+// median [min-max] of executions and times, a miss counted at its cap,
+// and how many found the bug; slow executions are said.
+func TestNativeSummary(t *testing.T) {
+	ms := time.Millisecond
+	for _, c := range []struct {
+		sts  []native.Stats
+		want string
+	}{
+		{[]native.Stats{{Execs: 7, Elapsed: 2 * ms, Found: native.Wrong}}, "7 in 2.0ms (wrong result)"},
+		{[]native.Stats{{Execs: 9, Elapsed: 3 * ms, Slow: 1}}, "none in 9 (3.0ms; 1 slow, not hung)"},
+		{[]native.Stats{
+			{Execs: 5, Elapsed: 1 * ms, Found: native.Hang},
+			{Execs: 100, Elapsed: 9 * ms},
+			{Execs: 2, Elapsed: 4 * ms, Found: native.Hang},
+		}, "5 [2-100] in 4.0ms [1.0ms-9.0ms] (hang 2/3)"},
+		{[]native.Stats{{Execs: 3, Elapsed: ms}, {Execs: 4, Elapsed: ms}}, "4 [3-4] in 1.0ms [1.0ms-1.0ms] (none 0/2)"},
+	} {
+		if got := nativeSummary(c.sts); got != c.want {
+			t.Errorf("nativeSummary(%v) = %q, want %q", c.sts, got, c.want)
+		}
+	}
+}
+
+func TestMatchAnyGlob(t *testing.T) {
+	for _, c := range []struct {
+		pats, name string
+		want       bool
+	}{
+		{"stashed/*,nfs/mkdir-vs-lookup", "stashed/dying-dentry", true},
+		{"stashed/*,nfs/mkdir-vs-lookup", "nfs/mkdir-vs-lookup", true},
+		{"stashed/*,nfs/mkdir-vs-lookup", "nfs/create-vs-lookup", false},
+	} {
+		if got := matchAnyGlob(c.pats, c.name); got != c.want {
+			t.Errorf("matchAnyGlob(%q, %q) = %v", c.pats, c.name, got)
+		}
+	}
+}
+
+// TestBenchRacesNative: --scenario restricts the table to one race case,
+// whose native columns are measured --native-repeat times and set
+// against dcsim's; a bad glob is a usage error. (rcu-walk-vs-kill never
+// hangs natively, so no goroutine is left blocked.)
+func TestBenchRacesNative(t *testing.T) {
+	code, out, errs := dcsim(t, "bench", "--races", "--scenario", "vfs/rcu-walk-vs-kill", "--cap", "20", "--runs", "20",
+		"--native-time", "200ms", "--native-repeat", "2")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"vfs/rcu-walk-vs-kill@mainline+mut=no-walk-restart/today", "(wrong result 2/2)",
+		"native jitter vs dcsim: vfs/rcu-walk-vs-kill@", "1 race cases", "each native mode measured 2 times"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "stashed/") {
+		t.Errorf("--scenario let another scenario in:\n%s", out)
+	}
+	if code, _, errs := dcsim(t, "bench", "--races", "--scenario", "["); code != 2 || !strings.Contains(errs, "syntax error in pattern") {
+		t.Errorf("bad glob: exit %d, %q", code, errs)
+	}
 }
