@@ -100,6 +100,9 @@ func printNativeNotes(out io.Writer, rows []raceRow) {
 			fmt.Fprintf(out, "not detectable natively: %s: %s.\n", r.cell, r.native.c.Invisible)
 			continue
 		}
+		if r.native.c.Rare != "" {
+			fmt.Fprintf(out, "rare natively: %s: %s.\n", r.cell, r.native.c.Rare)
+		}
 		jit := medianTime(r.native.modes[1])
 		if jit < 0 {
 			continue

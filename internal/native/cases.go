@@ -38,6 +38,10 @@ var Cases = []Case{
 		FixedCell: "eventfs/lookup-vs-prune@mainline+eventfs-get-ei/pdirops", Fixed: eventfsLookupVsPrune(true, true)},
 	{Cell: "vfs/rcu-walk-vs-kill@mainline+mut=no-walk-restart/today", Exec: rcuWalkVsKill(true),
 		FixedCell: "vfs/rcu-walk-vs-kill@mainline/today", Fixed: rcuWalkVsKill(false)},
+	{Cell: "nfs/link-vs-lookup@mainline/pdirops", Exec: nfsLinkVsLookup(false),
+		FixedCell: "nfs/link-vs-lookup@01-14/pdirops", Fixed: nfsLinkVsLookup(true), Rare: rareLink},
+	{Cell: "nfs/link-vs-lookup@01-13/pdirops", Exec: nfsLinkVsLookup(false),
+		FixedCell: "nfs/link-vs-lookup@01-14/pdirops", Fixed: nfsLinkVsLookup(true), Rare: rareLink},
 	{Cell: "nfs/mkdir-vs-lookup@mainline/pdirops", Exec: nfsMkdirVsLookup(false),
 		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(true)},
 	{Cell: "nfs/mkdir-vs-lookup@01-14/pdirops", Exec: nfsMkdirVsLookup(false),
@@ -192,6 +196,12 @@ func unhashSameBucket(point func()) bool {
 	}, lookupB, lookupB)
 	return owners.Load() == 1
 }
+
+// rareLink: the stat must miss l between the link's d_drop and its
+// d_add, which come after the link's lookup of a and two RPCs, while the
+// stat's d_lookup comes after one RPC: jitter must hold the stat back at
+// some forty points in a row.
+const rareLink = "the stat must be held back past the link's lookup of the source and two RPCs"
 
 // Of is the native case of a catalog cell (scenario@variant), the one
 // place that maps the catalog to this package.

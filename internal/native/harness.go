@@ -78,6 +78,9 @@ type Case struct {
 	// Invisible, when set, says why no native execution can show the
 	// bug (the case still runs, and finds nothing).
 	Invisible string
+	// Rare, when set, says why jitter needs 10^5 executions or more to
+	// show the bug: the tests then only run it, and the bench measures.
+	Rare string
 }
 
 // Stats is what Measure found.

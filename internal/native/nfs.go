@@ -17,10 +17,11 @@ type rpc struct {
 	reply    chan uint64
 }
 
-// nfsServer is the fake server: it owns the directory's entries and
-// answers GETATTR, LOOKUP (the fileid, 0 for ENOENT) and MKDIR.
+// nfsServer is the fake server: it owns the directory's entries (a file
+// "a") and answers GETATTR, LOOKUP (the fileid, 0 for ENOENT), MKDIR and
+// LINK (of "a").
 func nfsServer(reqs <-chan rpc) {
-	entries := map[string]uint64{}
+	entries := map[string]uint64{"a": 50}
 	next := uint64(100)
 	for r := range reqs {
 		switch r.op {
@@ -28,6 +29,9 @@ func nfsServer(reqs <-chan rpc) {
 			next++
 			entries[r.name] = next
 			r.reply <- next
+		case "LINK":
+			entries[r.name] = entries["a"]
+			r.reply <- entries["a"]
 		case "LOOKUP":
 			r.reply <- entries[r.name]
 		default:
@@ -75,25 +79,74 @@ func (n *nfs) mkdir() {
 	n.dir.dput(d)
 }
 
-// stat is the stat of /d/s: revalidate /d, d_lookup, and on a miss the
-// lookup without the directory lock (pdirops): d_alloc_parallel, then
-// ->lookup and d_lookup_done.
+// stat is the stat of /d/name: revalidate /d, d_lookup, and on a miss
+// the lookup without the directory lock (pdirops): d_alloc_parallel,
+// then ->lookup (nfs_lookup): LOOKUP, and d_splice_alias of a file's
+// inode (no alias search for a non-directory) or of NULL.
 //
-// Divergence: the end of the lookup does not splice the result (the
-// model's d_splice_alias finds mkdir's alias); the bug shows at the
-// insertion.
-func (n *nfs) stat() {
+// Divergence: for a directory (mkdir) the end of the lookup does not
+// splice the result (the model's d_splice_alias finds mkdir's alias and
+// moves it); that bug shows at the insertion.
+func (n *nfs) stat(name string, isDir bool) {
 	n.call("GETATTR", "d")
-	if d := n.dir.dLookup("s"); d != nil {
+	if d := n.dir.dLookup(name); d != nil {
 		n.dir.dput(d)
 		return
 	}
-	d := n.dir.dAllocParallel("s")
+	d := n.dir.dAllocParallel(name)
 	if d.inLookup { // ours alone until d_lookup_done
-		n.call("LOOKUP", "s")
-		n.dir.dLookupDone(d)
+		ino := n.call("LOOKUP", name)
+		if isDir {
+			n.dir.dLookupDone(d)
+		} else {
+			n.dir.dAdd(d, ino, false, hashLast)
+		}
 	}
 	n.dir.dput(d)
+}
+
+// lookup is a ref-walk lookup of name in /d (the link's source):
+// d_lookup, or d_alloc_parallel and nfs_lookup.
+func (n *nfs) lookup(name string) *ldentry {
+	if d := n.dir.dLookup(name); d != nil {
+		return d
+	}
+	n.point()
+	n.rwsem.RLock()
+	defer n.rwsem.RUnlock()
+	d := n.dir.dAllocParallel(name)
+	if d.inLookup {
+		n.dir.dAdd(d, n.call("LOOKUP", name), false, hashLast)
+	}
+	return d
+}
+
+// link is link /d/a /d/l through the VFS and nfs_link: the source's
+// lookup, revalidate /d, find the cached negative dentry for l, lock the
+// directory exclusive and the source, then the base's d_drop, LINK,
+// d_add; v3 14/19 keeps the dentry hashed and splices the inode.
+func (n *nfs) link() {
+	a := n.lookup("a")
+	n.call("GETATTR", "d")
+	d := n.dir.dLookup("l")
+	n.point()
+	n.rwsem.Lock()
+	n.point()
+	a.mu.Lock() // the source inode's i_rwsem: nobody else takes it
+	if !n.keepHash {
+		n.dir.dDrop(d)
+	}
+	ino := n.call("LINK", "l")
+	if n.keepHash {
+		n.dir.dAdd(d, ino, false, hashFirst) // d_splice_alias of a hashed dentry: no rehash
+	} else {
+		n.dir.dAdd(d, ino, false, hashLast)
+	}
+	a.mu.Unlock()
+	n.point()
+	n.rwsem.Unlock()
+	n.dir.dput(d)
+	n.dir.dput(a)
 }
 
 // nfsMkdirVsLookup: setup caches the negative dentry for s (the init
@@ -102,7 +155,20 @@ func nfsMkdirVsLookup(keepHash bool) func(point func()) bool {
 	return func(point func()) bool {
 		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry("s", false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
 		go nfsServer(n.reqs)
-		run(n.mkdir, n.stat)
+		run(n.mkdir, func() { n.stat("s", true) })
+		close(n.reqs)
+		return !n.dir.wrong.Load()
+	}
+}
+
+// nfsLinkVsLookup (nfs/link-vs-lookup): setup caches the negative
+// dentry for l, then link /d/a /d/l and stat /d/l race; the base's
+// window hashes two dentries for l (R1 at the second rehash).
+func nfsLinkVsLookup(keepHash bool) func(point func()) bool {
+	return func(point func()) bool {
+		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry("l", false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
+		go nfsServer(n.reqs)
+		run(n.link, func() { n.stat("l", false) })
 		close(n.reqs)
 		return !n.dir.wrong.Load()
 	}
