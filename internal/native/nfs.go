@@ -152,23 +152,24 @@ func (n *nfs) link() {
 // nfsMkdirVsLookup: setup caches the negative dentry for s (the init
 // stat), then mkdir and stat race.
 func nfsMkdirVsLookup(keepHash bool) func(point func()) bool {
-	return func(point func()) bool {
-		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry("s", false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
-		go nfsServer(n.reqs)
-		run(n.mkdir, func() { n.stat("s", true) })
-		close(n.reqs)
-		return !n.dir.wrong.Load()
-	}
+	return nfsRace("s", true, keepHash, (*nfs).mkdir)
 }
 
 // nfsLinkVsLookup (nfs/link-vs-lookup): setup caches the negative
 // dentry for l, then link /d/a /d/l and stat /d/l race; the base's
 // window hashes two dentries for l (R1 at the second rehash).
 func nfsLinkVsLookup(keepHash bool) func(point func()) bool {
+	return nfsRace("l", false, keepHash, (*nfs).link)
+}
+
+// nfsRace is an execution of an NFS race: a negative dentry for name is
+// cached, the fake server runs, and op (the creating call) races a stat
+// of name.
+func nfsRace(name string, isDir, keepHash bool, op func(*nfs)) func(point func()) bool {
 	return func(point func()) bool {
-		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry("l", false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
+		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry(name, false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
 		go nfsServer(n.reqs)
-		run(n.link, func() { n.stat("l", false) })
+		run(func() { op(n) }, func() { n.stat(name, isDir) })
 		close(n.reqs)
 		return !n.dir.wrong.Load()
 	}
