@@ -12,7 +12,7 @@ import (
 func TestFixedNeverReports(t *testing.T) {
 	execs := 3000
 	if testing.Short() {
-		execs = 300
+		execs = 100
 	}
 	lim := Limits{MaxExecs: execs, MaxTime: time.Minute, Hang: 5 * time.Second}
 	before := runtime.NumGoroutine()
