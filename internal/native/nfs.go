@@ -32,6 +32,12 @@ func nfsServer(reqs <-chan rpc) {
 		case "LINK":
 			entries[r.name] = entries["a"]
 			r.reply <- entries["a"]
+		case "OPEN": // with O_CREAT
+			if entries[r.name] == 0 {
+				next++
+				entries[r.name] = next
+			}
+			r.reply <- entries[r.name]
 		case "LOOKUP":
 			r.reply <- entries[r.name]
 		default:
@@ -45,7 +51,28 @@ type nfs struct {
 	rwsem    sync.RWMutex
 	reqs     chan rpc
 	point    func()
-	keepHash bool // v3 15/19: no d_drop before d_splice_alias
+	keepHash bool // v3 14/19 (link), 15/19 (mkdir, create): no d_drop
+	p02      bool // v3 02/19 applied: __d_add hashes first
+}
+
+// addOrder is where __d_add hashes a dentry in the run's version.
+func (n *nfs) addOrder() addOrder {
+	if n.p02 {
+		return hashFirst
+	}
+	return hashLast
+}
+
+// instantiate is what the creating calls do after their RPC: the base
+// d_drops the dentry (before the RPC for link) and d_splice_alias or
+// d_add rehashes it; with the fix the dentry stays hashed and
+// d_splice_alias (02/19's __d_add) only sets the inode.
+func (n *nfs) instantiate(d *ldentry, ino uint64) {
+	if n.keepHash {
+		n.dir.dAdd(d, ino, false, hashFirst)
+		return
+	}
+	n.dir.dAdd(d, ino, false, n.addOrder())
 }
 
 func (n *nfs) call(op, name string) uint64 {
@@ -55,25 +82,25 @@ func (n *nfs) call(op, name string) uint64 {
 	return <-r.reply
 }
 
-// mkdir is the mkdir of /d/s through the VFS and nfs_mkdir: revalidate
-// the cached negative dentry, lock the directory exclusive, find the
-// dentry, MKDIR, then nfs_add_or_obtain.
-func (n *nfs) mkdir() {
+// create is mkdir (MKDIR, nfs_mkdir's nfs_add_or_obtain) or
+// open(O_CREAT) (OPEN, nfs_atomic_open's _nfs4_open_and_get_state; its
+// lookup_open finds the dentry a second time) of name over its cached
+// negative dentry: revalidate it, find it, lock the directory
+// exclusive, the RPC, then the base's d_drop and d_splice_alias.
+func (n *nfs) create(name, op string, twice bool) {
 	n.call("GETATTR", "d")
-	n.call("LOOKUP", "s")
-	d := n.dir.dLookup("s")
+	n.call("LOOKUP", name)
+	if twice {
+		n.dir.dput(n.dir.dLookup(name))
+	}
+	d := n.dir.dLookup(name)
 	n.point()
 	n.rwsem.Lock()
-	ino := n.call("MKDIR", "s")
-	if n.keepHash {
-		n.point() // d_instantiate
-		d.mu.Lock()
-		n.dir.setInode(d, ino)
-		d.mu.Unlock()
-	} else {
+	ino := n.call(op, name)
+	if !n.keepHash {
 		n.dir.dDrop(d)
-		n.dir.dAdd(d, ino, false, hashLast) // d_splice_alias: no alias yet
 	}
+	n.instantiate(d, ino) // d_splice_alias: no alias yet
 	n.point()
 	n.rwsem.Unlock()
 	n.dir.dput(d)
@@ -95,12 +122,15 @@ func (n *nfs) stat(name string, isDir bool) {
 	}
 	d := n.dir.dAllocParallel(name)
 	if d.inLookup { // ours alone until d_lookup_done
+		n.point()
+		n.rwsem.RLock() // lookup_slow: the directory shared, after d_alloc_parallel
 		ino := n.call("LOOKUP", name)
 		if isDir {
 			n.dir.dLookupDone(d)
 		} else {
-			n.dir.dAdd(d, ino, false, hashLast)
+			n.dir.dAdd(d, ino, false, n.addOrder())
 		}
+		n.rwsem.RUnlock()
 	}
 	n.dir.dput(d)
 }
@@ -116,7 +146,7 @@ func (n *nfs) lookup(name string) *ldentry {
 	defer n.rwsem.RUnlock()
 	d := n.dir.dAllocParallel(name)
 	if d.inLookup {
-		n.dir.dAdd(d, n.call("LOOKUP", name), false, hashLast)
+		n.dir.dAdd(d, n.call("LOOKUP", name), false, n.addOrder())
 	}
 	return d
 }
@@ -136,12 +166,7 @@ func (n *nfs) link() {
 	if !n.keepHash {
 		n.dir.dDrop(d)
 	}
-	ino := n.call("LINK", "l")
-	if n.keepHash {
-		n.dir.dAdd(d, ino, false, hashFirst) // d_splice_alias of a hashed dentry: no rehash
-	} else {
-		n.dir.dAdd(d, ino, false, hashLast)
-	}
+	n.instantiate(d, n.call("LINK", "l"))
 	a.mu.Unlock()
 	n.point()
 	n.rwsem.Unlock()
@@ -149,25 +174,43 @@ func (n *nfs) link() {
 	n.dir.dput(a)
 }
 
+// nfsVersion is a variant of the NFS cells: the fix (keepHash) and
+// whether 02/19 is applied.
+type nfsVersion struct{ keepHash, p02 bool }
+
+var (
+	nfsMainline = nfsVersion{}
+	nfsSeries   = nfsVersion{p02: true}                 // 01-13, 01-14: the bug, with 02/19
+	nfsFixed    = nfsVersion{keepHash: true, p02: true} // 01-14 (link), 01-15
+)
+
 // nfsMkdirVsLookup: setup caches the negative dentry for s (the init
 // stat), then mkdir and stat race.
-func nfsMkdirVsLookup(keepHash bool) func(point func()) bool {
-	return nfsRace("s", true, keepHash, (*nfs).mkdir)
+func nfsMkdirVsLookup(v nfsVersion) func(point func()) bool {
+	return nfsRace("s", true, v, func(n *nfs) { n.create("s", "MKDIR", false) })
 }
 
 // nfsLinkVsLookup (nfs/link-vs-lookup): setup caches the negative
 // dentry for l, then link /d/a /d/l and stat /d/l race; the base's
 // window hashes two dentries for l (R1 at the second rehash).
-func nfsLinkVsLookup(keepHash bool) func(point func()) bool {
-	return nfsRace("l", false, keepHash, (*nfs).link)
+func nfsLinkVsLookup(v nfsVersion) func(point func()) bool {
+	return nfsRace("l", false, v, (*nfs).link)
+}
+
+// nfsCreateVsLookup (nfs/create-vs-lookup): setup caches the negative
+// dentry for a (a name the server does not have), then open(O_CREAT)
+// and stat race; the base's window hashes two dentries for a (R1).
+func nfsCreateVsLookup(v nfsVersion) func(point func()) bool {
+	return nfsRace("a", false, v, func(n *nfs) { n.create("a", "OPEN", true) })
 }
 
 // nfsRace is an execution of an NFS race: a negative dentry for name is
 // cached, the fake server runs, and op (the creating call) races a stat
 // of name.
-func nfsRace(name string, isDir, keepHash bool, op func(*nfs)) func(point func()) bool {
+func nfsRace(name string, isDir bool, v nfsVersion, op func(*nfs)) func(point func()) bool {
 	return func(point func()) bool {
-		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry(name, false)), reqs: make(chan rpc), point: point, keepHash: keepHash}
+		n := &nfs{dir: newLdir(point, ldirMut{}, newLdentry(name, false)), reqs: make(chan rpc), point: point,
+			keepHash: v.keepHash, p02: v.p02}
 		go nfsServer(n.reqs)
 		run(func() { op(n) }, func() { n.stat(name, isDir) })
 		close(n.reqs)
