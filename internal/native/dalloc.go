@@ -70,8 +70,10 @@ type ldir struct {
 		sync.Mutex
 		chain []*ldentry
 	}
-	// wrong is set by the model's checks (R3, R13).
-	wrong atomic.Bool
+	// wrong is set by the model's checks (R1, R3, R13, fast_dput's WARN
+	// unless ignoreWarn, as a cell's ignore=WARN_ON_ONCE).
+	wrong      atomic.Bool
+	ignoreWarn bool
 }
 
 func newLdir(point func(), mut ldirMut, hashed ...*ldentry) *ldir {
@@ -108,7 +110,7 @@ func (x *ldir) getNotDead(d *ldentry) bool { return d.getNotDead(x.point) }
 // cached (unless the filesystem always deletes).
 func (x *ldir) dput(d *ldentry) {
 	if !d.put(x.point) {
-		if d.warned.Load() {
+		if d.warned.Load() && !x.ignoreWarn {
 			x.wrong.Store(true)
 		}
 		return
