@@ -23,6 +23,12 @@ type raceLimits struct {
 	runs     int
 	native   native.Limits
 	noNative bool
+	// nativeRepeat is how many times each native measurement is taken
+	// (the Go scheduler decides: the table gives min/median/max).
+	nativeRepeat int
+	// only, when set, is a comma-separated list of globs of the
+	// scenarios to bench.
+	only string
 }
 
 // raceRow is one row of the race table: every strategy, throughput, one
@@ -35,7 +41,7 @@ type raceRow struct {
 	// perSec1, perSec2: random-walk runs per second on one and two
 	// workers (explore's portfolio).
 	perSec1, perSec2 float64
-	native           []native.Stats // plain, jitter, under -race; nil: no native case
+	native           *nativeRow // nil: no native case
 }
 
 // raceStrategies are the table's strategies, in column order.
@@ -52,8 +58,11 @@ type searchStat struct {
 // violation the DFS finds only with a preemption or more (a cell found
 // without one is a deterministic bug, not a race). It returns each with
 // the DFS's result, which is the table's DFS column.
-func raceCells() (cells []scenarios.Cell, scs []*scenarios.Scenario, dfs []searchStat, pre []int, skipped int) {
+func raceCells(only string) (cells []scenarios.Cell, scs []*scenarios.Scenario, dfs []searchStat, pre []int, skipped int) {
 	for _, sc := range scenarios.All() {
+		if only != "" && !matchAnyGlob(only, sc.Name) {
+			continue
+		}
 		for _, c := range sc.Cells {
 			if c.Expect == scenarios.Clean {
 				continue
@@ -93,11 +102,7 @@ func runStrategy(name string, sc *scenarios.Scenario, c scenarios.Cell, cap int)
 // executions and time to the first violation per strategy, throughput,
 // one against two workers, and the native baseline (internal/native).
 func benchRaces(out, progress io.Writer, lim raceLimits) error {
-	cells, scs, dfs, pre, skipped := raceCells()
-	nativeOf := map[string]native.Case{}
-	for _, c := range native.Cases {
-		nativeOf[c.Cell] = c
-	}
+	cells, scs, dfs, pre, skipped := raceCells(lim.only)
 	var rows []raceRow
 	for i, c := range cells {
 		sc := scs[i]
@@ -115,11 +120,8 @@ func benchRaces(out, progress io.Writer, lim raceLimits) error {
 		row.runsPerSec, row.nsPerStep, row.allocsPerRun = throughput(p, sc.Config, lim.runs)
 		row.perSec1 = portfolioRate(p, sc.Config, lim.runs, 1)
 		row.perSec2 = portfolioRate(p, sc.Config, lim.runs, 2)
-		if nc, ok := nativeOf[name]; ok && !lim.noNative {
-			row.native = []native.Stats{native.Measure(nc, native.Plain, lim.native), native.Measure(nc, native.Jitter, lim.native)}
-			if native.RaceDetector {
-				row.native = append(row.native, native.Measure(nc, native.Jitter, lim.native))
-			}
+		if nc, ok := native.Of(name); ok && !lim.noNative {
+			row.native = measureNative(nc, lim)
 		}
 		rows = append(rows, row)
 	}
@@ -129,8 +131,10 @@ func benchRaces(out, progress io.Writer, lim raceLimits) error {
 		"DFS and DPOR: the cell's preemption bound and budget); * marks a first violation other than the one the cell expects.\n"+
 		"runs/s, ns/step and allocs/run: %d untraced random-walk runs, checkers on; 1w/2w: runs/s of the random walk on one and two workers.\n"+
 		"native (internal/native; only the cases it has): executions and time to the first hang or wrong result, capped at %d executions\n"+
-		"or %v, a hang counted after %v: plain goroutines, with Gosched jitter, and with jitter under the race detector (%s).\n",
-		len(rows), skipped, explore.DefaultDepth, lim.cap, lim.runs, lim.native.MaxExecs, lim.native.MaxTime, lim.native.Hang, raceNote())
+		"or %v, a hang counted after %v (and believed if the execution has not ended %v later; \"slow\": it had): plain goroutines, with Gosched jitter, and with jitter under the race detector (%s);\n"+
+		"%s.\n",
+		len(rows), skipped, explore.DefaultDepth, lim.cap, lim.runs, lim.native.MaxExecs, lim.native.MaxTime, lim.native.Hang, lim.native.Confirm, raceNote(),
+		repeatNote(lim.nativeRepeat))
 	return nil
 }
 
@@ -152,18 +156,12 @@ func printRaceTable(out io.Writer, rows []raceRow) {
 		}
 		fmt.Fprintf(&b, "%.0f\t%.0f\t%.1f\t%.0f\t%.0f (%.2fx)\t", r.runsPerSec, r.nsPerStep, r.allocsPerRun, r.perSec1, r.perSec2, r.perSec2/r.perSec1)
 		for i := range 3 {
-			switch {
-			case r.native == nil:
-				b.WriteString("-\t")
-			case i < len(r.native):
-				b.WriteString(nativeCell(r.native[i]) + "\t")
-			default:
-				b.WriteString("(-race build)\t")
-			}
+			b.WriteString(r.native.cell(i) + "\t")
 		}
 		fmt.Fprintln(tw, b.String())
 	}
 	tw.Flush()
+	printNativeNotes(out, rows)
 }
 
 func search(c scenarios.Cell, f func() *explore.Result) searchStat {
@@ -181,13 +179,6 @@ func (s searchStat) String() string {
 		mark = "*"
 	}
 	return fmt.Sprintf("%d%s in %s", s.runs, mark, fmtDur(s.time))
-}
-
-func nativeCell(st native.Stats) string {
-	if st.Found == native.OK {
-		return fmt.Sprintf("none in %d (%s)", st.Execs, fmtDur(st.Elapsed))
-	}
-	return fmt.Sprintf("%d in %s (%s)", st.Execs, fmtDur(st.Elapsed), st.Found)
 }
 
 func fmtDur(d time.Duration) string {

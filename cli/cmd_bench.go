@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dcsim/dcsim/explore"
@@ -11,7 +12,7 @@ import (
 
 func cmdBench(e *env, args []string) error {
 	out := e.stdout
-	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N]", out)
+	fs := newFlags("bench", "bench [--scenario NAME] [--variant V] [--runs N] | bench --races [--scenario GLOB[,GLOB...]] [--cap N] [--runs N] [--native=false] [--native-time D] [--native-execs N] [--native-repeat N]", out)
 	var rf runFlags
 	rf.register(fs)
 	runs := fs.Int("runs", 20000, "random-walk runs to time (with --races: 2000 unless set)")
@@ -20,6 +21,7 @@ func cmdBench(e *env, args []string) error {
 	withNative := fs.Bool("native", true, "with --races: measure the native baseline (its hung executions' goroutines stay blocked until exit)")
 	nativeTime := fs.Duration("native-time", 2*time.Second, "with --races: cap on each native measurement")
 	nativeExecs := fs.Int("native-execs", 1_000_000, "with --races: cap on each native measurement's executions")
+	nativeRepeat := fs.Int("native-repeat", 1, "with --races: measurements per native mode (median and range over them)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -27,17 +29,25 @@ func cmdBench(e *env, args []string) error {
 		return usagef("--runs must be positive")
 	}
 	if *races {
-		if *nativeTime <= 0 || *nativeExecs < 1 || *sampleCap < 1 {
-			return usagef("--cap, --native-time and --native-execs must be positive")
+		if *nativeTime <= 0 || *nativeExecs < 1 || *sampleCap < 1 || *nativeRepeat < 1 {
+			return usagef("--cap, --native-time, --native-execs and --native-repeat must be positive")
 		}
-		n := 2000
+		n, only := 2000, ""
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "runs" {
+			switch f.Name {
+			case "runs":
 				n = *runs
+			case "scenario":
+				only = rf.scenario
 			}
 		})
-		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative,
-			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond}})
+		for _, p := range strings.Split(only, ",") {
+			if _, err := matchGlob(p, ""); err != nil {
+				return usagef("--scenario %q: %v", p, err)
+			}
+		}
+		return benchRaces(out, e.stderr, raceLimits{cap: *sampleCap, runs: n, noNative: !*withNative, nativeRepeat: *nativeRepeat, only: only,
+			native: native.Limits{MaxExecs: *nativeExecs, MaxTime: *nativeTime, Hang: 100 * time.Millisecond, Confirm: nativeConfirm()}})
 	}
 	tg, err := rf.resolve()
 	if err != nil {

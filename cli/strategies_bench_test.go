@@ -106,7 +106,7 @@ var raceColumns = []string{"random", "pos", "pct"}
 //
 //	go test ./cli -run '^$' -bench FirstViolationRaces -benchtime 1x -timeout 60m
 func BenchmarkFirstViolationRaces(b *testing.B) {
-	cells, scs, _, pre, _ := raceCells()
+	cells, scs, _, pre, _ := raceCells("")
 	var rows []raceFVRow
 	logs := make([][2][]float64, len(raceColumns)) // per column: logs of the medians, pre 1 and pre >= 2
 	var stats []seedStats

@@ -12,6 +12,50 @@ var Cases = []Case{
 	{Cell: "demo/lost-wakeup@mainline/today", Exec: lostWakeup},
 	{Cell: "dcache/owner-and-waiter@v3+mut=no-lock-waiter/today", Exec: ownerAndWaiter},
 	{Cell: "dcache/unhash-same-bucket@mainline+mut=no-unhash-lock/today", Exec: unhashSameBucket},
+	{Cell: "stashed/dying-dentry@mainline+mut=stash-no-d-delete/today", Exec: stashDyingDentry(stashMode{noDDelete: true}),
+		FixedCell: "stashed/dying-dentry@mainline/today", Fixed: stashDyingDentry(stashMode{})},
+	{Cell: "stashed/dying-dentry@mainline+mut=stash-blind-prune+stash-cmpxchg-loop/today", Exec: stashDyingDentry(stashMode{loop: true, blind: true}),
+		FixedCell: "stashed/dying-dentry@mainline+stash-cmpxchg-loop/today", Fixed: stashDyingDentry(stashMode{loop: true})},
+	{Cell: "stashed/dying-dentry@mainline+stash-cmpxchg-loop+stash-loop-as-mailed/today", Exec: stashDyingDentry(stashMode{loop: true, mailed: true}),
+		Invisible: "a sleeping call (dput) inside an RCU read-side section: Go has no RCU and no might_sleep; the loop is otherwise correct"},
+	{Cell: "dcache/failed-lookup-and-waiter@mainline+mut=no-recheck-after-wait/today", Exec: lookupPair(ldirMut{noRecheckAfterWait: true}, true),
+		FixedCell: "dcache/failed-lookup-and-waiter@mainline/today", Fixed: lookupPair(ldirMut{}, true)},
+	{Cell: "dcache/failed-lookup-and-waiter@mainline+mut=no-get-not-dead/today", Exec: lookupPair(ldirMut{noGetNotDead: true}, true),
+		FixedCell: "dcache/failed-lookup-and-waiter@mainline/today", Fixed: lookupPair(ldirMut{}, true)},
+	{Cell: "dcache/owner-and-waiter@mainline+mut=no-in-lookup-insert/today", Exec: lookupPair(ldirMut{noInLookupInsert: true}, false),
+		FixedCell: "dcache/owner-and-waiter@mainline/today", Fixed: lookupPair(ldirMut{}, false)},
+	{Cell: "dcache/owner-and-waiter@mainline+mut=no-dir-seq-recheck/today", Exec: lookupPair(ldirMut{noDirSeqRecheck: true}, false),
+		FixedCell: "dcache/owner-and-waiter@mainline/today", Fixed: lookupPair(ldirMut{}, false)},
+	{Cell: "dcache/owner-and-waiter@mainline+mut=no-dir-seq-bump/today", Exec: lookupPair(ldirMut{noDirSeqBump: true}, false),
+		FixedCell: "dcache/owner-and-waiter@mainline/today", Fixed: lookupPair(ldirMut{}, false)},
+	{Cell: "dcache/splice-publication@02/today", Exec: splicePublication(hashFirst),
+		FixedCell: "dcache/splice-publication@mainline/today", Fixed: splicePublication(hashLast)},
+	{Cell: "dcache/splice-publication@v3/today", Exec: splicePublication(hashFirst),
+		FixedCell: "dcache/splice-publication@v3+fix=add-publish-last/today", Fixed: splicePublication(hashLastIfUnhashed)},
+	{Cell: "eventfs/lookup-vs-prune@mainline/today", Exec: eventfsLookupVsPrune(false, false, false),
+		FixedCell: "eventfs/lookup-vs-prune@mainline+eventfs-get-ei/today", Fixed: eventfsLookupVsPrune(true, false, false)},
+	{Cell: "eventfs/lookup-vs-prune@mainline/pdirops", Exec: eventfsLookupVsPrune(false, true, false),
+		FixedCell: "eventfs/lookup-vs-prune@mainline+eventfs-get-ei/pdirops", Fixed: eventfsLookupVsPrune(true, true, false)},
+	{Cell: "eventfs/lookup-vs-prune@mainline/today ignore=WARN_ON_ONCE", Exec: eventfsLookupVsPrune(false, false, true),
+		FixedCell: "eventfs/lookup-vs-prune@mainline+eventfs-get-ei/today", Fixed: eventfsLookupVsPrune(true, false, true),
+		Invisible: eventfsUAF},
+	{Cell: "eventfs/lookup-vs-prune@mainline/pdirops ignore=WARN_ON_ONCE", Exec: eventfsLookupVsPrune(false, true, true),
+		FixedCell: "eventfs/lookup-vs-prune@mainline+eventfs-get-ei/pdirops", Fixed: eventfsLookupVsPrune(true, true, true),
+		Invisible: eventfsUAF},
+	{Cell: "vfs/rcu-walk-vs-kill@mainline+mut=no-walk-restart/today", Exec: rcuWalkVsKill(true),
+		FixedCell: "vfs/rcu-walk-vs-kill@mainline/today", Fixed: rcuWalkVsKill(false)},
+	{Cell: "nfs/create-vs-lookup@mainline/pdirops", Exec: nfsCreateVsLookup(nfsMainline),
+		FixedCell: "nfs/create-vs-lookup@01-15/pdirops", Fixed: nfsCreateVsLookup(nfsFixed)},
+	{Cell: "nfs/create-vs-lookup@01-14/pdirops", Exec: nfsCreateVsLookup(nfsSeries),
+		FixedCell: "nfs/create-vs-lookup@01-15/pdirops", Fixed: nfsCreateVsLookup(nfsFixed)},
+	{Cell: "nfs/link-vs-lookup@mainline/pdirops", Exec: nfsLinkVsLookup(nfsMainline),
+		FixedCell: "nfs/link-vs-lookup@01-14/pdirops", Fixed: nfsLinkVsLookup(nfsFixed), Rare: rareLink},
+	{Cell: "nfs/link-vs-lookup@01-13/pdirops", Exec: nfsLinkVsLookup(nfsSeries),
+		FixedCell: "nfs/link-vs-lookup@01-14/pdirops", Fixed: nfsLinkVsLookup(nfsFixed), Rare: rareLink},
+	{Cell: "nfs/mkdir-vs-lookup@mainline/pdirops", Exec: nfsMkdirVsLookup(nfsMainline),
+		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(nfsFixed)},
+	{Cell: "nfs/mkdir-vs-lookup@01-14/pdirops", Exec: nfsMkdirVsLookup(nfsSeries),
+		FixedCell: "nfs/mkdir-vs-lookup@01-15/pdirops", Fixed: nfsMkdirVsLookup(nfsFixed)},
 }
 
 // abba: two goroutines take two mutexes in opposite orders. Natively
@@ -161,4 +205,25 @@ func unhashSameBucket(point func()) bool {
 		chain.Store(&nc)
 	}, lookupB, lookupB)
 	return owners.Load() == 1
+}
+
+// rareLink: the stat must miss l between the link's d_drop and its
+// d_add, which come after the link's lookup of a and two RPCs, while the
+// stat's d_lookup comes after one RPC: jitter must hold the stat back at
+// some forty points in a row.
+const rareLink = "the stat must be held back past the link's lookup of the source and two RPCs"
+
+// eventfsUAF: past fast_dput's WARN the lookup's dput writes the freed
+// d1.
+const eventfsUAF = "a use-after-free (the lookup's dput of the freed d1, past the WARN the cell ignores): Go's garbage collector keeps d1 alive"
+
+// Of is the native case of a catalog cell (scenario@variant), the one
+// place that maps the catalog to this package.
+func Of(cell string) (Case, bool) {
+	for _, c := range Cases {
+		if c.Cell == cell {
+			return c, true
+		}
+	}
+	return Case{}, false
 }

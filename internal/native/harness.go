@@ -1,8 +1,12 @@
 // Package native is the baseline dcsim is measured against: catalog race
 // cases written as a Go programmer would test them without dcsim, as
 // free goroutines on real sync primitives and atomics, run again and
-// again until a run hangs or computes a wrong result. Each case mirrors
-// the bug shape of one catalog cell (named in Case.Cell), not its code.
+// again until a run hangs or computes a wrong result. The first four
+// cases mirror the bug shape of their catalog cell (named in Case.Cell);
+// the later ones follow the model's algorithm (the same locks and
+// atomics in the same order, a point wherever the model has a
+// scheduling point that matters to the race) and check what the model's
+// checker checks, where it checks it, as assertions a test could make.
 //
 // Modes: Plain runs the goroutines as they are; Jitter calls
 // runtime.Gosched at random at the points where the model has scheduling
@@ -66,6 +70,17 @@ type Case struct {
 	// the mode's jitter), and returns false on a wrong result. It may
 	// never return (the hang).
 	Exec func(point func()) bool
+	// FixedCell and Fixed are the catalog's clean cell of the same
+	// program and its native version, which must never report; empty
+	// for the cases that have none.
+	FixedCell string
+	Fixed     func(point func()) bool
+	// Invisible, when set, says why no native execution can show the
+	// bug (the case still runs, and finds nothing).
+	Invisible string
+	// Rare, when set, says why jitter needs 10^5 executions or more to
+	// show the bug: the tests then only run it, and the bench measures.
+	Rare string
 }
 
 // Stats is what Measure found.
@@ -73,6 +88,7 @@ type Stats struct {
 	Execs   int           // executions run, the detecting one included
 	Elapsed time.Duration // wall time to the first detection, or in all
 	Found   Verdict       // OK when the cap was reached first
+	Slow    int           // executions that outlived Hang but ended within Confirm
 }
 
 // Limits cap a measurement.
@@ -81,6 +97,11 @@ type Limits struct {
 	MaxTime  time.Duration
 	// Hang is how long an execution may take before it counts as hung.
 	Hang time.Duration
+	// Confirm, if positive, is how much longer a timed-out execution is
+	// given before the hang is believed: one that ends meanwhile was slow
+	// (a loaded machine, a GC), not hung, and is counted in Stats.Slow.
+	// The hang's Elapsed stops at the timeout.
+	Confirm time.Duration
 }
 
 // Measure runs c in mode until an execution hangs or computes a wrong
@@ -112,7 +133,13 @@ func Measure(c Case, mode Mode, lim Limits) Stats {
 				st.Found = Wrong
 			}
 		case <-timer.C:
-			st.Found = Hang
+			st.Elapsed = time.Since(start)
+			if ok, ended := confirm(done, lim.Confirm); !ended {
+				st.Found = Hang
+				return st
+			} else if st.Slow++; !ok {
+				st.Found = Wrong
+			}
 		}
 		if st.Found != OK {
 			break
@@ -129,4 +156,19 @@ func run(fns ...func()) {
 		wg.Go(fn)
 	}
 	wg.Wait()
+}
+
+// confirm waits up to d for a timed-out execution to end.
+func confirm(done <-chan bool, d time.Duration) (ok, ended bool) {
+	if d <= 0 {
+		return false, false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case ok := <-done:
+		return ok, true
+	case <-t.C:
+		return false, false
+	}
 }
