@@ -10,12 +10,16 @@ import (
 )
 
 // benchCases are catalog programs of different sizes: a tiny demo, the
-// three-task d_alloc_parallel race, and a tmpfs program through the VFS.
+// d_alloc_parallel races, a tmpfs program through the VFS and an overlay
+// one.
 var benchCases = []struct{ scenario, variant string }{
 	{"demo/refcount-rcu", "mainline/today"},
 	{"dcache/parallel-lookup", "mainline/today"},
 	{"dcache/parallel-lookup", "v3/today"},
+	{"dcache/owner-and-waiter", "v3/today"},
+	{"dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today"},
 	{"vfs/rename-whiteout", "mainline/today"},
+	{"ovl/readdir-vs-lookup", "mainline/pdirops"},
 }
 
 // BenchmarkRun times whole random-walk runs of catalog programs (world

@@ -114,6 +114,10 @@ type World struct {
 	out     Outcome // what Run returns
 	fromRun bool    // made by Execute: Release may recycle it
 
+	// pools are the free lists of model objects (recycle.go), indexed by
+	// pool number; recycling the World zeroes what the run used.
+	pools []recycler
+
 	// Full tracing only.
 	decShown  int32 // decisions already shown on a trace line
 	setupOver bool  // a task not named "setup" has taken a step
@@ -180,7 +184,9 @@ func (w *World) recycle() {
 	}
 	clear(w.trace) // full traces hold objects and strings
 	clear(w.canon.subs)
+	w.resetPools()
 	*w = World{
+		pools:           w.pools,
 		log:             w.log[:0],
 		trace:           w.trace[:0],
 		canon:           canonState{keys: w.canon.keys[:0], subs: w.canon.subs},
