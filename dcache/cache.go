@@ -200,7 +200,7 @@ func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
 	}
 	sb.nextIno++
 	i.IIno = sb.nextIno
-	i.SetName(fmt.Sprintf("%s:%d", sb.Name, i.IIno))
+	i.SetNameNum(sb.Name, i.IIno)
 	i.ILock.Init(&i.Object, "i_lock", iLockClass)
 	if mode.IsDir() {
 		i.IRwsem.Init(&i.Object, "i_rwsem", sb.Type.dirClass)

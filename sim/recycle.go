@@ -54,7 +54,17 @@ func (w *World) resetPools() {
 
 // Pool hands out zeroed values of type T that belong to a World's run.
 // Make pools in package-level vars (NewPool).
+//
+// A *T that is a Recycler is reset by its Recycle method instead of being
+// zeroed: a harness record may keep the closure it bound to itself (a
+// task's body) for the next run, and must zero everything else.
 type Pool[T any] struct{ id int32 }
+
+// Recycler is a pooled value that says itself how to forget a run.
+type Recycler interface {
+	// Recycle zeroes every field but the ones bound to the value itself.
+	Recycle()
+}
 
 // NewPool makes a pool of T.
 func NewPool[T any]() *Pool[T] { return &Pool[T]{id: poolCount.Add(1) - 1} }
@@ -67,13 +77,18 @@ type objPool[T any] struct {
 func (p *objPool[T]) reset() {
 	var zero T
 	for _, x := range p.items[:p.used] {
-		*x = zero
+		if r, ok := any(x).(Recycler); ok {
+			r.Recycle()
+		} else {
+			*x = zero
+		}
 	}
 	p.used = 0
 }
 
 // New returns a zeroed *T for this run of w: one the World's earlier runs
-// used, or a new one. It stays the run's until w is recycled.
+// used (reset by Recycle if it is a Recycler), or a new one. It stays the
+// run's until w is recycled.
 func (p *Pool[T]) New(w *World) *T {
 	s := w.pool(p.id, func() recycler { return &objPool[T]{} }).(*objPool[T])
 	if s.used == len(s.items) {

@@ -25,6 +25,8 @@ type Env struct {
 	Pinned map[*dcache.Dentry]int
 	// Snap is the dump Snapshot took ("": none), for EachDump.
 	Snap string
+
+	bound envClosures // kept across runs (recycle.go)
 }
 
 // Snapshot records the dcache's dump now, for a test that checks the
@@ -39,9 +41,14 @@ func New(w *sim.World, v variant.Variant) *Env { return NewOps(w, v, nil) }
 func NewOps(w *sim.World, v variant.Variant, dop *dcache.DentryOperations) *Env {
 	c := dcache.NewCache(w, v)
 	sb := c.NewSuperBlock("t", dop)
-	e := &Env{W: w, C: c, SB: sb, Pinned: map[*dcache.Dentry]int{}}
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	w.Roots(Roots(sb))
+	e := envPool.New(w)
+	e.W, e.C, e.SB = w, c, sb
+	if e.Pinned == nil {
+		e.Pinned = map[*dcache.Dentry]int{}
+	}
+	e.bind()
+	w.AtEnd(e.bound.check)
+	w.Roots(e.bound.roots)
 	return e
 }
 
@@ -49,7 +56,7 @@ func NewOps(w *sim.World, v variant.Variant, dop *dcache.DentryOperations) *Env 
 func (e *Env) Root() *dcache.Dentry { return e.SB.SRoot }
 
 // RootFn returns Root as a function, for tasks built before the run.
-func (e *Env) RootFn() func() *dcache.Dentry { return e.Root }
+func (e *Env) RootFn() func() *dcache.Dentry { return e.bound.root }
 
 // Roots is the leak walk: every dentry reachable from each superblock's
 // root through d_children with its inode (dcache.MarkTree), and the
@@ -58,11 +65,16 @@ func (e *Env) RootFn() func() *dcache.Dentry { return e.Root }
 func Roots(sbs ...*dcache.SuperBlock) func(mark func(*sim.Object)) {
 	return func(mark func(*sim.Object)) {
 		for _, sb := range sbs {
-			dcache.MarkTree(sb.SRoot, mark)
-			for _, i := range sb.Inodes() {
-				mark(&i.Object)
-			}
+			markSuperBlock(sb, mark)
 		}
+	}
+}
+
+// markSuperBlock marks sb's tree and inodes (Roots).
+func markSuperBlock(sb *dcache.SuperBlock, mark func(*sim.Object)) {
+	dcache.MarkTree(sb.SRoot, mark)
+	for _, i := range sb.Inodes() {
+		mark(&i.Object)
 	}
 }
 

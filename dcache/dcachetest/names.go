@@ -8,7 +8,12 @@ import (
 
 // Q is the qstr of name in parent, hashed as full_name_hash does.
 func Q(parent *dcache.Dentry, name string) *dcache.Qstr {
-	return &dcache.Qstr{Name: name, Hash: dcache.FullNameHash(parent, name)}
+	q := &dcache.Qstr{}
+	if parent != nil {
+		q = qstrPool.New(parent.DSb.Cache().W)
+	}
+	q.Name, q.Hash = name, dcache.FullNameHash(parent, name)
+	return q
 }
 
 // InLookupBucket is in_lookup_hash()'s bucket index as dcache computes it
