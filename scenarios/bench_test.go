@@ -27,20 +27,12 @@ var benchCases = []struct{ scenario, variant string }{
 // allocations and ns per step.
 func BenchmarkRun(b *testing.B) {
 	for _, c := range benchCases {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v, err := variant.Parse(c.variant)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := sc.Program(v)
+		p, cfg := catalogProgram(b, c.scenario, c.variant)
 		b.Run(c.scenario+"@"+c.variant, func(b *testing.B) {
 			b.ReportAllocs()
 			var steps int64
 			for i := range b.N {
-				out := sim.Execute(p, sc.Config, sim.NewRandom(explore.RunSeed(1, i)))
+				out := sim.Execute(p, cfg, sim.NewRandom(explore.RunSeed(1, i)))
 				steps += out.Steps
 				out.Release()
 			}
@@ -48,4 +40,19 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
 		})
 	}
+}
+
+// catalogProgram is the catalog's program of scenario@variant and its
+// configuration.
+func catalogProgram(tb testing.TB, scenario, vtext string) (sim.Program, sim.Config) {
+	tb.Helper()
+	sc, err := scenarios.Lookup(scenario)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := variant.Parse(vtext)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc.Program(v), sc.Config
 }

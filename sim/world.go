@@ -139,6 +139,11 @@ func NewWorld(name string, cfg Config, s Strategy) *World {
 	if !ok {
 		w = &World{}
 	}
+	return w.start(name, cfg, s)
+}
+
+// start readies an empty or recycled World for a run.
+func (w *World) start(name string, cfg Config, s Strategy) *World {
 	w.name, w.cfg, w.strategy, w.hash = name, cfg, s, 14695981039346656037
 	return w
 }
