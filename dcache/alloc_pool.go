@@ -22,6 +22,7 @@ var (
 	inodeSlices  = sim.NewSlices[*Inode]()
 	dirAddSlices = sim.NewSlices[dirAddSection]()
 	superSlices  = sim.NewSlices[*SuperBlock]()
+	twinSlices   = sim.NewSlices[twin]()
 )
 
 // without returns a new list of s's elements but d, in order, never

@@ -102,7 +102,7 @@ type twin struct{ twin, old *Dentry }
 // d_moves old_dentry away before it returns. Until that d_move the pair
 // is allowed; the end-of-run check still sees any pair left behind.
 func AllowTwin(t *sim.Task, twinD, old *Dentry) {
-	old.c.twins = append(old.c.twins, twin{twinD, old})
+	old.c.twins = twinSlices.Append(old.c.W, old.c.twins, twin{twinD, old})
 }
 
 func (c *Cache) isTwin(a, b *Dentry) bool {

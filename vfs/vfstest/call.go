@@ -217,7 +217,13 @@ type Session struct {
 }
 
 // NewSession starts a task's session on s.
-func NewSession(s *vfs.System) *Session { return &Session{S: s, last: -1} }
+func NewSession(s *vfs.System) *Session {
+	ss := sessionPool.New(s.C.W) // the run's memory (sim/recycle.go)
+	ss.S, ss.last = s, -1
+	return ss
+}
+
+var sessionPool = sim.NewPool[Session]()
 
 // Run executes the call as task t in a session of its own.
 func (c *Call) Run(t *sim.Task, s *vfs.System) string { return NewSession(s).Run(t, c) }
