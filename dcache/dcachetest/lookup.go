@@ -46,30 +46,29 @@ const (
 func LookupTask(c *dcache.Cache, parent func() *dcache.Dentry, name string, fate Fate) func(t *sim.Task) {
 	lt := lookupTaskPool.New(c.W)
 	lt.c, lt.parent, lt.name, lt.fate = c, parent, name, fate
-	if lt.body == nil {
-		lt.body = lt.run
+	if lt.body != nil {
+		return lt.body // bound to lt in an earlier run of the World
+	}
+	lt.body = func(t *sim.Task) {
+		c, name, fate := lt.c, lt.name, lt.fate // this run's arguments
+		p := lt.parent()
+		q := Q(p, name)
+		d, wq := OwnLookup(t, c, p, q)
+		if !sim.IsErr(d) {
+			CheckLookupResult(t, p, q, d)
+			if dcache.DInLookup(t, d) {
+				switch fate {
+				case FateAdd:
+					dcache.DAdd(t, d, nil)
+				case FateFail:
+					dcache.DLookupDone(t, d)
+				}
+			}
+			dcache.Dput(t, d)
+		}
+		Release(t, wq)
 	}
 	return lt.body
-}
-
-func (lt *lookupTask) run(t *sim.Task) {
-	c, name, fate := lt.c, lt.name, lt.fate
-	p := lt.parent()
-	q := Q(p, name)
-	d, wq := OwnLookup(t, c, p, q)
-	if !sim.IsErr(d) {
-		CheckLookupResult(t, p, q, d)
-		if dcache.DInLookup(t, d) {
-			switch fate {
-			case FateAdd:
-				dcache.DAdd(t, d, nil)
-			case FateFail:
-				dcache.DLookupDone(t, d)
-			}
-		}
-		dcache.Dput(t, d)
-	}
-	Release(t, wq)
 }
 
 // CheckLookupResult checks d_alloc_parallel's result as its callers rely
