@@ -50,9 +50,5 @@ func catalogProgram(tb testing.TB, scenario, vtext string) (sim.Program, sim.Con
 	if err != nil {
 		tb.Fatal(err)
 	}
-	v, err := variant.Parse(vtext)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return sc.Program(v), sc.Config
+	return sc.Program(variant.MustParse(vtext)), sc.Config
 }
