@@ -20,6 +20,7 @@ var benchCases = []struct{ scenario, variant string }{
 	{"dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today"},
 	{"vfs/rename-whiteout", "mainline/today"},
 	{"ovl/readdir-vs-lookup", "mainline/pdirops"},
+	{"dcache/addci-relock", "v3/today"},
 }
 
 // BenchmarkRun times whole random-walk runs of catalog programs (world

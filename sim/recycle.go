@@ -30,7 +30,7 @@ type recycler interface {
 	reset()
 }
 
-// pools returns w's free list number id, made by mk on first use.
+// pool returns w's free list number id, made by mk on first use.
 func (w *World) pool(id int32, mk func() recycler) recycler {
 	for int(id) >= len(w.pools) {
 		w.pools = append(w.pools, nil)
