@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,7 @@ func cmdExplore(e *env, args []string) error {
 	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction), dpor-conservative (DPOR complete within the bound, more runs), random (seeded walk), pct (priorities with --depth-1 change points) or pos (partial order sampling)")
 	fs.BoolVar(&ef.all, "all", false, "go on after the first violation and print each distinct one (kind, rule, location) with its count and first schedule")
 	fs.IntVar(&ef.depth, "depth", explore.DefaultDepth, "PCT's bug depth: depth-1 priority change points per run")
-	fs.IntVar(&ef.workers, "workers", 0, "goroutines for random, pct and pos (0: GOMAXPROCS); the result does not depend on it")
+	fs.IntVar(&ef.workers, "workers", 0, "goroutines for dfs, random, pct and pos (0: GOMAXPROCS); the result does not depend on it")
 	fs.IntVar(&ef.budget, "budget", explore.DefaultBudget, "maximum number of runs")
 	fs.StringVar(&ef.seed, "seed", "1", "seed of the random walk")
 	fs.IntVar(&ef.preemptions, "preemptions", 2, "preemption bound of the DFS (deepened from 0)")
@@ -107,6 +108,10 @@ func (ef *exploreFlags) explore(ctx context.Context, seed uint64) (*explore.Resu
 	o := explore.Options{Seed: seed, Budget: ef.budget, MaxPreemptions: ef.preemptions,
 		MaxFaults: ef.maxFaults, Config: tg.cfg, RecheckEvery: ef.recheck, RequireMarks: tg.sc.Marks, Context: ctx,
 		Ignore: splitList(ef.ignore), All: ef.all, Depth: ef.depth, Workers: ef.workers}
+	if o.Workers == 0 {
+		// The DFS spreads over workers only when asked to (explore.DFS).
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
 	res := strategies[ef.strategy](tg.program(), o)
 	shrinkResult(tg.program(), tg.cfg, res)
 	return res, nil

@@ -205,26 +205,14 @@ func (e *explorer) fold(out *sim.Outcome, rc *sim.Report) bool {
 	for k, v := range out.Marks {
 		e.res.Marks[k] += v
 	}
-	if _, ok := e.hashes[out.Hash]; !ok {
-		e.hashes[out.Hash] = struct{}{}
-		e.res.Distinct++
-	}
+	e.noteHash(out.Hash)
 	if e.opts.Progress != nil {
 		e.opts.Progress(e.res.Runs)
 	}
 	if e.opts.OnRun != nil {
 		e.opts.OnRun(out)
 	}
-	more := e.res.Runs < e.opts.budget()
-	if !more {
-		e.res.Stopped = StopBudget
-	} else if ctx := e.opts.Context; ctx != nil && ctx.Err() != nil {
-		more = false
-		e.res.Stopped = StopCancelled
-		if ctx.Err() == context.DeadlineExceeded {
-			e.res.Stopped = StopTime
-		}
-	}
+	more := e.budgetLeft()
 	if rc != nil {
 		e.violation(rc, out)
 		return e.goOn(more)
@@ -237,6 +225,31 @@ func (e *explorer) fold(out *sim.Outcome, rc *sim.Report) bool {
 }
 
 // goOn says whether to go on after a violation.
+// noteHash counts a run's step sequence towards the distinct runs.
+func (e *explorer) noteHash(h uint64) {
+	if _, ok := e.hashes[h]; !ok {
+		e.hashes[h] = struct{}{}
+		e.res.Distinct++
+	}
+}
+
+// budgetLeft reports whether another run may follow the ones folded, and
+// records why not when none may.
+func (e *explorer) budgetLeft() bool {
+	if e.res.Runs >= e.opts.budget() {
+		e.res.Stopped = StopBudget
+		return false
+	}
+	if ctx := e.opts.Context; ctx != nil && ctx.Err() != nil {
+		e.res.Stopped = StopCancelled
+		if ctx.Err() == context.DeadlineExceeded {
+			e.res.Stopped = StopTime
+		}
+		return false
+	}
+	return true
+}
+
 func (e *explorer) goOn(more bool) bool {
 	if !e.opts.KeepGoing && !e.opts.All {
 		e.res.Stopped = StopViolation
@@ -356,8 +369,14 @@ func Preemptions(log []sim.Decision) int {
 // the fewest preemptions) or when the budget runs out. A bound whose tree
 // the preemption bound did not cut is the whole tree: deepening stops
 // there, exhausted, whatever o.MaxPreemptions is.
+//
+// With o.Workers > 1 (and no OnRun) each bound's tree is spread over that
+// many goroutines with the same result (dfs_parallel.go).
 func DFS(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
+	if o.Workers > 1 && o.OnRun == nil {
+		return e.deepen(e.dfsBoundParallel)
+	}
 	return e.deepen(e.dfsBound)
 }
 

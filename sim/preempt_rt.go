@@ -22,6 +22,16 @@ import "strconv"
 //     "sleeping function called from invalid context"; acquiring it under
 //     another spinlock_t or inside rcu_read_lock is allowed;
 //   - lockdep_assert_preemption_disabled fails under a spinlock_t alone.
+//
+// Divergence: a contended spinlock_t always sleeps here. The kernel's
+// rtlock_slowlock_locked (kernel/locking/rtmutex.c, v6.18) first spins in
+// rtmutex_spin_on_owner while the owner is on a CPU, it is the top waiter
+// and nothing needs its CPU (need_resched), and sleeps in schedule_rtlock
+// otherwise. The spin only keeps lower-priority tasks of its own CPU off
+// it for as long as the owner runs elsewhere, so it orders nothing that a
+// preemption of the owner (which ends the spin) cannot also produce:
+// modelling it as a sleep adds no reachable state and saves a step per
+// spin iteration.
 
 // Raw marks the class as raw_spinlock_t or a bit spinlock: under
 // PREEMPT_RT its locks still disable preemption. It returns c, for use
