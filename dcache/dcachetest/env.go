@@ -26,7 +26,8 @@ type Env struct {
 	// Snap is the dump Snapshot took ("": none), for EachDump.
 	Snap string
 
-	bound envClosures // kept across runs (recycle.go)
+	bound  envClosures             // kept across runs (recycle.go)
+	inTree map[*dcache.Dentry]bool // Umount's scratch, kept across runs
 }
 
 // Snapshot records the dcache's dump now, for a test that checks the
@@ -79,7 +80,7 @@ func markSuperBlock(sb *dcache.SuperBlock, mark func(*sim.Object)) {
 }
 
 // CheckUmount registers the umount check (R39) at the end of the run.
-func (e *Env) CheckUmount() { e.W.AtEnd(func(w *sim.World) { e.Umount(w) }) }
+func (e *Env) CheckUmount() { e.W.AtEnd(e.bound.umount) }
 
 // Umount is what umount_check (fs/dcache.c, R39) would find once every
 // task has finished and given its references back: each dentry is pinned
@@ -89,30 +90,12 @@ func (e *Env) CheckUmount() { e.W.AtEnd(func(w *sim.World) { e.Umount(w) }) }
 // inode's i_count is its number of aliases.
 func (e *Env) Umount(w *sim.World) {
 	report := func(title string) { w.Violation(sim.KindInvariant, "R39", title, e.SB.Dump()) }
-	inTree := map[*dcache.Dentry]bool{}
-	var rec func(d *dcache.Dentry) bool
-	rec = func(d *dcache.Dentry) bool {
-		inTree[d] = true
-		want := len(dcache.Children(d)) + e.Pinned[d]
-		if d == e.SB.SRoot {
-			want++
-		}
-		if n := d.DLockref.Count(); n != want {
-			report(fmt.Sprintf("dentry %s still in use: count %d, %d expected", d, n, want))
-			return false
-		}
-		if d.DFlags&dcache.DCACHE_PAR_LOOKUP != 0 || dcache.OnInLookupHash(d) {
-			report(fmt.Sprintf("dentry %s still in-lookup at the end (flags %s)", d, dcache.FlagString(d.DFlags)))
-			return false
-		}
-		for _, ch := range dcache.Children(d) {
-			if !rec(ch) {
-				return false
-			}
-		}
-		return true
+	if e.inTree == nil {
+		e.inTree = map[*dcache.Dentry]bool{}
 	}
-	if !rec(e.SB.SRoot) {
+	clear(e.inTree)
+	inTree := e.inTree
+	if !e.umountTree(w, e.SB.SRoot) {
 		return
 	}
 	for _, chain := range e.C.HashChains() {
@@ -135,4 +118,28 @@ func (e *Env) Umount(w *sim.World) {
 			return
 		}
 	}
+}
+
+// umountTree checks d and the tree below it for Umount, noting each
+// dentry in e.inTree; false when it reported.
+func (e *Env) umountTree(w *sim.World, d *dcache.Dentry) bool {
+	e.inTree[d] = true
+	want := len(dcache.Children(d)) + e.Pinned[d]
+	if d == e.SB.SRoot {
+		want++
+	}
+	if n := d.DLockref.Count(); n != want {
+		w.Violation(sim.KindInvariant, "R39", fmt.Sprintf("dentry %s still in use: count %d, %d expected", d, n, want), e.SB.Dump())
+		return false
+	}
+	if d.DFlags&dcache.DCACHE_PAR_LOOKUP != 0 || dcache.OnInLookupHash(d) {
+		w.Violation(sim.KindInvariant, "R39", fmt.Sprintf("dentry %s still in-lookup at the end (flags %s)", d, dcache.FlagString(d.DFlags)), e.SB.Dump())
+		return false
+	}
+	for _, ch := range dcache.Children(d) {
+		if !e.umountTree(w, ch) {
+			return false
+		}
+	}
+	return true
 }

@@ -15,20 +15,23 @@ var (
 	envPool        = sim.NewPool[Env]()
 	lookupTaskPool = sim.NewPool[lookupTask]()
 	qstrPool       = sim.NewPool[dcache.Qstr]()
+	gatePool       = sim.NewPool[Gate]()
 )
 
 // envClosures are the closures an Env hands to the World, bound to it.
 type envClosures struct {
-	root  func() *dcache.Dentry
-	check func(w *sim.World)
-	roots func(mark func(*sim.Object))
+	root   func() *dcache.Dentry
+	check  func(w *sim.World)
+	roots  func(mark func(*sim.Object))
+	umount func(w *sim.World)
 }
 
 // Recycle forgets the run but keeps the closures and the Pinned map's
 // memory.
 func (e *Env) Recycle() {
 	clear(e.Pinned)
-	*e = Env{Pinned: e.Pinned, bound: e.bound}
+	clear(e.inTree)
+	*e = Env{Pinned: e.Pinned, inTree: e.inTree, bound: e.bound}
 }
 
 // bind makes e's closures the first time e is used.
@@ -37,9 +40,10 @@ func (e *Env) bind() {
 		return
 	}
 	e.bound = envClosures{
-		root:  e.Root,
-		check: func(w *sim.World) { e.C.CheckInvariants(nil) },
-		roots: func(mark func(*sim.Object)) { markSuperBlock(e.SB, mark) },
+		root:   e.Root,
+		check:  func(w *sim.World) { e.C.CheckInvariants(nil) },
+		roots:  func(mark func(*sim.Object)) { markSuperBlock(e.SB, mark) },
+		umount: func(w *sim.World) { e.Umount(w) },
 	}
 }
 
