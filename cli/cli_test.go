@@ -165,7 +165,7 @@ func TestExploreHugeBound(t *testing.T) {
 	if code != 0 || !strings.Contains(out, ": exhausted (all interleavings)\n") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
-	code, out, _ = dcsim(t, "explore", "--scenario", "demo/abba-ordered")
+	code, out, _ = dcsim(t, "explore", "--scenario", "demo/lost-wakeup-fixed")
 	if code != 0 || !strings.Contains(out, "preemption bound 2: exhausted within preemption bound 2\n") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}

@@ -30,6 +30,11 @@ type Options struct {
 	MaxPreemptions int
 	// MaxFaults bounds how many injected faults a DFS run may take.
 	MaxFaults int
+	// KeepRepeatedPicks makes the DFS explore the alternatives of
+	// decisions marked sim.Decision.RepeatsPick too, which repeat runs
+	// of the decision before them (tests and measurements compare with
+	// it).
+	KeepRepeatedPicks bool
 	// ConservativeBound makes DPOR also place every backtrack point
 	// that preempts at the nearest earlier point where it preempts
 	// nothing, and turns its sleep sets off (bounded partial-order
@@ -429,6 +434,13 @@ func (e *explorer) dfsBound(bound int) (exhausted, more bool) {
 // nextPrefix finds the deepest decision with an untried alternative that
 // keeps the run within the bounds, in the order default-first. Prefix
 // sums of preemptions and faults make it linear in the log's length.
+//
+// A decision marked RepeatsPick (a task's first scheduling point right
+// after the decision that picked it) offers no alternative: each of its
+// runs is, step for step, a run of the same alternative at the decision
+// before it, with no more preemptions (proof in sim/startunit.go), and
+// that decision's alternatives are explored. Skipping them is no cut of
+// the bound either: a twin the bound cuts is cut, and counted, there.
 func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bool) {
 	pre := make([]int, len(log)+1)
 	flt := make([]int, len(log)+1)
@@ -443,6 +455,9 @@ func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bo
 	}
 	for i := len(log) - 1; i >= 0; i-- {
 		d := log[i]
+		if d.RepeatsPick && !e.opts.KeepRepeatedPicks {
+			continue
+		}
 		order := optionOrder(&d)
 		at := slices.Index(order, int(d.Value))
 		for _, alt := range order[at+1:] {

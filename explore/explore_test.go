@@ -27,9 +27,12 @@ func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 // at least two tasks are unfinished. A pick is a preemption when the task
 // that ran the previous unit still has units left; a pick after a task
 // finished is free. The runtime's decision logs are in one-to-one
-// correspondence with these unit orders, so DFS within bound b runs once
-// per unit order with at most b preemptions. The step sequence of a run is
-// its unit order with every task's start unit dropped.
+// correspondence with these unit orders, so DFS within bound b with
+// KeepRepeatedPicks runs once per unit order with at most b preemptions.
+// The step sequence of a run is its unit order with every task's start
+// unit dropped. An order that runs another task's unit right after a
+// start unit repeats a pick (the first point's decision is marked
+// sim.Decision.RepeatsPick): the plain DFS skips it.
 
 // orders lists every interleaving of two tasks with n units each, as the
 // sequence of task ids running unit after unit.
@@ -67,6 +70,21 @@ func preemptions(seq []int, n int) int {
 	return p
 }
 
+// repeatsPick reports whether seq runs a task's start unit and then, at
+// once, another task's unit.
+func repeatsPick(seq []int) bool {
+	seen := [2]bool{}
+	for i, id := range seq {
+		if !seen[id] {
+			seen[id] = true
+			if i+1 < len(seq) && seq[i+1] != id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // steps drops each task's first unit (its start) and renders the rest as
 // a string of task letters, "aabab".
 func steps(seq []int) string {
@@ -83,17 +101,33 @@ func steps(seq []int) string {
 }
 
 // model returns, for tasks of k steps each and a preemption bound b, the
-// number of decision sequences (unit orders) within the bound and the set
-// of step sequences they produce.
-func model(k, b int) (runs int, stepSeqs map[string]bool) {
+// number of decision sequences (unit orders) within the bound, the number
+// of those that repeat no pick, and the set of step sequences they
+// produce.
+func model(k, b int) (runs, plain int, stepSeqs map[string]bool) {
 	stepSeqs = map[string]bool{}
 	for _, o := range orders(k + 1) {
 		if preemptions(o, k+1) <= b {
 			runs++
+			if !repeatsPick(o) {
+				plain++
+			}
 			stepSeqs[steps(o)] = true
 		}
 	}
-	return runs, stepSeqs
+	return runs, plain, stepSeqs
+}
+
+// mostPreemptions is the most preemptions a unit order of two tasks of k
+// steps takes (among those that repeat no pick when plain).
+func mostPreemptions(k int, plain bool) int {
+	maxP := 0
+	for _, o := range orders(k + 1) {
+		if !plain || !repeatsPick(o) {
+			maxP = max(maxP, preemptions(o, k+1))
+		}
+	}
+	return maxP
 }
 
 // stepInterleavings is the plain step-level view: every interleaving of
@@ -219,16 +253,20 @@ func TestModelSanity(t *testing.T) {
 	if n := len(orders(2)); n != 6 {
 		t.Fatalf("orders(2) = %d, want 6", n)
 	}
-	if r, s := model(1, 0); r != 2 || len(s) != 2 {
-		t.Fatalf("model(1,0) = %d runs, %v", r, s)
+	if r, p, s := model(1, 0); r != 2 || p != 2 || len(s) != 2 {
+		t.Fatalf("model(1,0) = %d runs (%d plain), %v", r, p, s)
 	}
 	// Every step interleaving is produced by some unit order, and the
-	// preemption counts agree.
+	// preemption counts agree; skipping the orders that repeat a pick
+	// leaves exactly one order per step interleaving.
 	for k := 1; k <= 4; k++ {
 		for b := 0; b <= 2*k; b++ {
-			_, s := model(k, b)
+			_, plain, s := model(k, b)
 			if want := stepInterleavings(k, b); !maps.Equal(s, want) {
 				t.Fatalf("k=%d b=%d: unit model gives step orders %v, step model %v", k, b, slices.Sorted(maps.Keys(s)), slices.Sorted(maps.Keys(want)))
+			}
+			if plain != len(s) {
+				t.Fatalf("k=%d b=%d: %d orders repeat no pick, for %d step orders", k, b, plain, len(s))
 			}
 		}
 	}
@@ -251,45 +289,48 @@ func TestDFSBoundZeroRunsNonPreemptiveOrders(t *testing.T) {
 }
 
 func TestDFSRunCountsMatchBruteForce(t *testing.T) {
-	for k := 1; k <= 4; k++ {
-		// The most preemptions any unit order takes: past it the bound
-		// cuts nothing, and deepening stops there.
-		maxP := 0
-		for _, o := range orders(k + 1) {
-			maxP = max(maxP, preemptions(o, k+1))
-		}
-		cumulative := 0
-		for b := 0; b <= maxP+2; b++ {
-			eb := min(b, maxP)
-			n, stepSeqs := model(k, eb)
-			// Iterative deepening: bound b reruns bounds 0..b-1 first.
-			if b <= maxP {
-				cumulative += n
-			}
-			var log []string
-			r := explore.DFS(yielders(k, &log), explore.Options{MaxPreemptions: b, Budget: 1 << 20})
-			if r.Runs != cumulative {
-				t.Errorf("k=%d b=%d: %d runs, want %d (sum over bounds 0..%d of unit orders within the bound)", k, b, r.Runs, cumulative, eb)
-			}
-			if r.Distinct != len(stepSeqs) {
-				t.Errorf("k=%d b=%d: %d distinct, want %d step interleavings", k, b, r.Distinct, len(stepSeqs))
-			}
-			got := map[string]bool{}
-			for _, s := range log {
-				got[s] = true
-			}
-			if want := stepInterleavings(k, eb); !maps.Equal(got, want) {
-				t.Errorf("k=%d b=%d: step orders run %v, want %v", k, b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
-			}
-			if len(log) != r.Runs {
-				t.Errorf("k=%d b=%d: %d runs finished, Result.Runs %d", k, b, len(log), r.Runs)
-			}
-			if !r.Exhausted || r.Bound != eb || !r.Clean() || r.First != nil {
-				t.Errorf("k=%d b=%d: Exhausted=%v Bound=%d Clean=%v", k, b, r.Exhausted, r.Bound, r.Clean())
-			}
-			if r.BoundCut != (b < maxP) || r.Complete() != (b >= maxP) || r.FaultsCut || r.Stopped != explore.StopNone {
-				t.Errorf("k=%d b=%d (most preemptions %d): BoundCut=%v Complete=%v FaultsCut=%v Stopped=%q",
-					k, b, maxP, r.BoundCut, r.Complete(), r.FaultsCut, r.Stopped)
+	for _, keep := range []bool{true, false} {
+		for k := 1; k <= 4; k++ {
+			// The most preemptions any unit order the DFS explores
+			// takes: past it the bound cuts nothing, and deepening
+			// stops there.
+			maxP := mostPreemptions(k, !keep)
+			cumulative := 0
+			for b := 0; b <= maxP+2; b++ {
+				eb := min(b, maxP)
+				n, plain, stepSeqs := model(k, eb)
+				if !keep {
+					n = plain
+				}
+				// Iterative deepening: bound b reruns bounds 0..b-1 first.
+				if b <= maxP {
+					cumulative += n
+				}
+				var log []string
+				r := explore.DFS(yielders(k, &log), explore.Options{MaxPreemptions: b, Budget: 1 << 20, KeepRepeatedPicks: keep})
+				if r.Runs != cumulative {
+					t.Errorf("keep %v k=%d b=%d: %d runs, want %d (sum over bounds 0..%d of unit orders within the bound)", keep, k, b, r.Runs, cumulative, eb)
+				}
+				if r.Distinct != len(stepSeqs) {
+					t.Errorf("keep %v k=%d b=%d: %d distinct, want %d step interleavings", keep, k, b, r.Distinct, len(stepSeqs))
+				}
+				got := map[string]bool{}
+				for _, s := range log {
+					got[s] = true
+				}
+				if want := stepInterleavings(k, eb); !maps.Equal(got, want) {
+					t.Errorf("keep %v k=%d b=%d: step orders run %v, want %v", keep, k, b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+				}
+				if len(log) != r.Runs {
+					t.Errorf("keep %v k=%d b=%d: %d runs finished, Result.Runs %d", keep, k, b, len(log), r.Runs)
+				}
+				if !r.Exhausted || r.Bound != eb || !r.Clean() || r.First != nil {
+					t.Errorf("keep %v k=%d b=%d: Exhausted=%v Bound=%d Clean=%v", keep, k, b, r.Exhausted, r.Bound, r.Clean())
+				}
+				if r.BoundCut != (b < maxP) || r.Complete() != (b >= maxP) || r.FaultsCut || r.Stopped != explore.StopNone {
+					t.Errorf("keep %v k=%d b=%d (most preemptions %d): BoundCut=%v Complete=%v FaultsCut=%v Stopped=%q",
+						keep, k, b, maxP, r.BoundCut, r.Complete(), r.FaultsCut, r.Stopped)
+				}
 			}
 		}
 	}
@@ -299,7 +340,7 @@ func TestDFSRunCountsMatchBruteForce(t *testing.T) {
 // the first bound that cut nothing and says the whole tree was explored.
 func TestDFSStopsDeepeningWhenNothingIsCut(t *testing.T) {
 	r := explore.DFS(yielders(3, nil), explore.Options{MaxPreemptions: 1_000_000_000})
-	if !r.Complete() || r.Bound != 6 || r.Coverage() != "exhausted (all interleavings)" {
+	if !r.Complete() || r.Bound != mostPreemptions(3, true) || r.Coverage() != "exhausted (all interleavings)" {
 		t.Errorf("bound 1e9: complete %v, bound %d, %q", r.Complete(), r.Bound, r.Coverage())
 	}
 	if r := explore.DFS(yielders(3, nil), explore.Options{MaxPreemptions: 2}); r.Complete() ||
@@ -338,14 +379,14 @@ func TestDFSFirstViolationHasFewestPreemptions(t *testing.T) {
 		if bugNeedsTwo(o) {
 			minP = min(minP, p)
 		}
-		if p <= 1 {
+		if p <= 1 && !repeatsPick(o) {
 			within1++
 		}
 	}
 	if minP != 2 {
 		t.Fatalf("reference model: bug needs %d preemptions, the test program is wrong", minP)
 	}
-	n0, _ := model(2, 0)
+	_, n0, _ := model(2, 0)
 
 	// Bounds 0 and 1 are clean and exhaustive.
 	r1 := explore.DFS(twoPreemptionBug, explore.Options{MaxPreemptions: 1, RequireMarks: []string{"saw both stores"}})
@@ -463,8 +504,8 @@ func TestBudget(t *testing.T) {
 	// A budget of exactly the tree's size is enough to exhaust it; one run
 	// fewer is not.
 	total := 0
-	for b := 0; b <= 2; b++ {
-		n, _ := model(2, b)
+	for b := 0; b <= min(2, mostPreemptions(2, true)); b++ {
+		_, n, _ := model(2, b)
 		total += n
 	}
 	if r := explore.DFS(yielders(2, nil), explore.Options{MaxPreemptions: 2, Budget: total}); r.Runs != total || !r.Exhausted {

@@ -129,9 +129,16 @@ func step(t *sim.Task, run FSRun, ss *vfstest.Session, st Step) bool {
 		if rw, ok := run.(CallRewriter); ok {
 			call = rw.RewriteCall(st.Layer, call)
 		}
-		from := t.World().Steps()
+		// Only a checker reads the clock at the call's start: a task's
+		// first call that reads it makes its start unit observe time
+		// (sim/startunit.go).
+		cc, checked := run.(CallChecker)
+		var from int64
+		if checked {
+			from = t.World().Steps()
+		}
 		got = ss.Run(t, call)
-		if cc, ok := run.(CallChecker); ok {
+		if checked {
 			cc.CheckCall(t, st.Layer, call, got, from)
 			if t.World().Halted() {
 				return false

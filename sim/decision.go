@@ -30,7 +30,7 @@ const (
 // Decision is one entry of the decision log. Alongside the value it keeps
 // the options that were open, so explorers can enumerate alternatives.
 //
-// A Decision is 16 bytes with no pointers: a run logs one at every
+// A Decision is 24 bytes with no pointers: a run logs one at every
 // scheduling point where more than one task could run, so the log must be
 // cheap to grow and invisible to the garbage collector.
 type Decision struct {
@@ -43,6 +43,13 @@ type Decision struct {
 	// or exited, so any choice is free of preemption).
 	Cur  int8
 	Kind DecisionKind
+	// RepeatsPick marks the first scheduling point of a task that the
+	// decision just before picked, when its start unit changed nothing
+	// (sim/startunit.go): every value but Cur gives a run that the
+	// previous decision gives by picking that value, with no more
+	// preemptions. The value here is free as at any other decision; an
+	// exhaustive search may skip the alternatives.
+	RepeatsPick bool
 }
 
 // Preempts reports whether a schedule decision switched away from a task

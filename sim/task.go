@@ -158,8 +158,9 @@ func (t *Task) point(op Op, id ObjID, o *Object, field string, acc Access) {
 		panic(haltRun{})
 	}
 	t.pending = Pending{op, id, acc}
+	repeats := w.su.t != nil && w.endStartUnit(t)
 	if r := w.eligible(); r&(r-1) != 0 {
-		if v := w.decide(DecideSchedule, t.id, 0, ""); v != t.id {
+		if v := w.decideOn(Decision{Kind: DecideSchedule, Cur: int8(t.id), RepeatsPick: repeats}, ""); v != t.id {
 			w.cur = w.tasks[v]
 			t.switchOut()
 		}
@@ -270,6 +271,7 @@ func (t *Task) CPURelax() {
 		panic(haltRun{})
 	}
 	t.pending = Pending{Op: opYield}
+	w.su.t = nil
 	r := w.eligible()
 	if w.pinned != 0 {
 		w.noteSpin(t, r)

@@ -87,6 +87,7 @@ type World struct {
 	step     int64
 	hash     uint64
 	log      []Decision
+	su       startUnit // the start unit being watched (startunit.go)
 
 	nextID  ObjID
 	objects []*Object
@@ -97,14 +98,15 @@ type World struct {
 	halted   bool
 	ended    bool
 
-	marks    map[string]int
-	atEnd    []func(w *World)
-	roots    []func(mark func(*Object))
-	lockdep  lockdepState
-	rcu      rcuState
-	waitVars map[varKey]*WaitQueue
-	trace    []Step
-	views    []View // model state for observers and reports (AddView)
+	marks     map[string]int
+	markCount int // marks hit so far
+	atEnd     []func(w *World)
+	roots     []func(mark func(*Object))
+	lockdep   lockdepState
+	rcu       rcuState
+	waitVars  map[varKey]*WaitQueue
+	trace     []Step
+	views     []View // model state for observers and reports (AddView)
 
 	// Waiter lists for queues (WaitQueue.add), reused across runs.
 	waiterSlab      []*Task
@@ -224,8 +226,13 @@ func (w *World) Name() string { return w.name }
 // Config returns the run's configuration.
 func (w *World) Config() Config { return w.cfg }
 
-// Steps is the number of steps executed so far.
-func (w *World) Steps() int64 { return w.step }
+// Steps is the number of steps executed so far. A start unit that reads
+// it has read the clock, which runs on while the task waits: it is not
+// quiet (sim/startunit.go).
+func (w *World) Steps() int64 {
+	w.su.t = nil
+	return w.step
+}
 
 // Tasks lists the run's tasks in id order.
 func (w *World) Tasks() []*Task { return w.tasks }
@@ -325,6 +332,7 @@ func (w *World) Run() *Outcome {
 		t := w.cur
 		if t.co == nil {
 			t.co = getCoro(t)
+			w.beginStartUnit(t)
 		}
 		if w.pinned != 0 {
 			w.onCPU(t)
@@ -406,6 +414,7 @@ func (w *World) teardown() {
 // pickNext chooses who runs after t blocks or exits (t == nil: at start).
 // With no runnable task left the run is over or deadlocked.
 func (w *World) pickNext(t *Task) {
+	w.su.t = nil
 	r := w.eligible()
 	if r == 0 && w.runnable != 0 {
 		w.spinStarves(nil)
@@ -430,8 +439,14 @@ func (w *World) pickNext(t *Task) {
 
 // decide consults the strategy and logs the decision.
 func (w *World) decide(kind DecisionKind, cur int, n int, label string) int {
+	return w.decideOn(Decision{Kind: kind, Cur: int8(cur), N: uint16(n)}, label)
+}
+
+// decideOn consults the strategy on the decision d, whose Kind, Cur, N
+// and RepeatsPick are set, and logs it.
+func (w *World) decideOn(dec Decision, label string) int {
 	d := &w.scratch
-	*d = Decision{Kind: kind, Cur: int8(cur), N: uint16(n)}
+	*d = dec
 	if d.schedules() {
 		d.Runnable = w.eligible()
 	}
@@ -540,6 +555,7 @@ func (t *Task) Mark(name string) {
 		w.marks = map[string]int{}
 	}
 	w.marks[name]++
+	w.markCount++
 	if w.cfg.Observer != nil && w.cfg.Trace == TraceFull {
 		w.cfg.Observer.Marked(t, name)
 	}
