@@ -158,7 +158,8 @@ var worldPool sync.Pool
 
 // Release hands the outcome's buffers, and the World that made it, back
 // for reuse by later runs. Call it when neither the outcome nor its
-// Decisions, Marks or Trace will be used again.
+// Decisions, Marks or Trace will be used again, nor any model object the
+// run drew from a Pool (recycle.go): they are zeroed for the next run.
 func (o *Outcome) Release() {
 	if w := o.world; w != nil && w.fromRun {
 		w.recycle()
