@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
@@ -23,6 +28,138 @@ var benchCases = []struct{ scenario, variant string }{
 // benchCap is the most runs a seed gets; a seed that finds nothing within
 // it counts as "more than benchCap".
 const benchCap = 5000
+
+// benchSeeds is how many seeds (0 up) a sampling strategy is measured on.
+const benchSeeds = 20
+
+// seedStats is a strategy's executions to the first violation of a cell
+// over benchSeeds seeds (one for the DFS, which has no seed).
+type seedStats struct {
+	median   int // benchCap+1 when more than half the seeds found nothing
+	found    int // seeds that found a violation within benchCap runs
+	expected int // seeds whose first violation is the one the cell expects
+}
+
+func (s seedStats) String() string {
+	if s.median > benchCap {
+		return fmt.Sprintf(">%d (%d/%d)", benchCap, s.found, benchSeeds)
+	}
+	return fmt.Sprintf("%d (%d/%d)", s.median, s.found, benchSeeds)
+}
+
+// firstViolations explores cell c of sc with the named strategy on one
+// worker per seed, the seeds spread over GOMAXPROCS goroutines (each
+// seed's runs depend on nothing but the seed, so the figures are exact).
+func firstViolations(sc *scenarios.Scenario, c scenarios.Cell, strategy string, depth int) seedStats {
+	seeds := benchSeeds
+	if !explore.Sampling(strategy) {
+		seeds = 1
+	}
+	cs := c.Settings()
+	runs := make([]int, seeds)
+	found, met := make([]bool, seeds), make([]bool, seeds)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for seed := range seeds {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			o := explore.Options{Seed: uint64(seed), Budget: benchCap, Depth: depth, MaxPreemptions: cs.Bound,
+				Config: sc.Config, Ignore: cs.Ignore, Workers: 1}
+			if !explore.Sampling(strategy) {
+				o.Budget = 3 * benchCap // past the DFS's 10,082 runs on the two-preemption case
+			}
+			r := strategies[strategy](sc.Program(c.Variant), o)
+			runs[seed] = r.Runs
+			if r.First == nil || (explore.Sampling(strategy) && r.Runs > benchCap) {
+				runs[seed] = benchCap + 1
+			} else {
+				found[seed], met[seed] = true, c.Expect.Met(r.First)
+			}
+		})
+	}
+	wg.Wait()
+	var s seedStats
+	for i := range runs {
+		if found[i] {
+			s.found++
+		}
+		if met[i] {
+			s.expected++
+		}
+	}
+	slices.Sort(runs)
+	s.median = runs[len(runs)/2]
+	return s
+}
+
+// raceColumns are the strategies of the race-case table, in column order.
+var raceColumns = []string{"random", "pos", "pct"}
+
+// BenchmarkFirstViolationRaces measures executions to the first violation
+// of the random walk, POS and PCT (its default depth) on every race case
+// of the catalog (the rows of `dcsim bench --races`, with the DFS's
+// preemptions), over benchSeeds seeds capped at benchCap runs, and prints
+// the table of docs/performance.md, "PCT on the deep bugs", with the
+// geometric mean of the medians over the cases needing one and two or
+// more preemptions (">5000" counted as 5001):
+//
+//	go test ./cli -run '^$' -bench FirstViolationRaces -benchtime 1x -timeout 60m
+func BenchmarkFirstViolationRaces(b *testing.B) {
+	cells, scs, _, pre, _ := raceCells()
+	var rows []raceFVRow
+	logs := make([][2][]float64, len(raceColumns)) // per column: logs of the medians, pre 1 and pre >= 2
+	var stats []seedStats
+	for i, c := range cells {
+		name := scs[i].Name + "@" + c.Name()
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				stats = stats[:0]
+				for _, s := range raceColumns {
+					st := firstViolations(scs[i], c, s, 0)
+					b.ReportMetric(float64(st.median), s+"-median-runs")
+					stats = append(stats, st)
+				}
+			}
+		})
+		line := fmt.Sprintf("| `%s` | %d |", name, pre[i])
+		for j, st := range stats {
+			line += " " + st.String() + " |"
+			deep := min(pre[i], 2) - 1
+			logs[j][deep] = append(logs[j][deep], math.Log(float64(st.median)))
+		}
+		rows = append(rows, raceFVRow{line, pre[i]})
+	}
+	// Deep cases first, each group in catalog order.
+	slices.SortStableFunc(rows, func(x, y raceFVRow) int { return min(y.pre, 2) - min(x.pre, 2) })
+	printRaceFirstViolations(os.Stdout, rows, logs)
+}
+
+// printRaceFirstViolations prints BenchmarkFirstViolationRaces's table and
+// the geometric means of its medians.
+func printRaceFirstViolations(out io.Writer, rows []raceFVRow, logs [][2][]float64) {
+	fmt.Fprintf(out, "\n| case | pre | %s |\n|---|---:|%s\n", strings.Join(raceColumns, " | "), strings.Repeat("---:|", len(raceColumns)))
+	for _, r := range rows {
+		fmt.Fprintln(out, r.line)
+	}
+	for deep, what := range []string{"one preemption", "two or more"} {
+		fmt.Fprintf(out, "| geometric mean, %s (%d cases) | |", what, len(logs[0][deep]))
+		for j := range raceColumns {
+			sum := 0.0
+			for _, l := range logs[j][deep] {
+				sum += l
+			}
+			fmt.Fprintf(out, " %.1f |", math.Exp(sum/float64(max(len(logs[j][deep]), 1))))
+		}
+		fmt.Fprintln(out)
+	}
+}
+
+// raceFVRow is a row of BenchmarkFirstViolationRaces's table.
+type raceFVRow struct {
+	line string
+	pre  int // the DFS's preemptions
+}
 
 // BenchmarkFirstViolation measures executions to the first violation of
 // each strategy on benchCases, over 20 seeds: the median (benchCap+1 when
@@ -46,30 +183,12 @@ func BenchmarkFirstViolation(b *testing.B) {
 			b.Fatalf("%s has no cell %s", bc.scenario, bc.variant)
 		}
 		cell := sc.Cells[i]
-		bound := cell.Settings().Bound
 		for _, st := range strategiesUnderTest {
 			b.Run(fmt.Sprintf("%s@%s/%s", bc.scenario, bc.variant, st.name), func(b *testing.B) {
-				seeds := 20
-				if st.strategy == "dfs" {
-					seeds = 1 // the DFS does not depend on the seed
-				}
 				for b.Loop() {
-					var runs []int
-					expected := 0
-					for seed := range seeds {
-						r := strategies[st.strategy](sc.Program(cell.Variant), explore.Options{Seed: uint64(seed), Budget: benchCap * 3,
-							Depth: st.depth, MaxPreemptions: bound, Config: sc.Config, Ignore: cell.Settings().Ignore, Workers: 1})
-						n := r.Runs
-						if r.First == nil || (st.strategy != "dfs" && n > benchCap) {
-							n = benchCap + 1
-						} else if cell.Expect.Met(r.First) {
-							expected++
-						}
-						runs = append(runs, n)
-					}
-					slices.Sort(runs)
-					b.ReportMetric(float64(runs[len(runs)/2]), "median-runs")
-					b.ReportMetric(float64(expected), "expected")
+					s := firstViolations(sc, cell, st.strategy, st.depth)
+					b.ReportMetric(float64(s.median), "median-runs")
+					b.ReportMetric(float64(s.expected), "expected")
 				}
 			})
 		}
