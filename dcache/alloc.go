@@ -37,7 +37,7 @@ func DAllocInternal(t *sim.Task, sb *SuperBlock, name *Qstr) *Dentry {
 	if t.Fault("__d_alloc: kmem_cache_alloc_lru") {
 		return nil
 	}
-	d := &Dentry{}
+	d := dentryPool.New(sb.c.W)
 	allocDentryObject(sb.c.W, t, d)
 	if name == nil {
 		name = &Qstr{Name: "/"} // slash_name: anonymous dentries
@@ -81,7 +81,7 @@ func DAlloc(t *sim.Task, parent *Dentry, name *Qstr) *Dentry {
 // holds parent's d_lock.
 func addChild(t *sim.Task, parent, d *Dentry) {
 	t.Write(&parent.Object, "d_children")
-	parent.children = append([]*Dentry{d}, parent.children...)
+	parent.children = dentrySlices.Prepend(parent.c.W, d, parent.children)
 	d.onParent = true
 }
 

@@ -46,19 +46,10 @@ type bucket struct {
 }
 
 func (b *bucket) add(d *Dentry) {
-	nc := make([]*Dentry, 0, len(b.chain)+1)
-	b.chain = append(append(nc, d), b.chain...) // hlist_bl_add_head
+	b.chain = dentrySlices.Prepend(d.c.W, d, b.chain) // hlist_bl_add_head
 }
 
-func (b *bucket) del(d *Dentry) {
-	nc := make([]*Dentry, 0, len(b.chain))
-	for _, x := range b.chain {
-		if x != d {
-			nc = append(nc, x)
-		}
-	}
-	b.chain = nc
-}
+func (b *bucket) del(d *Dentry) { b.chain = without(d.c.W, b.chain, d) }
 
 // NewCache sets up the dcache of a run (dcache_init). Call it in a
 // program's setup.
@@ -67,7 +58,8 @@ func NewCache(w *sim.World, v variant.Variant) *Cache {
 		// Parse refuses such sets; a variant built in Go must not have one.
 		panic(fmt.Sprintf("dcache.NewCache(%s): %v", v, err))
 	}
-	c := &Cache{W: w, V: v}
+	c := cachePool.New(w)
+	c.W, c.V = w, v
 	w.NewStatic(&c.Object, "dcache")
 	c.RenameLock.Init(&c.Object, "rename_lock", renameLockClass)
 	for i := range c.hashtable {
@@ -167,23 +159,24 @@ func (c *Cache) NewSuperBlock(name string, dop *DentryOperations) *SuperBlock {
 
 // NewSuperBlockOfType is NewSuperBlock for a filesystem type of its own.
 func (c *Cache) NewSuperBlockOfType(ft *FsType, name string, dop *DentryOperations) *SuperBlock {
-	sb := &SuperBlock{c: c, Name: name, Type: ft}
+	sb := superPool.New(c.W)
+	sb.c, sb.Name, sb.Type = c, name, ft
 	c.W.NewStatic(&sb.Object, "sb")
 	sb.SetName(name)
 	sb.SVfsRenameMutex.Init(&sb.Object, "s_vfs_rename_mutex", ft.renameClass) // alloc_super: per-type key
 	sb.lruLock.Init(&sb.Object, "s_dentry_lru", lruLockClass)
 	setDefaultDOp(sb, dop)
 	root := sb.newInode(nil, S_IFDIR)
-	d := &Dentry{}
+	d := dentryPool.New(c.W)
 	allocDentryObject(c.W, nil, d)
 	initDentry(d, sb, &Qstr{Name: "/"})
 	d.SetName("/")
 	d.DInode = root
 	d.DFlags |= dFlagsForInode(root)
 	d.u = uAlias
-	root.iDentry = append(root.iDentry, d)
+	root.iDentry = dentrySlices.Append(c.W, root.iDentry, d)
 	sb.SRoot = d
-	c.sbs = append(c.sbs, sb)
+	c.sbs = superSlices.Append(c.W, c.sbs, sb)
 	return sb
 }
 
@@ -198,7 +191,8 @@ func setDefaultDOp(sb *SuperBlock, ops *DentryOperations) {
 func (sb *SuperBlock) NewInode(t *sim.Task, mode Mode) *Inode { return sb.newInode(t, mode) }
 
 func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
-	i := &Inode{ISb: sb, IMode: mode, INlink: 1}
+	i := inodePool.New(sb.c.W)
+	i.ISb, i.IMode, i.INlink = sb, mode, 1
 	if t == nil {
 		sb.c.W.Alloc(&i.Object, "inode")
 	} else {
@@ -206,7 +200,7 @@ func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
 	}
 	sb.nextIno++
 	i.IIno = sb.nextIno
-	i.SetName(fmt.Sprintf("%s:%d", sb.Name, i.IIno))
+	i.SetNameNum(sb.Name, i.IIno)
 	i.ILock.Init(&i.Object, "i_lock", iLockClass)
 	if mode.IsDir() {
 		i.IRwsem.Init(&i.Object, "i_rwsem", sb.Type.dirClass)
@@ -218,7 +212,7 @@ func (sb *SuperBlock) newInode(t *sim.Task, mode Mode) *Inode {
 	i.IDirSeq.Init(&i.Object, "i_dir_seq")
 	i.ICount.Init(&i.Object, "i_count")
 	i.ICount.Set(1)
-	sb.inodes = append(sb.inodes, i)
+	sb.inodes = inodeSlices.Append(sb.c.W, sb.inodes, i)
 	return i
 }
 

@@ -2,6 +2,7 @@ package dcache
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dcsim/dcsim/sim"
 )
@@ -51,7 +52,7 @@ func dLruAdd(t *sim.Task, d *Dentry) {
 	d.DFlags |= DCACHE_LRU_LIST
 	sb := d.DSb
 	sb.lruLock.Lock(t)
-	sb.lru = append(sb.lru, d)
+	sb.lru = dentrySlices.Append(sb.c.W, sb.lru, d)
 	sb.lruLock.Unlock(t)
 }
 
@@ -177,11 +178,8 @@ func dentryUnlist(t *sim.Task, d *Dentry) {
 	}
 	p := d.DParent
 	t.Write(&p.Object, "d_children")
-	for i, x := range p.children {
-		if x == d {
-			p.children = append(p.children[:i:i], p.children[i+1:]...)
-			break
-		}
+	if i := slices.Index(p.children, d); i >= 0 {
+		p.children = withoutAt(p.c.W, p.children, i)
 	}
 	d.onParent = false
 }

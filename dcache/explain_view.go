@@ -44,7 +44,7 @@ func (c *Cache) endLookupWait(t *sim.Task) {
 
 // openDirAdd notes that t opened dir's i_dir_seq write section.
 func (c *Cache) openDirAdd(t *sim.Task, dir *Inode) {
-	c.dirAdds = append(c.dirAdds, dirAddSection{dir, t, t.World().Steps()})
+	c.dirAdds = dirAddSlices.Append(c.W, c.dirAdds, dirAddSection{dir, t, t.World().Steps()})
 }
 
 // closeDirAdd notes that end_dir_add made dir's i_dir_seq even again.

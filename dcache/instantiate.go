@@ -31,7 +31,7 @@ func addAlias(t *sim.Task, inode *Inode, d *Dentry) {
 			fmt.Sprintf("second alias %s for directory inode %s (already %s)", d, inode, inode.iDentry[0]),
 			"A directory must be in the dcache once: multiple aliases break the topological lock order.")
 	}
-	inode.iDentry = append([]*Dentry{d}, inode.iDentry...)
+	inode.iDentry = dentrySlices.Prepend(d.c.W, d, inode.iDentry)
 	d.u = uAlias
 }
 

@@ -13,20 +13,47 @@ import (
 // with the same name under parent's d_compare. d_duplicate is the
 // designed exception and does not call it.
 func (c *Cache) checkInLookupUnique(t *sim.Task, parent *Dentry, name *Qstr) {
+	nIn, nHashed := 0, 0
+	for _, d := range parent.children {
+		in, hashed := c.sameNameState(d, parent, name)
+		nIn, nHashed = nIn+b2i(in), nHashed+b2i(hashed)
+	}
+	if nIn > 1 || nIn > 0 && nHashed > 0 {
+		c.reportInLookupNotUnique(t, parent, name)
+	}
+}
+
+// sameNameState says whether d, a child of parent, is an in-lookup or a
+// hashed dentry of name (checkInLookupUnique).
+func (c *Cache) sameNameState(d, parent *Dentry, name *Qstr) (inLookup, hashed bool) {
+	if !d.Live() || !c.sameNameNoStep(d, parent, name) {
+		return false, false
+	}
+	// A dead dentry is no name any more: __dentry_kill takes it off
+	// its chain before __d_drop marks it unhashed, and a lookup may
+	// insert an in-lookup dentry in between. The same window opens in
+	// every d_drop (___d_drop unlinks, then __d_drop clears pprev), so
+	// what counts is being on the chain.
+	return d.u == uInLookup, d.hashed && !d.DLockref.IsDead() && slices.Contains(c.dHash(d.DName.Hash).chain, d)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reportInLookupNotUnique reports R3, listing the dentries at fault; the
+// lists are built only then, so that the check allocates nothing.
+func (c *Cache) reportInLookupNotUnique(t *sim.Task, parent *Dentry, name *Qstr) {
 	var inLookup, hashed []*Dentry
 	for _, d := range parent.children {
-		if !d.Live() || !c.sameNameNoStep(d, parent, name) {
-			continue
-		}
-		if d.u == uInLookup {
+		in, h := c.sameNameState(d, parent, name)
+		if in {
 			inLookup = append(inLookup, d)
 		}
-		// A dead dentry is no name any more: __dentry_kill takes it off
-		// its chain before __d_drop marks it unhashed, and a lookup may
-		// insert an in-lookup dentry in between. The same window opens in
-		// every d_drop (___d_drop unlinks, then __d_drop clears pprev), so
-		// what counts is being on the chain.
-		if d.hashed && !d.DLockref.IsDead() && slices.Contains(c.dHash(d.DName.Hash).chain, d) {
+		if h {
 			hashed = append(hashed, d)
 		}
 	}
@@ -75,7 +102,7 @@ type twin struct{ twin, old *Dentry }
 // d_moves old_dentry away before it returns. Until that d_move the pair
 // is allowed; the end-of-run check still sees any pair left behind.
 func AllowTwin(t *sim.Task, twinD, old *Dentry) {
-	old.c.twins = append(old.c.twins, twin{twinD, old})
+	old.c.twins = twinSlices.Append(old.c.W, old.c.twins, twin{twinD, old})
 }
 
 func (c *Cache) isTwin(a, b *Dentry) bool {

@@ -151,7 +151,7 @@ type WaitQueue struct {
 // NewOnStackWaitQueue is DECLARE_WAIT_QUEUE_HEAD_ONSTACK. Free it with
 // Release when the declaring function returns.
 func NewOnStackWaitQueue(t *sim.Task) *WaitQueue {
-	wq := &WaitQueue{}
+	wq := waitQueuePool.New(t.World())
 	t.Alloc(&wq.Object, "wait_queue_head (on stack)")
 	wq.Head.Init(&wq.Object, "head")
 	return wq

@@ -10,12 +10,17 @@ import (
 )
 
 // benchCases are catalog programs of different sizes: a tiny demo, the
-// three-task d_alloc_parallel race, and a tmpfs program through the VFS.
+// d_alloc_parallel races, a tmpfs program through the VFS and an overlay
+// one.
 var benchCases = []struct{ scenario, variant string }{
 	{"demo/refcount-rcu", "mainline/today"},
 	{"dcache/parallel-lookup", "mainline/today"},
 	{"dcache/parallel-lookup", "v3/today"},
+	{"dcache/owner-and-waiter", "v3/today"},
+	{"dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today"},
 	{"vfs/rename-whiteout", "mainline/today"},
+	{"ovl/readdir-vs-lookup", "mainline/pdirops"},
+	{"dcache/addci-relock", "v3/today"},
 }
 
 // BenchmarkRun times whole random-walk runs of catalog programs (world
@@ -23,20 +28,12 @@ var benchCases = []struct{ scenario, variant string }{
 // allocations and ns per step.
 func BenchmarkRun(b *testing.B) {
 	for _, c := range benchCases {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v, err := variant.Parse(c.variant)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := sc.Program(v)
+		p, cfg := catalogProgram(b, c.scenario, c.variant)
 		b.Run(c.scenario+"@"+c.variant, func(b *testing.B) {
 			b.ReportAllocs()
 			var steps int64
 			for i := range b.N {
-				out := sim.Execute(p, sc.Config, sim.NewRandom(explore.RunSeed(1, i)))
+				out := sim.Execute(p, cfg, sim.NewRandom(explore.RunSeed(1, i)))
 				steps += out.Steps
 				out.Release()
 			}
@@ -44,4 +41,15 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
 		})
 	}
+}
+
+// catalogProgram is the catalog's program of scenario@variant and its
+// configuration.
+func catalogProgram(tb testing.TB, scenario, vtext string) (sim.Program, sim.Config) {
+	tb.Helper()
+	sc, err := scenarios.Lookup(scenario)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc.Program(variant.MustParse(vtext)), sc.Config
 }

@@ -63,6 +63,10 @@ func noneLeftBelow(w *sim.World, d **dcache.Dentry, after string) {
 	})
 }
 
+// lookupNames are the lookup tasks' names, made once rather than in every
+// run's setup.
+var lookupNames = [...]string{"lookup0", "lookup1", "lookup2", "lookup3"}
+
 func init() {
 	Register(&Scenario{
 		Name: "dcache/parallel-lookup",
@@ -75,7 +79,7 @@ func init() {
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			for i := range 3 {
-				w.Go(fmt.Sprintf("lookup%d", i), dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
+				w.Go(lookupNames[i], dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
 			}
 		},
 	})

@@ -32,13 +32,27 @@ func (d *Desc) Build() *Scenario {
 
 // setup builds one run: the filesystem, then a task named "setup" that
 // runs the init lines (its steps fold in traces) and spawns the tasks.
+//
+// The run's state sits in pooled records (fileRun, fileTask) whose
+// closures, bound to the record in an earlier run of the World, read it
+// from there: a run's setup makes no closure (sim/recycle.go).
 func (d *Desc) setup(w *sim.World, v variant.Variant) {
-	c := dcache.NewCache(w, v)
-	s := vfs.NewSystem(w, c)
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
+	fr := fileRunPool.New(w)
+	fr.d = d
+	fr.c = dcache.NewCache(w, v)
+	fr.s = vfs.NewSystem(w, fr.c)
+	if fr.check == nil {
+		fr.check = func(w *sim.World) { fr.c.CheckInvariants(nil) }
+	}
+	w.AtEnd(fr.check)
 	kind, _ := LookupFS(d.FS) // the parser accepted only registered kinds
-	run := kind.New(w, s)
-	w.Go("setup", func(t *sim.Task) {
+	fr.run = kind.New(w, fr.s)
+	if fr.body != nil {
+		w.Go("setup", fr.body)
+		return
+	}
+	fr.body = func(t *sim.Task) {
+		d, s, run := fr.d, fr.s, fr.run // this run's
 		var ss *vfstest.Session
 		layer := "?"
 		for _, st := range d.Init {
@@ -54,21 +68,55 @@ func (d *Desc) setup(w *sim.World, v variant.Variant) {
 		if layer != "" && !run.Enter(t, "") {
 			return
 		}
-		for _, tk := range d.Tasks {
-			u := t.Spawn(tk.Name, func(t *sim.Task) {
-				ss := vfstest.NewSession(s)
-				for _, st := range tk.Steps {
-					if !step(t, run, ss, st) {
-						return
+		for i := range d.Tasks {
+			ft := fileTaskPool.New(t.World())
+			ft.fr, ft.tk = fr, &d.Tasks[i]
+			if ft.body == nil {
+				ft.body = func(t *sim.Task) {
+					ss := vfstest.NewSession(ft.fr.s)
+					for _, st := range ft.tk.Steps {
+						if !step(t, ft.fr.run, ss, st) {
+							return
+						}
 					}
 				}
-			})
-			if tk.CPU > 0 {
-				u.BindCPU(tk.CPU - 1)
+			}
+			u := t.Spawn(ft.tk.Name, ft.body)
+			if ft.tk.CPU > 0 {
+				u.BindCPU(ft.tk.CPU - 1)
 			}
 		}
-	})
+	}
+	w.Go("setup", fr.body)
 }
+
+// fileRun is one run of a scenario file's program; fileTask one of its
+// tasks. The closures stay bound to the record across runs (Recycle).
+type fileRun struct {
+	d     *Desc
+	c     *dcache.Cache
+	s     *vfs.System
+	run   FSRun
+	check func(w *sim.World)
+	body  func(t *sim.Task)
+}
+
+type fileTask struct {
+	fr   *fileRun
+	tk   *Task
+	body func(t *sim.Task)
+}
+
+var (
+	fileRunPool  = sim.NewPool[fileRun]()
+	fileTaskPool = sim.NewPool[fileTask]()
+)
+
+// Recycle forgets the run and keeps the bound closures.
+func (fr *fileRun) Recycle() { *fr = fileRun{check: fr.check, body: fr.body} }
+
+// Recycle forgets the run and keeps the bound closure.
+func (ft *fileTask) Recycle() { *ft = fileTask{body: ft.body} }
 
 // step runs one line; a result its line does not allow is an invariant
 // violation (and ends the task).

@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
-
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/dcache/dcachetest"
 	"github.com/dcsim/dcsim/sim"
@@ -61,7 +59,7 @@ func rtRace(name, doc string, oneCPU bool) *Scenario {
 		Setup: func(w *sim.World, v variant.Variant) {
 			e := dcachetest.New(w, v)
 			for i := range 3 {
-				t := w.Go(fmt.Sprintf("lookup%d", i), dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
+				t := w.Go(lookupNames[i], dcachetest.LookupTask(e.C, e.RootFn(), "foo", dcachetest.FateAdd))
 				if oneCPU {
 					t.BindCPU(0)
 				}

@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // ObjID names an object or primitive within one run. Ids are handed out in
 // allocation order, so they are the same in every replay of a schedule.
@@ -29,6 +32,8 @@ type Object struct {
 	errno     Errno
 	class     string
 	name      string
+	num       uint64 // with numbered: the name is name+":"+num (SetNameNum)
+	numbered  bool
 	allocStep int64
 	allocTask int
 	freeStep  int64
@@ -50,10 +55,21 @@ func (o *Object) ID() ObjID { return o.id }
 func (o *Object) Class() string { return o.class }
 
 // SetName gives the object a human label for traces (a dentry's name, say).
-func (o *Object) SetName(name string) { o.name = name }
+func (o *Object) SetName(name string) { o.name, o.numbered = name, false }
 
-// Name is the label set by SetName.
-func (o *Object) Name() string { return o.name }
+// SetNameNum labels the object prefix:n (an inode's "sb:ino"), formatted
+// only when a trace or report shows it, not in every run.
+func (o *Object) SetNameNum(prefix string, n uint64) {
+	o.name, o.num, o.numbered = prefix, n, true
+}
+
+// Name is the label set by SetName or SetNameNum.
+func (o *Object) Name() string {
+	if o.numbered {
+		return o.name + ":" + strconv.FormatUint(o.num, 10)
+	}
+	return o.name
+}
 
 // Live reports whether the object is allocated and not yet freed.
 func (o *Object) Live() bool { return o.state == objLive || o.state == objStatic }
@@ -68,8 +84,8 @@ func (o *Object) String() string {
 	if o.errno != 0 {
 		return fmt.Sprintf("ERR_PTR(%s)", o.errno)
 	}
-	if o.name != "" {
-		return fmt.Sprintf("%s#%d(%q)", o.class, o.id, o.name)
+	if o.name != "" || o.numbered {
+		return fmt.Sprintf("%s#%d(%q)", o.class, o.id, o.Name())
 	}
 	return fmt.Sprintf("%s#%d", o.class, o.id)
 }

@@ -116,6 +116,10 @@ type World struct {
 	out     Outcome // what Run returns
 	fromRun bool    // made by Execute: Release may recycle it
 
+	// pools are the free lists of model objects (recycle.go), indexed by
+	// pool number; recycling the World zeroes what the run used.
+	pools []recycler
+
 	// Full tracing only.
 	decShown  int32 // decisions already shown on a trace line
 	setupOver bool  // a task not named "setup" has taken a step
@@ -137,6 +141,11 @@ func NewWorld(name string, cfg Config, s Strategy) *World {
 	if !ok {
 		w = &World{}
 	}
+	return w.start(name, cfg, s)
+}
+
+// start readies an empty or recycled World for a run.
+func (w *World) start(name string, cfg Config, s Strategy) *World {
 	w.name, w.cfg, w.strategy, w.hash = name, cfg, s, 14695981039346656037
 	return w
 }
@@ -149,7 +158,8 @@ var worldPool sync.Pool
 
 // Release hands the outcome's buffers, and the World that made it, back
 // for reuse by later runs. Call it when neither the outcome nor its
-// Decisions, Marks or Trace will be used again.
+// Decisions, Marks or Trace will be used again, nor any model object the
+// run drew from a Pool (recycle.go): they are zeroed for the next run.
 func (o *Outcome) Release() {
 	if w := o.world; w != nil && w.fromRun {
 		w.recycle()
@@ -182,7 +192,9 @@ func (w *World) recycle() {
 	}
 	clear(w.trace) // full traces hold objects and strings
 	clear(w.canon.subs)
+	w.resetPools()
 	*w = World{
+		pools:           w.pools,
 		log:             w.log[:0],
 		trace:           w.trace[:0],
 		canon:           canonState{keys: w.canon.keys[:0], subs: w.canon.subs},

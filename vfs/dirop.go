@@ -161,7 +161,7 @@ func (s *System) filenameCreate(t *sim.Task, path string, flags LookupFlags) (*d
 		dcache.Dput(t, parent)
 		return nil, errPtr(sim.Errno(-herr))
 	}
-	dentry := s.StartDirop(t, parent, &q, flags|LOOKUP_CREATE|LOOKUP_EXCL)
+	dentry := s.StartDirop(t, parent, heapQstr(t, q), flags|LOOKUP_CREATE|LOOKUP_EXCL)
 	if sim.IsErr(dentry) {
 		dcache.Dput(t, parent)
 		return nil, dentry

@@ -264,7 +264,8 @@ func buildOpenFlags(flags int) LookupFlags {
 // that found the dentry stale at open) becomes -ECHILD in RCU-walk and
 // -ESTALE otherwise, so that do_filp_open retries.
 func (s *System) pathOpenat(t *sim.Task, nd *nameidata, path string, flags int, lf LookupFlags) (*File, int) {
-	file := &File{Flags: flags}
+	file := filePool.New(t.World())
+	file.Flags = flags
 	t.Alloc(&file.Object, "file") // alloc_empty_file
 	name, err := s.pathInit(t, nd, path, lf)
 	for err == 0 {

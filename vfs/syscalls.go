@@ -206,7 +206,7 @@ func (s *System) renameParents(t *sim.Task, oldParent, newParent *dcache.Dentry,
 		return herr
 	}
 	rd := &RenameData{OldParent: oldParent, NewParent: newParent, Flags: flags}
-	if err := s.startRenaming(t, rd, lookupFlags, &oq, &nq); err != 0 {
+	if err := s.startRenaming(t, rd, lookupFlags, heapQstr(t, oq), heapQstr(t, nq)); err != 0 {
 		return err
 	}
 	if flags&RENAME_EXCHANGE != 0 && rd.NewDentry.DInode == nil {
@@ -247,7 +247,7 @@ func (s *System) installFd(f *File) int {
 			return i
 		}
 	}
-	s.files = append(s.files, f)
+	s.files = fileSlices.Append(s.C.W, s.files, f)
 	return len(s.files) - 1
 }
 

@@ -30,7 +30,11 @@ type lookupKey struct {
 // NewSystem makes the VFS of a run on top of a dcache, in the locking
 // regime of the dcache's variant.
 func NewSystem(w *sim.World, c *dcache.Cache) *System {
-	s := &System{C: c, Regime: c.V.Regime(), lookups: map[lookupKey]*sim.Task{}}
+	s := systemPool.New(w)
+	s.C, s.Regime = c, c.V.Regime()
+	if s.lookups == nil {
+		s.lookups = map[lookupKey]*sim.Task{}
+	}
 	w.NewStatic(&s.Object, "vfs")
 	return s
 }

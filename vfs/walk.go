@@ -333,7 +333,8 @@ func (s *System) lookupFast(t *sim.Task, nd *nameidata) *dcache.Dentry {
 // caller falls back to the slow path) and ->d_revalidate; d_invalidate on
 // 0 is done without the parent's lock.
 func (s *System) lookupFastRef(t *sim.Task, parent *dcache.Dentry, name *dcache.Qstr, flags LookupFlags) *dcache.Dentry {
-	nd := &nameidata{path: parent, inode: parent.DInode, last: *name, flags: flags &^ LOOKUP_RCU}
+	nd := nameidataPool.New(t.World())
+	*nd = nameidata{path: parent, inode: parent.DInode, last: *name, flags: flags &^ LOOKUP_RCU}
 	return s.lookupFast(t, nd)
 }
 
@@ -686,7 +687,7 @@ func (s *System) pathParentat(t *sim.Task, nd *nameidata, name string, flags Loo
 // with LOOKUP_REVAL on -ESTALE. The nameidata (and its count of links
 // followed) is shared by the tries, as set_nameidata makes it once.
 func (s *System) retryWalk(t *sim.Task, flags LookupFlags, walk func(nd *nameidata, flags LookupFlags) int) int {
-	nd := &nameidata{}
+	nd := nameidataPool.New(t.World())
 	err := walk(nd, flags|LOOKUP_RCU)
 	if err == -int(sim.ECHILD) && !s.C.On(MutNoWalkRestart) {
 		t.Mark("path walk: -ECHILD, redo in ref mode")

@@ -52,7 +52,7 @@ type Gate struct {
 
 // NewGate makes a closed gate.
 func NewGate(w *sim.World) *Gate {
-	g := &Gate{}
+	g := gatePool.New(w) // recycle.go
 	w.NewStatic(&g.Object, "gate")
 	return g
 }

@@ -25,6 +25,9 @@ type Env struct {
 	Pinned map[*dcache.Dentry]int
 	// Snap is the dump Snapshot took ("": none), for EachDump.
 	Snap string
+
+	bound  envClosures             // kept across runs (recycle.go)
+	inTree map[*dcache.Dentry]bool // Umount's scratch, kept across runs
 }
 
 // Snapshot records the dcache's dump now, for a test that checks the
@@ -39,9 +42,14 @@ func New(w *sim.World, v variant.Variant) *Env { return NewOps(w, v, nil) }
 func NewOps(w *sim.World, v variant.Variant, dop *dcache.DentryOperations) *Env {
 	c := dcache.NewCache(w, v)
 	sb := c.NewSuperBlock("t", dop)
-	e := &Env{W: w, C: c, SB: sb, Pinned: map[*dcache.Dentry]int{}}
-	w.AtEnd(func(w *sim.World) { c.CheckInvariants(nil) })
-	w.Roots(Roots(sb))
+	e := envPool.New(w)
+	e.W, e.C, e.SB = w, c, sb
+	if e.Pinned == nil {
+		e.Pinned = map[*dcache.Dentry]int{}
+	}
+	e.bind()
+	w.AtEnd(e.bound.check)
+	w.Roots(e.bound.roots)
 	return e
 }
 
@@ -49,7 +57,7 @@ func NewOps(w *sim.World, v variant.Variant, dop *dcache.DentryOperations) *Env 
 func (e *Env) Root() *dcache.Dentry { return e.SB.SRoot }
 
 // RootFn returns Root as a function, for tasks built before the run.
-func (e *Env) RootFn() func() *dcache.Dentry { return e.Root }
+func (e *Env) RootFn() func() *dcache.Dentry { return e.bound.root }
 
 // Roots is the leak walk: every dentry reachable from each superblock's
 // root through d_children with its inode (dcache.MarkTree), and the
@@ -58,16 +66,21 @@ func (e *Env) RootFn() func() *dcache.Dentry { return e.Root }
 func Roots(sbs ...*dcache.SuperBlock) func(mark func(*sim.Object)) {
 	return func(mark func(*sim.Object)) {
 		for _, sb := range sbs {
-			dcache.MarkTree(sb.SRoot, mark)
-			for _, i := range sb.Inodes() {
-				mark(&i.Object)
-			}
+			markSuperBlock(sb, mark)
 		}
 	}
 }
 
+// markSuperBlock marks sb's tree and inodes (Roots).
+func markSuperBlock(sb *dcache.SuperBlock, mark func(*sim.Object)) {
+	dcache.MarkTree(sb.SRoot, mark)
+	for _, i := range sb.Inodes() {
+		mark(&i.Object)
+	}
+}
+
 // CheckUmount registers the umount check (R39) at the end of the run.
-func (e *Env) CheckUmount() { e.W.AtEnd(func(w *sim.World) { e.Umount(w) }) }
+func (e *Env) CheckUmount() { e.W.AtEnd(e.bound.umount) }
 
 // Umount is what umount_check (fs/dcache.c, R39) would find once every
 // task has finished and given its references back: each dentry is pinned
@@ -77,30 +90,12 @@ func (e *Env) CheckUmount() { e.W.AtEnd(func(w *sim.World) { e.Umount(w) }) }
 // inode's i_count is its number of aliases.
 func (e *Env) Umount(w *sim.World) {
 	report := func(title string) { w.Violation(sim.KindInvariant, "R39", title, e.SB.Dump()) }
-	inTree := map[*dcache.Dentry]bool{}
-	var rec func(d *dcache.Dentry) bool
-	rec = func(d *dcache.Dentry) bool {
-		inTree[d] = true
-		want := len(dcache.Children(d)) + e.Pinned[d]
-		if d == e.SB.SRoot {
-			want++
-		}
-		if n := d.DLockref.Count(); n != want {
-			report(fmt.Sprintf("dentry %s still in use: count %d, %d expected", d, n, want))
-			return false
-		}
-		if d.DFlags&dcache.DCACHE_PAR_LOOKUP != 0 || dcache.OnInLookupHash(d) {
-			report(fmt.Sprintf("dentry %s still in-lookup at the end (flags %s)", d, dcache.FlagString(d.DFlags)))
-			return false
-		}
-		for _, ch := range dcache.Children(d) {
-			if !rec(ch) {
-				return false
-			}
-		}
-		return true
+	if e.inTree == nil {
+		e.inTree = map[*dcache.Dentry]bool{}
 	}
-	if !rec(e.SB.SRoot) {
+	clear(e.inTree)
+	inTree := e.inTree
+	if !e.umountTree(w, e.SB.SRoot) {
 		return
 	}
 	for _, chain := range e.C.HashChains() {
@@ -123,4 +118,28 @@ func (e *Env) Umount(w *sim.World) {
 			return
 		}
 	}
+}
+
+// umountTree checks d and the tree below it for Umount, noting each
+// dentry in e.inTree; false when it reported.
+func (e *Env) umountTree(w *sim.World, d *dcache.Dentry) bool {
+	e.inTree[d] = true
+	want := len(dcache.Children(d)) + e.Pinned[d]
+	if d == e.SB.SRoot {
+		want++
+	}
+	if n := d.DLockref.Count(); n != want {
+		w.Violation(sim.KindInvariant, "R39", fmt.Sprintf("dentry %s still in use: count %d, %d expected", d, n, want), e.SB.Dump())
+		return false
+	}
+	if d.DFlags&dcache.DCACHE_PAR_LOOKUP != 0 || dcache.OnInLookupHash(d) {
+		w.Violation(sim.KindInvariant, "R39", fmt.Sprintf("dentry %s still in-lookup at the end (flags %s)", d, dcache.FlagString(d.DFlags)), e.SB.Dump())
+		return false
+	}
+	for _, ch := range dcache.Children(d) {
+		if !e.umountTree(w, ch) {
+			return false
+		}
+	}
+	return true
 }

@@ -44,8 +44,14 @@ const (
 // d_alloc_parallel: it checks the result (CheckLookupResult), ends the
 // lookup as fate says if it owns the dentry, and drops its reference.
 func LookupTask(c *dcache.Cache, parent func() *dcache.Dentry, name string, fate Fate) func(t *sim.Task) {
-	return func(t *sim.Task) {
-		p := parent()
+	lt := lookupTaskPool.New(c.W)
+	lt.c, lt.parent, lt.name, lt.fate = c, parent, name, fate
+	if lt.body != nil {
+		return lt.body // bound to lt in an earlier run of the World
+	}
+	lt.body = func(t *sim.Task) {
+		c, name, fate := lt.c, lt.name, lt.fate // this run's arguments
+		p := lt.parent()
 		q := Q(p, name)
 		d, wq := OwnLookup(t, c, p, q)
 		if !sim.IsErr(d) {
@@ -62,6 +68,7 @@ func LookupTask(c *dcache.Cache, parent func() *dcache.Dentry, name string, fate
 		}
 		Release(t, wq)
 	}
+	return lt.body
 }
 
 // CheckLookupResult checks d_alloc_parallel's result as its callers rely

@@ -52,6 +52,7 @@ type FS struct {
 	fileOps *vfs.InodeOperations
 	dirFOp  *vfs.FileOperations
 	fileFOp *vfs.FileOperations
+	evict   func(t *sim.Task, inode *dcache.Inode) // evictInode
 }
 
 // FixReaddir is not kernel code: it selects the fix of the findings on
@@ -121,21 +122,15 @@ func (oi *ovlInode) IFop() *vfs.FileOperations {
 // ovl_fill_super that needs no task). Call it in setup, then Mount from
 // a task before using the overlay.
 func New(s *vfs.System, upper, lower Layer, name string) *FS {
-	fs := &FS{s: s, Upper: upper, Lower: lower,
-		opaque: map[*dcache.Inode]bool{}, origin: map[*dcache.Inode]*dcache.Inode{}}
+	fs := fsPool.New(s.C.W) // alloc_pool.go
+	fs.s, fs.Upper, fs.Lower = s, upper, lower
+	fs.bind()
 	fs.SB = s.C.NewSuperBlockOfType(FsType, name, nil)
 	fs.whiteoutLock.Init(&fs.SB.Object, "whiteout_lock", whiteoutLockClass)
-	fs.dirOps = &vfs.InodeOperations{
-		Lookup: fs.lookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
-		Symlink: fs.symlink, Link: fs.link, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename,
-	}
-	fs.fileOps = &vfs.InodeOperations{GetLink: fs.getLink}
-	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.iterate, Wrapped: true, Release: fs.dirRelease}
-	fs.fileFOp = &vfs.FileOperations{Open: fs.open}
 	root := fs.SB.SRoot.DInode
 	root.IOp = fs.dirOps
 	root.ICount.Set(1)
-	oi := &ovlInode{fs: fs, inode: root}
+	oi := fs.newOvlInode(root)
 	oi.lock.Init(&root.Object, "lock", oiLockClass)
 	root.Private = oi
 	return fs
@@ -462,7 +457,7 @@ func (fs *FS) iunhash(inode *dcache.Inode) {
 // fresh, unhashed overlay inode.
 func (fs *FS) newInode(t *sim.Task, mode dcache.Mode) *dcache.Inode {
 	inode := fs.SB.NewInode(t, mode)
-	oi := &ovlInode{fs: fs, inode: inode}
+	oi := fs.newOvlInode(inode)
 	oi.lock.Init(&inode.Object, "lock", oiLockClass)
 	inode.Private = oi
 	if mode.IsDir() {
@@ -470,7 +465,7 @@ func (fs *FS) newInode(t *sim.Task, mode dcache.Mode) *dcache.Inode {
 	} else {
 		inode.IOp = fs.fileOps
 	}
-	inode.Evict = fs.evictInode
+	inode.Evict = fs.evict // fs.evictInode, bound once (alloc_pool.go)
 	return inode
 }
 

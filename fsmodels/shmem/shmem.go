@@ -44,18 +44,21 @@ func (d *dirInfo) IFop() *vfs.FileOperations { return d.fs.dirFOp }
 // New mounts a tmpfs (shmem_fill_super): its root directory, tmpfs's
 // DCACHE_DONTCACHE default and its operations. Call it in setup.
 func New(s *vfs.System, name string) *FS {
-	fs := &FS{s: s}
+	fs := fsPool.New(s.C.W)
+	fs.s = s
 	fs.SB = s.C.NewSuperBlockOfType(FsType, name, nil)
 	fs.SB.SDFlags |= dcache.DCACHE_DONTCACHE
-	fs.dirOps = &vfs.InodeOperations{
-		Lookup: fs.simpleLookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
-		Symlink: fs.symlink, Link: fs.link, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename2,
+	if fs.dirOps == nil { // a recycled instance keeps its tables (alloc_pool.go)
+		fs.dirOps = &vfs.InodeOperations{
+			Lookup: fs.simpleLookup, Create: fs.create, Mkdir: fs.mkdir, Mknod: fs.mknod,
+			Symlink: fs.symlink, Link: fs.link, Unlink: fs.unlink, Rmdir: fs.rmdir, Rename: fs.rename2,
+		}
+		fs.fileOps = &vfs.InodeOperations{}
+		fs.dirFOp = &vfs.FileOperations{IterateShared: fs.offsetReaddir}
 	}
-	fs.fileOps = &vfs.InodeOperations{}
-	fs.dirFOp = &vfs.FileOperations{IterateShared: fs.offsetReaddir}
 	root := fs.SB.SRoot.DInode
 	root.IOp = fs.dirOps
-	root.Private = &dirInfo{fs: fs}
+	root.Private = fs.newDirInfo()
 	root.ICount.Set(1)
 	return fs
 }
@@ -86,7 +89,7 @@ func (fs *FS) getInode(t *sim.Task, mode dcache.Mode) *dcache.Inode {
 	inode := fs.SB.NewInode(t, mode)
 	if mode.IsDir() {
 		inode.IOp = fs.dirOps
-		inode.Private = &dirInfo{fs: fs}
+		inode.Private = fs.newDirInfo()
 	} else {
 		inode.IOp = fs.fileOps
 	}
@@ -98,7 +101,7 @@ func dirOf(dir *dcache.Inode) *dirInfo { return dir.Private.(*dirInfo) }
 // offsetAdd is simple_offset_add: give the dentry its readdir slot.
 func offsetAdd(dir *dcache.Inode, dentry *dcache.Dentry) {
 	di := dirOf(dir)
-	di.entries = append(di.entries, dentry)
+	di.entries = entrySlices.Append(dir.ISb.Cache().W, di.entries, dentry)
 }
 
 // offsetRemove is simple_offset_remove.

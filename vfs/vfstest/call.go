@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dcsim/dcsim/dcache"
 	"github.com/dcsim/dcsim/sim"
@@ -217,7 +218,13 @@ type Session struct {
 }
 
 // NewSession starts a task's session on s.
-func NewSession(s *vfs.System) *Session { return &Session{S: s, last: -1} }
+func NewSession(s *vfs.System) *Session {
+	ss := sessionPool.New(s.C.W) // the run's memory (sim/recycle.go)
+	ss.S, ss.last = s, -1
+	return ss
+}
+
+var sessionPool = sim.NewPool[Session]()
 
 // Run executes the call as task t in a session of its own.
 func (c *Call) Run(t *sim.Task, s *vfs.System) string { return NewSession(s).Run(t, c) }
@@ -337,7 +344,25 @@ func MustParse(line string) *Call {
 }
 
 // Exec parses and runs one call in the session.
-func (ss *Session) Exec(t *sim.Task, line string) string { return ss.Run(t, MustParse(line)) }
+func (ss *Session) Exec(t *sim.Task, line string) string { return ss.Run(t, parsed(line)) }
+
+// parsed is MustParse of line, parsed once for all runs: programs run
+// the same lines in every run, and Run never changes a Call.
+func parsed(line string) *Call {
+	parsedCalls.Lock()
+	defer parsedCalls.Unlock()
+	c := parsedCalls.m[line]
+	if c == nil {
+		c = MustParse(line)
+		parsedCalls.m[line] = c
+	}
+	return c
+}
+
+var parsedCalls = struct {
+	sync.Mutex
+	m map[string]*Call
+}{m: map[string]*Call{}}
 
 // Exec parses and runs one call in a session of its own.
 func Exec(t *sim.Task, s *vfs.System, line string) string { return NewSession(s).Exec(t, line) }
