@@ -60,7 +60,7 @@ func cmdCheck(e *env, args []string) error {
 	fs.BoolVar(&cf.noTimes, "no-times", false, "leave out every time, so that the output depends on nothing but the catalog (golden tests)")
 	fs.StringVar(&cf.output, "o", "", "also write the results (the table, or JSON with --json) to this file")
 	fs.IntVar(&cf.workers, "workers", runtime.GOMAXPROCS(0), "cells explored at once; the results do not depend on it")
-	fs.StringVar(&cf.strategy, "strategy", "dfs", "explore each cell with dfs, dpor (the DFS with partial-order reduction), random, pct or pos (within the cell's budget)")
+	fs.StringVar(&cf.strategy, "strategy", "dfs", "explore each cell with dfs, dpor (the DFS with partial-order reduction), dpor-conservative (BPOR, complete within the bound), random, pct or pos (within the cell's budget)")
 	fs.IntVar(&cf.seed, "seed", 1, "seed of random, pct and pos")
 	fs.IntVar(&cf.depth, "depth", explore.DefaultDepth, "PCT's bug depth")
 	fs.BoolVar(&cf.rt, "rt", false, "explore every cell as on a PREEMPT_RT kernel (the cells' expectations stay those without it)")

@@ -33,7 +33,7 @@ func cmdExplore(e *env, args []string) error {
 	fs := newFlags("explore", "explore [--scenario NAME|FILE] [--variant V] [--ignore RULES] [--strategy dfs|dpor|dpor-conservative|random|pct|pos] [--all] [--budget N] [--seed N] [--preemptions K] [--depth D] [--workers N] [-o FILE] [-v]", out)
 	var ef exploreFlags
 	ef.register(fs)
-	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction), dpor-conservative (DPOR complete within the bound, more runs), random (seeded walk), pct (priorities with --depth-1 change points at steps on shared objects) or pos (partial order sampling)")
+	fs.StringVar(&ef.strategy, "strategy", "dfs", "dfs (exhaustive within a preemption bound), dpor (the same with partial-order reduction and bounded sleep sets), dpor-conservative (Coons et al.'s BPOR: complete within the bound, about 3x dpor's runs), random (seeded walk), pct (priorities with --depth-1 change points at steps on shared objects) or pos (partial order sampling)")
 	fs.BoolVar(&ef.all, "all", false, "go on after the first violation and print each distinct one (kind, rule, location) with its count and first schedule")
 	fs.IntVar(&ef.depth, "depth", explore.DefaultDepth, "PCT's bug depth: depth-1 priority change points per run, placed among the steps on shared objects")
 	fs.IntVar(&ef.workers, "workers", 0, "goroutines for dfs, random, pct and pos (0: GOMAXPROCS); the result does not depend on it")

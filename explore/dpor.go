@@ -6,26 +6,26 @@ import (
 	"github.com/dcsim/dcsim/sim"
 )
 
-// DPOR explores with source-DPOR and sleep sets (Abdulla, Aronis,
-// Jonsson, Sagonas, "Optimal dynamic partial order reduction", POPL
-// 2014), within the preemption bound: every run records its steps
-// (sim.TraceCompact); two steps of different tasks conflict when they
-// touch the same object (by canonical key, sim.CanonKey: an object and
-// the locks and fields in it are one object) and at least one is not a
-// read. After each run the races between conflicting steps that no other
-// path orders add backtrack points where the later step's task (an
-// initial of the reversed suffix) can be run first; sleep sets keep a
-// branch from repeating a task whose next step commutes with everything
-// run since. Fault, signal and choice decisions have all their
-// alternatives explored (within the fault bound). A backtrack point the
-// preemption bound forbids is dropped (the result says the bound cut
-// the tree). With o.ConservativeBound every backtrack point that
-// preempts is also placed at the nearest earlier point where the task
-// can be chosen without preempting, and sleep sets are off (Coons,
-// Musuvathi, McKinley, "Bounded partial-order reduction", OOPSLA 2013):
-// that covers what the bounded DFS finds on every race case of the
-// catalog but one, for about 6.6 times the runs (docs/performance.md,
-// "DPOR and the preemption bound").
+// DPOR explores with source-DPOR (Abdulla, Aronis, Jonsson, Sagonas,
+// "Optimal dynamic partial order reduction", POPL 2014) within the
+// preemption bound: every run records its steps (sim.TraceCompact); two
+// steps of different tasks conflict when they touch the same object (by
+// canonical key, sim.CanonKey: an object and the locks and fields in it
+// are one object) and at least one is not a read. After each run the
+// races between conflicting steps that no other path orders add
+// backtrack points where the later step's task (an initial of the
+// reversed suffix) can be run first; sleep sets keep a branch from
+// repeating a task whose next step commutes with everything run since.
+// Fault, signal and choice decisions have all their alternatives
+// explored (within the fault bound). A backtrack point the preemption
+// bound forbids is dropped (the result says the bound cut the tree).
+//
+// The bound and partial-order reduction do not mix by themselves: the
+// linearisation of a trace class that DPOR reaches may need more
+// preemptions than another one the bounded DFS runs. dpor_bound.go adds
+// the two corrections, bounded sleep sets and Coons et al.'s
+// conservative backtrack points, and says what each one guarantees; with
+// o.ConservativeBound the search is Coons et al.'s BPOR in full.
 //
 // Like DFS it deepens the bound from 0, stops at the first violation
 // unless o.KeepGoing, and is exhaustive (Result.Exhausted) when the tree
@@ -34,7 +34,9 @@ import (
 func DPOR(p sim.Program, o Options) *Result {
 	e := newExplorer(p, o)
 	e.opts.Config.Trace = sim.TraceCompact
-	return e.deepen(func(b int) (bool, bool) { return (&dpor{e: e, bound: b}).explore() })
+	return e.deepen(func(b int) (bool, bool) {
+		return (&dpor{e: e, bound: b, full: o.ConservativeBound}).explore()
+	})
 }
 
 // event is one recorded step, as the dependency relation sees it.
@@ -50,9 +52,15 @@ func (a *event) conflicts(b *event) bool {
 }
 
 // sleeper is a task in a sleep set with the step it would take next.
+// exact says the branch that explored it dropped no alternative in its
+// subtree (to the bound, or to a sleeper not exact); gain is what
+// choosing the branch being explored instead cost more than choosing it,
+// at the node where it was explored (-1, 0 or 1; dpor_bound.go).
 type sleeper struct {
-	task int
-	ev   event
+	task  int
+	ev    event
+	gain  int
+	exact bool
 }
 
 // dnode is a decision on the current path of the tree.
@@ -66,12 +74,18 @@ type dnode struct {
 	// choice values); doneSleep the explored tasks with their next step.
 	backtrack, done uint64
 	doneSleep       []sleeper
+	// incomplete: a value of this node was dropped (to the bound, or to
+	// a sleeper not exact); branchCut: the subtree of the branch being
+	// explored has an incomplete node.
+	incomplete, branchCut bool
 }
 
 type dpor struct {
 	e     *explorer
 	bound int
-	path  []dnode
+	// full: Coons et al.'s BPOR in full (Options.ConservativeBound).
+	full bool
+	path []dnode
 	// Buffers of races, reused between runs.
 	evs   []event
 	flat  []int32
@@ -183,8 +197,11 @@ func (s *dporStrategy) after(n *dnode) {
 		return
 	}
 	s.sleep = append(s.sleep[:0], n.sleep...)
-	s.sleep = append(s.sleep, n.doneSleep...)
 	v := int(n.dec.Value)
+	for _, z := range n.doneSleep {
+		z.gain = cost(n, v) - cost(n, z.task)
+		s.sleep = append(s.sleep, z)
+	}
 	s.sleep = slicesDeleteFunc(s.sleep, func(z sleeper) bool { return z.task == v })
 }
 
@@ -211,7 +228,7 @@ func (d *dpor) choose(n *dnode) int {
 
 // choosable: v neither sleeps at n nor breaks the bound there.
 func (d *dpor) choosable(n *dnode, v int) bool {
-	if asleep(n.sleep, v) {
+	if z, _ := d.sleeps(n, v); z {
 		return false
 	}
 	c := n.dec
@@ -226,15 +243,6 @@ func faultCost(d *sim.Decision) int {
 		return 1
 	}
 	return 0
-}
-
-func asleep(sl []sleeper, task int) bool {
-	for _, z := range sl {
-		if z.task == task {
-			return true
-		}
-	}
-	return false
 }
 
 // wake drops from a sleep set the tasks that ev wakes: its own task, and
@@ -477,43 +485,6 @@ func (d *dpor) race(evs []event, vc [][]int32, local []int32, y, x int) {
 	d.add(ni, q)
 }
 
-// add puts task q in node i's backtrack set, if the bound allows. With
-// o.ConservativeBound, when choosing q there preempts (whether or not the
-// bound allows it), q also goes at the nearest earlier node where
-// choosing it preempts nothing, as Coons et al. do for every backtrack
-// point: the reversal may need the preemption the bound has no room for
-// further down, or the one at i may have used up the bound that the rest
-// of the race's branch needed.
-func (d *dpor) add(i, q int) {
-	n := &d.path[i]
-	c := n.dec
-	c.Value = int32(q)
-	if !c.Preempts() {
-		n.backtrack |= 1 << uint(q)
-		return
-	}
-	if n.pre+1 <= d.bound {
-		n.backtrack |= 1 << uint(q)
-	} else {
-		d.e.cutBound = true
-	}
-	if !d.e.opts.ConservativeBound {
-		return
-	}
-	for j := i - 1; j >= 0; j-- {
-		m := &d.path[j]
-		if !isSched(&m.dec) || m.dec.Runnable&(1<<uint(q)) == 0 {
-			continue
-		}
-		c := m.dec
-		c.Value = int32(q)
-		if !c.Preempts() {
-			m.backtrack |= 1 << uint(q)
-			return
-		}
-	}
-}
-
 // next moves the path to the deepest node with a backtrack value neither
 // done nor asleep, recording the branch just explored as done. It returns
 // false when the tree is exhausted.
@@ -523,32 +494,34 @@ func (d *dpor) next(out *sim.Outcome) bool {
 		v := int(n.dec.Value)
 		if n.done&(1<<uint(v)) == 0 {
 			n.done |= 1 << uint(v)
-			// No sleep sets with o.ConservativeBound: a task put to
-			// sleep by a sibling branch was explored there with fewer
-			// preemptions left, so what it covered is not what the
-			// sleeping branch would need (Coons et al.).
-			if isSched(&n.dec) && !d.e.opts.ConservativeBound {
+			if isSched(&n.dec) && !d.full {
 				if ev, ok := nextEvent(out, n.at, v); ok {
-					n.doneSleep = append(n.doneSleep, sleeper{task: v, ev: ev})
+					n.doneSleep = append(n.doneSleep, sleeper{task: v, ev: ev, exact: !n.branchCut})
 				}
 			}
 		}
 		for m := n.backtrack &^ n.done; m != 0; m &= m - 1 {
 			q := bits.TrailingZeros64(m)
-			if isSched(&n.dec) && asleep(n.sleep, q) {
-				n.done |= 1 << uint(q)
-				continue
+			if isSched(&n.dec) {
+				if z, exact := d.sleeps(n, q); z {
+					n.done |= 1 << uint(q)
+					n.incomplete = n.incomplete || !exact
+					continue
+				}
 			}
-			c := n.dec
-			c.Value = int32(q)
-			if c.Preempts() && n.pre+1 > d.bound {
+			if cost(n, q) == 1 && n.pre+1 > d.bound {
 				d.e.cutBound = true
+				n.incomplete = true
 				n.done |= 1 << uint(q)
 				continue
 			}
 			n.dec.Value = int32(q)
+			n.branchCut = false
 			d.path = d.path[:i+1]
 			return true
+		}
+		if i > 0 && (n.incomplete || n.branchCut) {
+			d.path[i-1].branchCut = true
 		}
 	}
 	d.path = d.path[:0]

@@ -41,3 +41,12 @@ func BenchmarkParallelLookupDPORBound3(b *testing.B) {
 func BenchmarkParallelLookupV3DPORBound3(b *testing.B) {
 	benchParallelLookup(b, explore.DPOR, variant.V3Today, 3)
 }
+
+// BenchmarkParallelLookupBPORBound2 is DPOR with Options.ConservativeBound
+// (strategy dpor-conservative).
+func BenchmarkParallelLookupBPORBound2(b *testing.B) {
+	benchParallelLookup(b, func(p sim.Program, o explore.Options) *explore.Result {
+		o.ConservativeBound = true
+		return explore.DPOR(p, o)
+	}, variant.BaseToday, 2)
+}

@@ -35,11 +35,11 @@ type Options struct {
 	// of the decision before them (tests and measurements compare with
 	// it).
 	KeepRepeatedPicks bool
-	// ConservativeBound makes DPOR also place every backtrack point
-	// that preempts at the nearest earlier point where it preempts
-	// nothing, and turns its sleep sets off (bounded partial-order
-	// reduction): it then finds what the bounded DFS finds where plain
-	// DPOR within the bound does not, for more runs.
+	// ConservativeBound makes DPOR Coons et al.'s bounded partial-order
+	// reduction in full: every backtrack point that preempts is also
+	// placed where the running task's block started, and sleep sets are
+	// off (explore/dpor_bound.go). It covers every trace class the
+	// bounded DFS covers, for about three times the default's runs.
 	ConservativeBound bool
 	// Config is the runtime configuration of each run (Trace is ignored:
 	// runs are untraced and violations are replayed traced).

@@ -7,10 +7,10 @@ import "github.com/dcsim/dcsim/sim"
 var Strategies = map[string]func(sim.Program, Options) *Result{
 	"dfs":  DFS,
 	"dpor": DPOR,
-	// dpor-conservative is DPOR with Options.ConservativeBound: complete
-	// within the preemption bound (Coons et al., OOPSLA 2013), at about
-	// 6.6 times the runs of plain DPOR (docs/performance.md, "DPOR and the
-	// preemption bound").
+	// dpor-conservative is DPOR with Options.ConservativeBound: Coons et
+	// al.'s BPOR (OOPSLA 2013), complete within the preemption bound, at
+	// about 3.3 times the runs of dpor (docs/performance.md, "Bounded
+	// sleep sets").
 	"dpor-conservative": func(p sim.Program, o Options) *Result {
 		o.ConservativeBound = true
 		return DPOR(p, o)
