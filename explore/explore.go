@@ -14,6 +14,7 @@ package explore
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/dcsim/dcsim/sim"
@@ -167,6 +168,8 @@ type explorer struct {
 	opts   Options
 	res    Result
 	hashes map[uint64]struct{}
+	// pre, flt and order are nextPrefix's scratch space.
+	pre, flt, order []int
 	// cutBound and cutFaults record, for the current bound, whether
 	// nextPrefix skipped an alternative because of either bound.
 	cutBound, cutFaults bool
@@ -442,8 +445,12 @@ func (e *explorer) dfsBound(bound int) (exhausted, more bool) {
 // that decision's alternatives are explored. Skipping them is no cut of
 // the bound either: a twin the bound cuts is cut, and counted, there.
 func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bool) {
-	pre := make([]int, len(log)+1)
-	flt := make([]int, len(log)+1)
+	// The scratch buffers are the explorer's: this runs once a run, and
+	// garbage made here slowed every worker of a parallel DFS through GC.
+	e.pre = slices.Grow(e.pre[:0], len(log)+1)[:len(log)+1]
+	e.flt = slices.Grow(e.flt[:0], len(log)+1)[:len(log)+1]
+	pre, flt := e.pre, e.flt
+	pre[0], flt[0] = 0, 0
 	for i := range log {
 		pre[i+1], flt[i+1] = pre[i], flt[i]
 		if log[i].Preempts() {
@@ -458,7 +465,8 @@ func (e *explorer) nextPrefix(log []sim.Decision, bound int) ([]sim.Decision, bo
 		if d.RepeatsPick && !e.opts.KeepRepeatedPicks {
 			continue
 		}
-		order := optionOrder(&d)
+		e.order = appendOptionOrder(e.order[:0], &d)
+		order := e.order
 		at := slices.Index(order, int(d.Value))
 		for _, alt := range order[at+1:] {
 			d.Value = int32(alt)
@@ -487,13 +495,24 @@ func isFault(d *sim.Decision) bool {
 }
 
 // optionOrder lists a decision's options with its default first.
-func optionOrder(d *sim.Decision) []int {
+func optionOrder(d *sim.Decision) []int { return appendOptionOrder(nil, d) }
+
+// appendOptionOrder appends d's options to buf, its default first.
+func appendOptionOrder(buf []int, d *sim.Decision) []int {
 	def := d.Default()
-	order := []int{def}
-	for _, v := range d.Options() {
+	buf = append(buf, def)
+	if d.Kind == sim.DecideSchedule || d.Kind == sim.DecideYield {
+		for m := d.Runnable; m != 0; m &= m - 1 {
+			if v := bits.TrailingZeros64(m); v != def {
+				buf = append(buf, v)
+			}
+		}
+		return buf
+	}
+	for v := range int(d.N) {
 		if v != def {
-			order = append(order, v)
+			buf = append(buf, v)
 		}
 	}
-	return order
+	return buf
 }
