@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -48,16 +47,7 @@ func TestParallelDFSMatchesOneWorker(t *testing.T) {
 		cases = cases[2:]
 	}
 	for _, c := range cases {
-		sc, err := scenarios.Lookup(c.scenario)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := sc.Default().Variant
-		for _, cell := range sc.Cells {
-			if cell.Variant.String() == c.variant {
-				v = cell.Variant
-			}
-		}
+		sc, v := scenarioCell(t, c.scenario, c.variant)
 		opts := explore.Options{MaxPreemptions: c.bound, Budget: c.budget, Config: sc.Config, RequireMarks: sc.Marks,
 			All: c.all, KeepGoing: c.all, RecheckEvery: 50, Workers: 1}
 		one := explore.DFS(sc.Program(v), opts)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -14,16 +13,7 @@ import (
 // violations inside chunks, with an ignored rule (its runs are summed)
 // and with OnRun (every run travels whole), the result is the one worker's.
 func TestChunkedSamplingMatchesOneWorker(t *testing.T) {
-	sc, err := scenarios.Lookup("dcache/unhash-same-bucket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := sc.Default().Variant
-	for _, c := range sc.Cells {
-		if c.Variant.String() == "mainline+mut=no-unhash-lock/today" {
-			v = c.Variant
-		}
-	}
+	sc, v := scenarioCell(t, "dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today")
 	budget := 1500
 	if testing.Short() {
 		budget = 400

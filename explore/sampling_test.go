@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/dcsim/dcsim/explore"
-	"github.com/dcsim/dcsim/scenarios"
 	"github.com/dcsim/dcsim/sim"
 )
 
@@ -35,16 +34,7 @@ func TestSamplingIndependentOfWorkers(t *testing.T) {
 	targets := []target{{"demo/refcount", ""}, {"demo/lost-wakeup", ""},
 		{"dcache/unhash-same-bucket", "mainline+mut=no-unhash-lock/today"}}
 	for _, tg := range targets {
-		sc, err := scenarios.Lookup(tg.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := sc.Default().Variant
-		for _, c := range sc.Cells {
-			if c.Variant.String() == tg.variant {
-				v = c.Variant
-			}
-		}
+		sc, v := scenarioCell(t, tg.name, tg.variant)
 		for name, explorer := range samplers {
 			for _, keepGoing := range []bool{false, true} {
 				o := explore.Options{Seed: 3, Budget: 120, Config: sc.Config, RequireMarks: sc.Marks, KeepGoing: keepGoing,

@@ -11,12 +11,16 @@ import (
 	"github.com/dcsim/dcsim/variant"
 )
 
-// scenarioCell looks up a catalog scenario and parses a variant.
+// scenarioCell looks up a catalog scenario and parses a variant ("":
+// the scenario's first cell's).
 func scenarioCell(tb testing.TB, name, v string) (*scenarios.Scenario, variant.Variant) {
 	tb.Helper()
 	sc, err := scenarios.Lookup(name)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if v == "" {
+		return sc, sc.Default().Variant
 	}
 	vv, err := variant.Parse(v)
 	if err != nil {
