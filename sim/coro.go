@@ -3,6 +3,7 @@ package sim
 import (
 	"iter"
 	"sync"
+	"sync/atomic"
 )
 
 // coro is a coroutine that runs tasks' bodies one after another: making
@@ -35,25 +36,37 @@ func (c *coro) loop(yield func(struct{}) bool) {
 //go:noinline
 func (c *coro) idle(yield func(struct{}) bool) bool { return yield(struct{}{}) }
 
-// coroPool holds idle coroutines. It is bounded (coroutines are
-// goroutines) and shared by concurrent explorations.
-var coroPool struct {
+// coroPools hold idle coroutines, in shards: every World takes its
+// coroutines from one shard, picked round-robin when the World is made,
+// so that explorations on different cores do not pass one mutex and one
+// free list back and forth (a worker's runs reuse its Worlds, and so its
+// shard). The shards are bounded together (coroutines are goroutines)
+// and shared by concurrent explorations.
+var coroPools [coroShards]struct {
 	sync.Mutex
 	free []*coro
+	_    [64]byte // keep shards on their own cache lines
 }
 
-const coroPoolMax = 256
+const (
+	coroShards   = 8
+	coroShardMax = 32 // 256 idle coroutines at most
+)
+
+// nextCoroShard hands out shards to new Worlds.
+var nextCoroShard atomic.Uint32
 
 // getCoro gives t a coroutine that will run t's body when resumed.
 func getCoro(t *Task) *coro {
-	coroPool.Lock()
+	pool := &coroPools[t.w.coroShard]
+	pool.Lock()
 	var c *coro
-	if n := len(coroPool.free); n > 0 {
-		c = coroPool.free[n-1]
-		coroPool.free[n-1] = nil
-		coroPool.free = coroPool.free[:n-1]
+	if n := len(pool.free); n > 0 {
+		c = pool.free[n-1]
+		pool.free[n-1] = nil
+		pool.free = pool.free[:n-1]
 	}
-	coroPool.Unlock()
+	pool.Unlock()
 	if c == nil {
 		c = &coro{}
 		c.next, c.stop = iter.Pull(c.loop)
@@ -62,14 +75,16 @@ func getCoro(t *Task) *coro {
 	return c
 }
 
-// putCoro takes back an idle coroutine (its task's body has returned).
-func putCoro(c *coro) {
-	coroPool.Lock()
-	if len(coroPool.free) < coroPoolMax {
-		coroPool.free = append(coroPool.free, c)
+// putCoro takes back an idle coroutine (its task's body has returned)
+// into the shard of the World it ran in.
+func putCoro(c *coro, shard uint8) {
+	pool := &coroPools[shard]
+	pool.Lock()
+	if len(pool.free) < coroShardMax {
+		pool.free = append(pool.free, c)
 		c = nil
 	}
-	coroPool.Unlock()
+	pool.Unlock()
 	if c != nil {
 		c.stop()
 	}

@@ -66,8 +66,11 @@ const DefaultMaxSteps = 200_000
 
 // World is one run: its tasks, objects, decision log and checkers.
 type World struct {
-	name string
-	prog Program
+	// coroShard is the coroutine pool shard this World draws from
+	// (coro.go); it stays with the World across recycling.
+	coroShard uint8
+	name      string
+	prog      Program
 	// fingerprinting: this run computes a fingerprint and makes no
 	// schedule of its own.
 	fingerprinting bool
@@ -139,7 +142,7 @@ func NewWorld(name string, cfg Config, s Strategy) *World {
 	}
 	w, ok := worldPool.Get().(*World)
 	if !ok {
-		w = &World{}
+		w = &World{coroShard: uint8(nextCoroShard.Add(1) % coroShards)}
 	}
 	return w.start(name, cfg, s)
 }
@@ -194,6 +197,7 @@ func (w *World) recycle() {
 	clear(w.canon.subs)
 	w.resetPools()
 	*w = World{
+		coroShard:       w.coroShard,
 		pools:           w.pools,
 		log:             w.log[:0],
 		trace:           w.trace[:0],
@@ -404,7 +408,7 @@ func (w *World) teardown() {
 			t.abort = true
 			t.co.next()
 		}
-		putCoro(t.co)
+		putCoro(t.co, w.coroShard)
 		t.co = nil
 	}
 	if full {
