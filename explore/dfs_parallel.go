@@ -172,6 +172,9 @@ func (pool *dfsPool) run(w *explorer, t *dfsTask, bound int, ran *int) {
 		out := sim.Execute(w.prog, w.opts.Config, &sim.Replay{Log: prefix})
 		*ran++
 		var rc *sim.Report
+		// Every RecheckEvery-th run of this worker is replayed: which runs
+		// those are depends on how the tree was split, so only a program
+		// that is itself nondeterministic can get a different result.
 		if w.recheckDue(*ran-1) && out.Err == nil {
 			rc = w.recheck(out)
 		}
